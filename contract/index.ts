@@ -1,0 +1,26 @@
+// The Lubes REST API as code: every endpoint's row, and the schemas behind them.
+import { apiKeyEndpoints } from "./api-keys";
+import { authEndpoints } from "./auth";
+import type { Endpoint } from "./common";
+import { organizationEndpoints } from "./organizations";
+import { metaEndpoints } from "./meta";
+import { projectEndpoints } from "./projects";
+
+export * from "./common";
+export * from "./auth";
+export * from "./api-keys";
+export * from "./organizations";
+export * from "./projects";
+export * from "./meta";
+export { buildOpenApiDocument } from "./openapi";
+
+export const API_VERSION_PREFIX = "/v1";
+
+/** The endpoint table: every row the server serves and the OpenAPI document describes. */
+export const endpoints: readonly Endpoint[] = [
+  ...Object.values(authEndpoints),
+  ...Object.values(apiKeyEndpoints),
+  ...Object.values(organizationEndpoints),
+  ...Object.values(projectEndpoints),
+  ...Object.values(metaEndpoints),
+];

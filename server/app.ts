@@ -1,0 +1,131 @@
+// Builds lubes-server as a Fastify app without listening: main.ts listens, tests build one per suite.
+import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import type { ServerOptions } from "./config";
+import { loadKeys, type ServerContext } from "./context";
+import { migrateControlPlane } from "./db/schema";
+import { openPglite, openPostgres, type Sql } from "./db/sql";
+import { ApiError } from "./errors";
+import { sweepIdempotencyRecords } from "./http/idempotency";
+import { authenticate } from "./http/principal";
+import { applyRateLimit, sweepRateLimits } from "./http/rate-limit";
+import { settleIdempotency } from "./http/route";
+import { apiKeyRoutes } from "./routes/api-keys";
+import { authRoutes } from "./routes/auth";
+import { metaRoutes } from "./routes/meta";
+import { organizationRoutes } from "./routes/organizations";
+import { projectRoutes } from "./routes/projects";
+import { newId } from "./services/crypto";
+import { devOutboxMailer, logOnlyMailer } from "./services/mailer";
+import path from "node:path";
+
+declare module "fastify" {
+  interface FastifyInstance {
+    lubes: ServerContext;
+  }
+}
+
+/** JSON bodies above this are refused with 413 (object uploads have their own limit). */
+export const JSON_BODY_LIMIT = 1024 * 1024;
+const SWEEP_INTERVAL_MS = 60_000;
+
+async function openControlPlane(options: ServerOptions): Promise<Sql> {
+  if (options.databaseUrl) return openPostgres(options.databaseUrl);
+  return openPglite(options.dataDir ? path.join(options.dataDir, "control-plane") : undefined);
+}
+
+function errorEnvelope(code: string, message: string, details?: Record<string, unknown>) {
+  return { error: { code, message, ...(details ? { details } : {}) } };
+}
+
+/** Every error leaves in the seed's envelope; bad input is a 4xx, and a 5xx never shows its internals. */
+function installErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
+    if (error instanceof ApiError) {
+      for (const [name, value] of Object.entries(error.headers ?? {})) reply.header(name, value);
+      return reply.code(error.status).send(errorEnvelope(error.code, error.message, error.details));
+    }
+    switch (error.code) {
+      case "FST_ERR_CTP_BODY_TOO_LARGE":
+        return reply.code(413).send(errorEnvelope("payload_too_large", `Request body is larger than ${JSON_BODY_LIMIT} bytes`, { limit: JSON_BODY_LIMIT }));
+      case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+        return reply.code(400).send(errorEnvelope("unsupported_media_type", `Content-Type "${request.headers["content-type"] ?? ""}" is not supported; send application/json`));
+      case "FST_ERR_CTP_EMPTY_JSON_BODY":
+        return reply.code(400).send(errorEnvelope("malformed_json", "Body is empty but Content-Type is application/json"));
+      case "FST_ERR_CTP_INVALID_JSON_BODY":
+        return reply.code(400).send(errorEnvelope("malformed_json", "Request body is not valid JSON"));
+    }
+    if (error instanceof SyntaxError || (error.statusCode === 400 && /JSON/i.test(error.message))) {
+      return reply.code(400).send(errorEnvelope("malformed_json", "Request body is not valid JSON"));
+    }
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+      return reply.code(error.statusCode).send(errorEnvelope((error.code ?? "bad_request").toLowerCase(), error.message));
+    }
+    request.log.error({ err: error }, "request failed");
+    return reply.code(500).send(errorEnvelope("internal_error", "Internal server error; report the request id if it persists", { request_id: request.id }));
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send(errorEnvelope("route_not_found", `No endpoint ${request.method} ${request.url.split("?")[0]}; see GET /v1/openapi.json`)),
+  );
+}
+
+/**
+ * Runs before every route, unknown routes included: tags the request, identifies the caller (a bad token is kept
+ * for the route to report, so public routes still work), and counts the request against its rate limit.
+ */
+function installRequestHooks(app: FastifyInstance, ctx: ServerContext): void {
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("X-Request-Id", request.id);
+    if (request.headers.authorization !== undefined) {
+      try {
+        request.principal = await authenticate(ctx, request.headers.authorization);
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        request.authError = error;
+      }
+    }
+    const principal = request.principal;
+    await applyRateLimit(ctx, reply, principal?.rateBucket ?? `ip:${request.ip}`, principal?.plan ?? "free");
+  });
+
+  app.addHook("onSend", async (request, reply, payload) => {
+    await settleIdempotency(ctx, request, reply, payload);
+    return payload;
+  });
+}
+
+export async function buildApp(options: ServerOptions): Promise<FastifyInstance> {
+  const sql = await openControlPlane(options);
+  try {
+    await migrateControlPlane(sql);
+    const app = Fastify({
+      logger: options.logger ? { level: "info" } : false,
+      bodyLimit: JSON_BODY_LIMIT,
+      genReqId: () => newId("req"),
+      requestIdHeader: false,
+    });
+    const ctx: ServerContext = {
+      sql,
+      options,
+      keys: await loadKeys(sql),
+      mailer: options.dev ? devOutboxMailer(sql) : logOnlyMailer((message) => app.log.info(message)),
+    };
+    app.decorate("lubes", ctx);
+    installErrorHandlers(app);
+    installRequestHooks(app, ctx);
+    for (const routes of [metaRoutes, authRoutes, apiKeyRoutes, organizationRoutes, projectRoutes]) routes(app, ctx);
+
+    const sweep = setInterval(() => {
+      Promise.all([sweepRateLimits(ctx), sweepIdempotencyRecords(ctx)]).catch((error: unknown) => app.log.warn({ err: error }, "sweep failed"));
+    }, SWEEP_INTERVAL_MS);
+    sweep.unref();
+    app.addHook("onClose", async () => {
+      clearInterval(sweep);
+      await sql.close();
+    });
+    return app;
+  } catch (error) {
+    await sql.close();
+    throw error;
+  }
+}

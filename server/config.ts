@@ -1,0 +1,63 @@
+// lubes-server configuration: the environment variables of DESIGN.md, parsed once and checked.
+import path from "node:path";
+import { PLANS, type Plan } from "../contract";
+
+export type RateLimits = Record<Plan, number>;
+export const DEFAULT_RATE_LIMITS: RateLimits = { free: 100, pro: 1_000, team: 10_000 };
+
+export interface ServerOptions {
+  /** Where embedded data lives (`LUBES_DATA_DIR`); undefined keeps the embedded database in memory (tests). */
+  dataDir?: string;
+  /** `LUBES_DATABASE_URL`: use real PostgreSQL instead of the embedded default. */
+  databaseUrl?: string;
+  rateLimits: RateLimits;
+  /** `LUBES_DEV=1`: enables the dev outbox, where tests read password-reset mail. Never on a shared server. */
+  dev: boolean;
+  /** Public base URL, used in the OpenAPI document. */
+  publicUrl: string;
+  accessTokenTtlSeconds: number;
+  /** The clock; tests move it to expire tokens and roll rate-limit windows. */
+  now: () => Date;
+  logger: boolean;
+}
+
+/** Parses `LUBES_RATE_LIMITS`, e.g. `free=600,pro=1000`: plans not named keep their defaults. */
+export function parseRateLimits(text: string | undefined): RateLimits {
+  const limits = { ...DEFAULT_RATE_LIMITS };
+  if (!text?.trim()) return limits;
+  for (const part of text.split(",")) {
+    const [plan, value] = part.split("=").map((s) => s.trim());
+    if (!PLANS.includes(plan as Plan) || !value || !/^\d+$/.test(value) || Number(value) < 1) {
+      throw new Error(`LUBES_RATE_LIMITS: "${part}" is not plan=requests-per-minute (plans: ${PLANS.join(", ")})`);
+    }
+    limits[plan as Plan] = Number(value);
+  }
+  return limits;
+}
+
+export interface ListenConfig {
+  port: number;
+  host: string;
+}
+
+export function readEnvironment(env: NodeJS.ProcessEnv = process.env): { options: ServerOptions; listen: ListenConfig } {
+  const port = Number(env["PORT"] ?? 8787);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT: "${env["PORT"]}" is not a port number`);
+  const host = env["HOST"] ?? "127.0.0.1";
+  const databaseUrl = env["LUBES_DATABASE_URL"]?.trim();
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new Error("LUBES_DATABASE_URL must be a postgres:// URL");
+  const shownHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+  return {
+    listen: { port, host },
+    options: {
+      dataDir: path.resolve(env["LUBES_DATA_DIR"] ?? ".lubes"),
+      ...(databaseUrl ? { databaseUrl } : {}),
+      rateLimits: parseRateLimits(env["LUBES_RATE_LIMITS"]),
+      dev: env["LUBES_DEV"] === "1",
+      publicUrl: env["LUBES_PUBLIC_URL"] ?? `http://${shownHost}:${port}/v1`,
+      accessTokenTtlSeconds: 15 * 60,
+      now: () => new Date(),
+      logger: env["LUBES_LOG"] !== "0",
+    },
+  };
+}

@@ -1,0 +1,32 @@
+// What every route and hook of lubes-server shares: the control-plane database, options, keys and mailer.
+import type { ServerOptions } from "./config";
+import type { Sql } from "./db/sql";
+import { hmac, newSecret } from "./services/crypto";
+import type { Mailer } from "./services/mailer";
+
+export interface ServerContext {
+  sql: Sql;
+  options: ServerOptions;
+  keys: {
+    /** HS256 key of access tokens. */
+    jwt: Uint8Array;
+    /** Root of the keys that seal stored idempotent responses. */
+    idempotency: Buffer;
+  };
+  mailer: Mailer;
+}
+
+/**
+ * The server's root secret lives in the control plane, so every process of a scaled-out deployment signs and
+ * verifies with the same keys; each use gets its own key derived from it.
+ */
+export async function loadKeys(sql: Sql): Promise<ServerContext["keys"]> {
+  await sql.query("INSERT INTO server_secrets (name, value) VALUES ('root', $1) ON CONFLICT (name) DO NOTHING", [newSecret("")]);
+  const { rows } = await sql.query<{ value: string }>("SELECT value FROM server_secrets WHERE name = 'root'");
+  const root = rows[0]?.value;
+  if (!root) throw new Error("control plane has no root secret");
+  return { jwt: new Uint8Array(hmac(root, "access-token")), idempotency: hmac(root, "idempotency") };
+}
+
+export const iso = (value: Date | string): string => new Date(value).toISOString();
+export const isoOrNull = (value: Date | string | null | undefined): string | null => (value == null ? null : iso(value));

@@ -1,0 +1,144 @@
+// The control-plane schema, as ordered migrations applied at start-up (once, even with several processes).
+import type { Sql } from "./sql";
+
+/** Append only: a released migration is never edited, a change is a new entry. */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE server_secrets (name text PRIMARY KEY, value text NOT NULL);
+
+  CREATE TABLE users (
+    id text PRIMARY KEY,
+    email text NOT NULL UNIQUE,
+    name text,
+    password_hash text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+  );
+
+  CREATE TABLE sessions (
+    id text PRIMARY KEY,
+    user_id text NOT NULL REFERENCES users ON DELETE CASCADE,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    expires_at timestamptz NOT NULL,
+    revoked_at timestamptz
+  );
+  CREATE INDEX sessions_user ON sessions (user_id);
+
+  CREATE TABLE refresh_tokens (
+    token_hash text PRIMARY KEY,
+    session_id text NOT NULL REFERENCES sessions ON DELETE CASCADE,
+    expires_at timestamptz NOT NULL,
+    used_at timestamptz
+  );
+  CREATE INDEX refresh_tokens_session ON refresh_tokens (session_id);
+
+  CREATE TABLE password_resets (
+    token_hash text PRIMARY KEY,
+    user_id text NOT NULL REFERENCES users ON DELETE CASCADE,
+    expires_at timestamptz NOT NULL,
+    used_at timestamptz
+  );
+
+  CREATE TABLE organizations (
+    id text PRIMARY KEY,
+    name text NOT NULL,
+    slug text NOT NULL UNIQUE,
+    plan text NOT NULL CHECK (plan IN ('free', 'pro', 'team')),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+  );
+
+  -- A row with user_id NULL is a pending invitation; registration with that email activates it.
+  CREATE TABLE memberships (
+    id text PRIMARY KEY,
+    organization_id text NOT NULL REFERENCES organizations ON DELETE CASCADE,
+    user_id text REFERENCES users ON DELETE CASCADE,
+    email text NOT NULL,
+    role text NOT NULL CHECK (role IN ('owner', 'admin', 'developer', 'viewer')),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (organization_id, email)
+  );
+  CREATE INDEX memberships_user ON memberships (user_id);
+  CREATE INDEX memberships_email ON memberships (email) WHERE user_id IS NULL;
+
+  CREATE TABLE projects (
+    id text PRIMARY KEY,
+    organization_id text NOT NULL REFERENCES organizations ON DELETE CASCADE,
+    name text NOT NULL,
+    slug text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (organization_id, slug)
+  );
+
+  -- projects NULL means every project the owner can reach ("*").
+  CREATE TABLE api_keys (
+    id text PRIMARY KEY,
+    user_id text NOT NULL REFERENCES users ON DELETE CASCADE,
+    name text NOT NULL,
+    prefix text NOT NULL,
+    key_hash text NOT NULL UNIQUE,
+    projects text[],
+    permissions text[] NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    expires_at timestamptz,
+    last_used_at timestamptz,
+    revoked_at timestamptz
+  );
+  CREATE INDEX api_keys_user ON api_keys (user_id);
+
+  CREATE TABLE rate_limit_windows (
+    bucket text NOT NULL,
+    window_start bigint NOT NULL,
+    count integer NOT NULL,
+    PRIMARY KEY (bucket, window_start)
+  );
+
+  -- Responses are stored encrypted under a key derived from the client's Idempotency-Key, which is itself
+  -- stored only as part of a hash: a database dump alone reveals no response (tokens, API keys).
+  CREATE TABLE idempotency_records (
+    scope_hash text PRIMARY KEY,
+    request_hash text NOT NULL,
+    state text NOT NULL CHECK (state IN ('in_flight', 'done')),
+    locked_until timestamptz NOT NULL,
+    status integer,
+    sealed_response text,
+    created_at timestamptz NOT NULL
+  );
+  CREATE INDEX idempotency_records_created ON idempotency_records (created_at);
+
+  CREATE TABLE dev_outbox (
+    id bigserial PRIMARY KEY,
+    recipient text NOT NULL,
+    subject text NOT NULL,
+    body text NOT NULL,
+    token text,
+    created_at timestamptz NOT NULL DEFAULT now()
+  );
+  `,
+];
+
+/** Applies the migrations this database has not seen, under an advisory lock so concurrent starts take turns. */
+export async function migrateControlPlane(sql: Sql): Promise<void> {
+  await sql.transaction(async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock(7478235)");
+    await tx.query("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())");
+    const { rows } = await tx.query<{ version: number }>("SELECT coalesce(max(version), 0)::int AS version FROM schema_migrations");
+    const current = rows[0]?.version ?? 0;
+    for (let version = current + 1; version <= MIGRATIONS.length; version++) {
+      for (const statement of splitStatements(MIGRATIONS[version - 1] ?? "")) await tx.query(statement);
+      await tx.query("INSERT INTO schema_migrations (version) VALUES ($1)", [version]);
+    }
+  });
+}
+
+/** Our own DDL has no semicolons inside literals, so a plain split is exact; comments are dropped. */
+function splitStatements(script: string): string[] {
+  return script
+    .split("\n")
+    .filter((line) => !line.trim().startsWith("--"))
+    .join("\n")
+    .split(";")
+    .map((s) => s.trim())
+    .filter(Boolean);
+}

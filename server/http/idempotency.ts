@@ -1,0 +1,86 @@
+// Idempotency-Key on POST, with Stripe's semantics: the first response is kept 24 h and replayed for a retry with the
+// same key and body; the same key with another body is 422; a retry while the first is still running is 409.
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { ServerContext } from "../context";
+import { ApiError, badRequest, conflict } from "../errors";
+import { hmac, seal, sha256, unseal } from "../services/crypto";
+
+const RETENTION_MS = 24 * 3600 * 1000;
+/** An in-flight record older than this belonged to a process that died: a retry may take it over. */
+const LOCK_MS = 60 * 1000;
+
+export interface IdempotencyClaim {
+  scopeHash: string;
+  sealKey: Buffer;
+}
+
+/** JSON with sorted keys, so `{"a":1,"b":2}` and `{"b":2,"a":1}` are the same request. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+/**
+ * Claims the key for this request, or answers it from the stored response. Returns the claim when the handler
+ * should run, or undefined when the reply has been sent.
+ */
+export async function claimIdempotencyKey(ctx: ServerContext, request: FastifyRequest, reply: FastifyReply, bucket: string): Promise<IdempotencyClaim | undefined | "absent"> {
+  const raw = request.headers["idempotency-key"];
+  if (raw === undefined) return "absent";
+  if (typeof raw !== "string" || raw.length < 1 || raw.length > 255 || !/^[\x21-\x7e]+$/.test(raw)) {
+    throw badRequest("invalid_idempotency_key", "Idempotency-Key must be 1 to 255 printable ASCII characters", { field: "Idempotency-Key", constraint: "format" });
+  }
+  const scope = `${bucket}\n${request.method} ${request.url}\n${raw}`;
+  const scopeHash = sha256(scope);
+  const requestHash = sha256(canonicalJson(request.body ?? null));
+  const sealKey = hmac(ctx.keys.idempotency.toString("base64"), scope);
+  const now = ctx.options.now();
+  const lockedUntil = new Date(now.getTime() + LOCK_MS);
+
+  const inserted = await ctx.sql.query(
+    `INSERT INTO idempotency_records (scope_hash, request_hash, state, locked_until, created_at) VALUES ($1, $2, 'in_flight', $3, $4)
+     ON CONFLICT (scope_hash) DO UPDATE SET request_hash = EXCLUDED.request_hash, state = 'in_flight', locked_until = EXCLUDED.locked_until,
+       status = NULL, sealed_response = NULL, created_at = EXCLUDED.created_at
+     WHERE idempotency_records.created_at < $5
+        OR (idempotency_records.state = 'in_flight' AND idempotency_records.locked_until < $4 AND idempotency_records.request_hash = EXCLUDED.request_hash)
+     RETURNING scope_hash`,
+    [scopeHash, requestHash, lockedUntil, now, new Date(now.getTime() - RETENTION_MS)],
+  );
+  if (inserted.rows.length > 0) return { scopeHash, sealKey };
+
+  const { rows } = await ctx.sql.query<{ request_hash: string; state: string; status: number | null; sealed_response: string | null }>(
+    "SELECT request_hash, state, status, sealed_response FROM idempotency_records WHERE scope_hash = $1",
+    [scopeHash],
+  );
+  const record = rows[0];
+  if (!record) throw conflict("idempotency_request_in_progress", "A request with this Idempotency-Key is being processed; retry shortly");
+  if (record.request_hash !== requestHash) {
+    throw new ApiError(422, "idempotency_key_reused", "This Idempotency-Key was already used with a different request body; use a new key", { field: "Idempotency-Key", constraint: "same_request" });
+  }
+  if (record.state !== "done" || record.status == null) {
+    throw conflict("idempotency_request_in_progress", "A request with this Idempotency-Key is being processed; retry shortly");
+  }
+  const stored = JSON.parse(unseal(sealKey, record.sealed_response ?? "")) as { contentType?: string; body: string };
+  reply.header("Idempotent-Replayed", "true");
+  if (stored.contentType) reply.header("Content-Type", stored.contentType);
+  await reply.code(record.status).send(stored.body === "" ? undefined : stored.body);
+  return undefined;
+}
+
+/** Stores the final response of a claimed request; a 5xx or 429 releases the key instead, so a retry can run. */
+export async function settleIdempotencyKey(ctx: ServerContext, claim: IdempotencyClaim, status: number, contentType: string | undefined, body: string): Promise<void> {
+  if (status >= 500 || status === 429) {
+    await ctx.sql.query("DELETE FROM idempotency_records WHERE scope_hash = $1 AND state = 'in_flight'", [claim.scopeHash]);
+    return;
+  }
+  const sealed = seal(claim.sealKey, JSON.stringify({ contentType, body }));
+  await ctx.sql.query("UPDATE idempotency_records SET state = 'done', status = $2, sealed_response = $3 WHERE scope_hash = $1", [claim.scopeHash, status, sealed]);
+}
+
+export async function sweepIdempotencyRecords(ctx: ServerContext): Promise<void> {
+  await ctx.sql.query("DELETE FROM idempotency_records WHERE created_at < $1", [new Date(ctx.options.now().getTime() - RETENTION_MS)]);
+}

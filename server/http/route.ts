@@ -1,0 +1,83 @@
+// Binds a row of the contract's endpoint table to a handler: parses params, query and body with the row's schemas,
+// enforces authentication, permission, X-Project-ID and Idempotency-Key, and shapes the response with the row's schema.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { z } from "zod";
+import { API_VERSION_PREFIX, type Endpoint } from "../../contract";
+import type { ServerContext } from "../context";
+import { badRequest, fromZodError, unauthorized, type ApiError } from "../errors";
+import { claimIdempotencyKey, settleIdempotencyKey, type IdempotencyClaim } from "./idempotency";
+import { requirePermission, type Principal } from "./principal";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    principal?: Principal;
+    authError?: ApiError;
+    idempotency?: IdempotencyClaim | undefined;
+  }
+}
+
+type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
+type In<S> = S extends z.ZodType ? z.input<S> : undefined;
+
+export interface RouteInput<E> {
+  params: E extends Endpoint<infer P, z.ZodType, z.ZodType, z.ZodType> ? Out<P> : never;
+  query: E extends Endpoint<z.ZodType, infer Q, z.ZodType, z.ZodType> ? Out<Q> : never;
+  body: E extends Endpoint<z.ZodType, z.ZodType, infer B, z.ZodType> ? Out<B> : never;
+  principal: Principal;
+  request: FastifyRequest;
+  reply: FastifyReply;
+}
+type RouteResult<E> = E extends Endpoint<z.ZodType, z.ZodType, z.ZodType, infer R> ? (E["status"] extends 204 ? void : In<R>) : never;
+
+function parse<S extends z.ZodType>(schema: S | undefined, input: unknown, status: 400 | 422, code: string): z.output<S> | undefined {
+  if (!schema) return undefined;
+  const result = schema.safeParse(input);
+  if (!result.success) throw fromZodError(result.error, input, status, code);
+  return result.data;
+}
+
+/** The principal, or the precise 401 that authentication found (missing, malformed, expired, revoked). */
+function requirePrincipal(request: FastifyRequest): Principal {
+  if (request.principal) return request.principal;
+  throw request.authError ?? unauthorized("missing_token", "Authorization header is missing");
+}
+
+export function serve<E extends Endpoint>(app: FastifyInstance, ctx: ServerContext, row: E, handler: (input: RouteInput<E>) => Promise<RouteResult<E>>): void {
+  app.route({
+    method: row.method,
+    url: API_VERSION_PREFIX + row.path,
+    handler: async (request, reply) => {
+      const principal = row.auth === "bearer" ? requirePrincipal(request) : (request.principal as Principal);
+      if (row.permission && row.auth === "bearer") requirePermission(principal, row.permission);
+      const params = parse(row.params, request.params, 400, "invalid_parameter") as Record<string, unknown> | undefined;
+      const projectHeader = request.headers["x-project-id"];
+      if (row.projectScoped && projectHeader !== undefined && projectHeader !== params?.["id"]) {
+        throw badRequest("project_mismatch", `X-Project-ID "${String(projectHeader)}" does not match the project in the path "${String(params?.["id"])}"`, { field: "X-Project-ID", constraint: "matches_path" });
+      }
+      const query = parse(row.query, request.query, 400, "invalid_parameter");
+      // A POST without a body is validated as {}, so the error names the missing fields.
+      const body = parse(row.body, request.body ?? {}, 422, "validation_error");
+
+      if (row.method === "POST") {
+        const claim = await claimIdempotencyKey(ctx, request, reply, principal?.rateBucket ?? `ip:${request.ip}`);
+        if (claim === undefined) return reply;
+        if (claim !== "absent") request.idempotency = claim;
+      }
+
+      const result = await handler({ params, query, body, principal, request, reply } as RouteInput<E>);
+      if (reply.sent) return reply;
+      if (row.status === 204) return reply.code(204).send();
+      // Responses are shaped by the contract: a field the contract does not name never leaves the server.
+      return reply.code(row.status).send(row.response ? row.response.parse(result) : result);
+    },
+  });
+}
+
+/** Called from onSend: records the response of a request that claimed an Idempotency-Key. */
+export async function settleIdempotency(ctx: ServerContext, request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<void> {
+  const claim = request.idempotency;
+  if (!claim || reply.getHeader("Idempotent-Replayed")) return;
+  request.idempotency = undefined;
+  const contentType = reply.getHeader("content-type");
+  await settleIdempotencyKey(ctx, claim, reply.statusCode, typeof contentType === "string" ? contentType : undefined, typeof payload === "string" ? payload : "");
+}

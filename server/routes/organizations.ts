@@ -1,0 +1,111 @@
+// Organization routes: the organization itself, its plan, and its members and invitations.
+import type { FastifyInstance } from "fastify";
+import { organizationEndpoints as api, type Role } from "../../contract";
+import type { ServerContext } from "../context";
+import type { Queryable } from "../db/sql";
+import { ApiError, conflict, notFound } from "../errors";
+import { serve } from "../http/route";
+import { organizationAccess } from "../services/access";
+import { newId } from "../services/crypto";
+import { countOwners, insertOrganization, toMember, toOrganization, type MemberRow, type OrganizationRow } from "../store/organizations";
+import { queryPage } from "../store/page";
+import { findUserByEmail, findUserById } from "../store/users";
+
+const slugTaken = (slug: string) => conflict("slug_taken", `Organization slug "${slug}" is taken; choose another`, { field: "slug" });
+
+async function findMember(db: Queryable, orgId: string, memberId: string): Promise<MemberRow> {
+  const member = (await db.query<MemberRow>("SELECT * FROM memberships WHERE id = $1 AND organization_id = $2", [memberId, orgId])).rows[0];
+  if (!member) throw notFound("Member", memberId);
+  return member;
+}
+
+/** Ownership changes hands only by an owner, and an organization always keeps at least one owner. */
+async function guardOwnership(db: Queryable, orgId: string, callerRole: Role, member: MemberRow, newRole: Role | undefined): Promise<void> {
+  if ((member.role === "owner" || newRole === "owner") && callerRole !== "owner") {
+    throw new ApiError(403, "forbidden", "Only an owner can grant or take away the owner role");
+  }
+  const losesOwner = member.role === "owner" && newRole !== "owner" && member.user_id !== null;
+  if (losesOwner && (await countOwners(db, orgId)) <= 1) {
+    throw conflict("last_owner", "An organization needs at least one owner: make another member owner first");
+  }
+}
+
+export function organizationRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  serve(app, ctx, api.list, async ({ principal, query }) =>
+    queryPage<OrganizationRow, ReturnType<typeof toOrganization>>(ctx.sql, {
+      select: "o.*",
+      fromWhere: "FROM organizations o JOIN memberships m ON m.organization_id = o.id WHERE m.user_id = $1",
+      orderBy: "o.created_at, o.id",
+      params: [principal.userId],
+    }, query, toOrganization),
+  );
+
+  serve(app, ctx, api.create, async ({ principal, body }) => {
+    if (principal.projects !== "*") throw new ApiError(403, "forbidden", "An API key scoped to projects cannot create organizations");
+    const user = await findUserById(ctx.sql, principal.userId);
+    if (!user) throw notFound("User", principal.userId);
+    const org = await ctx.sql.transaction((tx) => insertOrganization(tx, body, { userId: user.id, email: user.email }));
+    if (!org) throw slugTaken(body.slug ?? "");
+    return toOrganization(org);
+  });
+
+  serve(app, ctx, api.get, async ({ principal, params }) => toOrganization((await organizationAccess(ctx, principal, params.id, "read")).org));
+
+  serve(app, ctx, api.update, async ({ principal, params, body }) => {
+    await organizationAccess(ctx, principal, params.id, "admin");
+    if (body.slug) {
+      const clash = await ctx.sql.query("SELECT 1 FROM organizations WHERE slug = $1 AND id <> $2", [body.slug, params.id]);
+      if (clash.rows.length > 0) throw slugTaken(body.slug);
+    }
+    const { rows } = await ctx.sql.query<OrganizationRow>(
+      `UPDATE organizations SET name = coalesce($2, name), slug = coalesce($3, slug), plan = coalesce($4, plan), updated_at = now()
+       WHERE id = $1 RETURNING *`,
+      [params.id, body.name ?? null, body.slug ?? null, body.plan ?? null],
+    );
+    return toOrganization(rows[0] as OrganizationRow);
+  });
+
+  // Cascades to every project of the organization and everything under them.
+  serve(app, ctx, api.delete, async ({ principal, params }) => {
+    await organizationAccess(ctx, principal, params.id, "owner");
+    await ctx.sql.query("DELETE FROM organizations WHERE id = $1", [params.id]);
+  });
+
+  serve(app, ctx, api.listMembers, async ({ principal, params, query }) => {
+    await organizationAccess(ctx, principal, params.id, "read");
+    return queryPage(ctx.sql, { fromWhere: "FROM memberships WHERE organization_id = $1", orderBy: "created_at, id", params: [params.id] }, query, toMember);
+  });
+
+  serve(app, ctx, api.inviteMember, async ({ principal, params, body }) => {
+    const { role } = await organizationAccess(ctx, principal, params.id, "admin");
+    if (body.role === "owner" && role !== "owner") throw new ApiError(403, "forbidden", "Only an owner can invite another owner");
+    const user = await findUserByEmail(ctx.sql, body.email);
+    const { rows } = await ctx.sql.query<MemberRow>(
+      "INSERT INTO memberships (id, organization_id, user_id, email, role) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (organization_id, email) DO NOTHING RETURNING *",
+      [newId("mem"), params.id, user?.id ?? null, body.email, body.role],
+    );
+    if (!rows[0]) throw conflict("already_member", `${body.email} is already a member or invited; change the role with PATCH instead`, { field: "email" });
+    return toMember(rows[0]);
+  });
+
+  serve(app, ctx, api.updateMember, async ({ principal, params, body }) => {
+    const { role } = await organizationAccess(ctx, principal, params.id, "admin");
+    return ctx.sql.transaction(async (tx) => {
+      const member = await findMember(tx, params.id, params.memberId);
+      await guardOwnership(tx, params.id, role, member, body.role);
+      const { rows } = await tx.query<MemberRow>("UPDATE memberships SET role = $2 WHERE id = $1 RETURNING *", [member.id, body.role]);
+      return toMember(rows[0] as MemberRow);
+    });
+  });
+
+  // Any member may leave; removing someone else needs admin.
+  serve(app, ctx, api.removeMember, async ({ principal, params }) => {
+    const { role } = await organizationAccess(ctx, principal, params.id, "read");
+    const member = await findMember(ctx.sql, params.id, params.memberId);
+    if (member.user_id !== principal.userId) await organizationAccess(ctx, principal, params.id, "admin");
+    await ctx.sql.transaction(async (tx) => {
+      await guardOwnership(tx, params.id, role, member, undefined);
+      await tx.query("DELETE FROM memberships WHERE id = $1", [member.id]);
+    });
+  });
+}
