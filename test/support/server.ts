@@ -1,0 +1,155 @@
+// Test harness: a real lubes-server on a loopback port, on embedded PGlite or on the throwaway PostgreSQL cluster,
+// with a clock the test can move, and a small HTTP client.
+import { randomBytes } from "node:crypto";
+import type { FastifyInstance } from "fastify";
+import pg from "pg";
+import { describe, inject } from "vitest";
+import { buildApp } from "../../server/app";
+import { DEFAULT_RATE_LIMITS, type RateLimits, type ServerOptions } from "../../server/config";
+
+export type Engine = "pglite" | "postgres";
+
+/** Runs `suite` once per engine: the embedded default and real PostgreSQL (skipped, visibly, without binaries). */
+export function describeEachEngine(name: string, suite: (engine: Engine) => void): void {
+  describe(`${name} [pglite]`, () => suite("pglite"));
+  if (inject("postgresUrl")) describe(`${name} [postgres]`, () => suite("postgres"));
+  else describe.skip(`${name} [postgres] (skipped: no PostgreSQL binaries on this machine)`, () => suite("postgres"));
+}
+
+/** A fresh, empty database in the test cluster. */
+export async function freshPostgresDatabase(): Promise<string> {
+  const admin = inject("postgresUrl");
+  if (!admin) throw new Error("no PostgreSQL cluster in this run");
+  const name = `lubes_${randomBytes(6).toString("hex")}`;
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  await client.query(`CREATE DATABASE ${name}`);
+  await client.end();
+  return admin.replace(/\/[^/]*$/, `/${name}`);
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export interface RequestOptions {
+  token?: string | undefined;
+  body?: unknown;
+  /** Sent as is, instead of JSON of `body`. */
+  raw?: string | Buffer;
+  headers?: Record<string, string>;
+}
+
+export class Api {
+  constructor(readonly baseUrl: string) {}
+
+  async request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token !== undefined) headers["authorization"] = `Bearer ${options.token}`;
+    let body: string | Buffer | undefined;
+    if (options.raw !== undefined) body = options.raw;
+    else if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers["content-type"] ??= "application/json";
+    }
+    const response = await fetch(`${this.baseUrl}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+    const text = await response.text();
+    let parsed: unknown = undefined;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = text;
+    }
+    return { status: response.status, headers: response.headers, body: parsed as T, text };
+  }
+
+  get = <T = any>(path: string, options?: RequestOptions) => this.request<T>("GET", path, options);
+  post = <T = any>(path: string, options?: RequestOptions) => this.request<T>("POST", path, options);
+  patch = <T = any>(path: string, options?: RequestOptions) => this.request<T>("PATCH", path, options);
+  delete = <T = any>(path: string, options?: RequestOptions) => this.request<T>("DELETE", path, options);
+}
+
+export interface TestServer {
+  app: FastifyInstance;
+  api: Api;
+  url: string;
+  /** Moves the server's clock forward. */
+  advanceClock: (ms: number) => void;
+  close: () => Promise<void>;
+}
+
+export interface TestServerOptions {
+  dataDir?: string;
+  databaseUrl?: string;
+  rateLimits?: Partial<RateLimits>;
+  dev?: boolean;
+  accessTokenTtlSeconds?: number;
+}
+
+export async function startTestServer(engine: Engine, overrides: TestServerOptions = {}): Promise<TestServer> {
+  let offset = 0;
+  const databaseUrl = overrides.databaseUrl ?? (engine === "postgres" ? await freshPostgresDatabase() : undefined);
+  const options: ServerOptions = {
+    ...(overrides.dataDir ? { dataDir: overrides.dataDir } : {}),
+    ...(databaseUrl ? { databaseUrl } : {}),
+    // Generous by default so suites are not throttled; the rate-limit tests set their own.
+    rateLimits: { ...DEFAULT_RATE_LIMITS, free: 100_000, pro: 100_000, team: 100_000, ...overrides.rateLimits },
+    dev: overrides.dev ?? true,
+    publicUrl: "http://127.0.0.1/v1",
+    accessTokenTtlSeconds: overrides.accessTokenTtlSeconds ?? 900,
+    now: () => new Date(Date.now() + offset),
+    logger: false,
+  };
+  const app = await buildApp(options);
+  await app.listen({ port: 0, host: "127.0.0.1" });
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  const url = `http://127.0.0.1:${port}/v1`;
+  return { app, api: new Api(url), url, advanceClock: (ms) => (offset += ms), close: () => app.close() };
+}
+
+let userCounter = 0;
+
+export interface TestUser {
+  id: string;
+  email: string;
+  password: string;
+  token: string;
+  refreshToken: string;
+}
+
+export async function signUp(api: Api, label = "user"): Promise<TestUser> {
+  const email = `${label}-${++userCounter}-${randomBytes(3).toString("hex")}@example.com`;
+  const password = "correct horse battery";
+  const res = await api.post("/auth/register", { body: { email, password, name: label } });
+  if (res.status !== 201) throw new Error(`register failed: ${res.status} ${res.text}`);
+  return { id: res.body.user.id, email, password, token: res.body.access_token, refreshToken: res.body.refresh_token };
+}
+
+export async function createOrg(api: Api, token: string, body: Record<string, unknown> = {}): Promise<{ id: string; [k: string]: unknown }> {
+  const res = await api.post("/organizations", { token, body: { name: "Acme", ...body } });
+  if (res.status !== 201) throw new Error(`create org failed: ${res.status} ${res.text}`);
+  return res.body;
+}
+
+export async function createProject(api: Api, token: string, organizationId: string, name = "Web"): Promise<{ id: string; [k: string]: unknown }> {
+  const res = await api.post("/projects", { token, body: { name, organization_id: organizationId } });
+  if (res.status !== 201) throw new Error(`create project failed: ${res.status} ${res.text}`);
+  return res.body;
+}
+
+export async function createKey(api: Api, token: string, body: Record<string, unknown>): Promise<string> {
+  const res = await api.post("/api-keys", { token, body: { name: "test", ...body } });
+  if (res.status !== 201) throw new Error(`create key failed: ${res.status} ${res.text}`);
+  return res.body.key;
+}
+
+/** The error envelope of the seed, asserted in one place. */
+export function expectEnvelope(res: ApiResponse, status: number, code?: string): void {
+  if (res.status !== status || typeof res.body?.error?.code !== "string" || typeof res.body?.error?.message !== "string" || (code && res.body.error.code !== code)) {
+    throw new Error(`expected ${status}${code ? ` ${code}` : ""} in the error envelope, got ${res.status}: ${res.text}`);
+  }
+}
