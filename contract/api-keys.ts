@@ -1,6 +1,6 @@
 // API keys (extension): created once and shown once, stored hashed, scoped to projects and permissions.
 import { z } from "zod";
-import { DisplayName, PERMISSIONS, PageQuery, Timestamp, endpoint, page } from "./common";
+import { DisplayName, Id, IdParam, PERMISSIONS, PageQuery, Timestamp, endpoint, page } from "./common";
 
 export const PermissionName = z.enum(PERMISSIONS);
 
@@ -22,14 +22,13 @@ export const CreatedApiKey = ApiKey.extend({ key: z.string() });
 
 export const CreateApiKeyBody = z.strictObject({
   name: DisplayName,
-  projects: z.union([z.literal("*"), z.array(z.string().min(1).max(200)).min(1).max(100)]).default("*"),
+  projects: z.union([z.literal("*"), z.array(Id).min(1).max(100)]).default("*"),
   permissions: z.array(PermissionName).min(1).max(3).default(["read", "write", "admin"]),
   /** Optional lifetime in seconds (at most a year); a key without one lives until it is deleted. */
   expires_in: z.number().int().min(60).max(31_536_000).optional(),
 });
 
 const tag = "API keys";
-const IdParams = z.object({ id: z.string().min(1).max(200) });
 export const apiKeyEndpoints = {
   list: endpoint({
     operationId: "listApiKeys", method: "GET", path: "/api-keys", summary: "List API keys", tag, extension: true,
@@ -41,6 +40,6 @@ export const apiKeyEndpoints = {
   }),
   delete: endpoint({
     operationId: "deleteApiKey", method: "DELETE", path: "/api-keys/:id", summary: "Delete API key", tag, extension: true,
-    auth: "bearer", permission: "admin", params: IdParams, status: 204,
+    auth: "bearer", permission: "admin", params: IdParam, status: 204,
   }),
 };

@@ -56,8 +56,9 @@ export const Slug = z
   .max(48)
   .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "lowercase letters, digits and single hyphens");
 
-/** A path id with its prefix, e.g. `proj_…`. Anything else is a 404 rather than a 400, so ids cannot be probed by shape. */
-export const IdParam = z.object({ id: z.string().min(1).max(200) });
+/** An id of ours (`proj_…`, `org_…`): letters, digits, `_` and `-` only, so nothing else ever reaches a query. */
+export const Id = z.string().regex(/^[A-Za-z0-9_-]{1,200}$/, "not a valid id");
+export const IdParam = z.object({ id: Id });
 
 export const Message = z.object({ message: z.string() });
 

@@ -1,7 +1,7 @@
 // Organizations, their plans and their members.
 import { z } from "zod";
 import { Email } from "./auth";
-import { DisplayName, IdParam, PageQuery, Slug, Timestamp, endpoint, page } from "./common";
+import { DisplayName, Id, IdParam, PageQuery, Slug, Timestamp, endpoint, page } from "./common";
 
 export const PLANS = ["free", "pro", "team"] as const;
 export const Plan = z.enum(PLANS);
@@ -47,7 +47,7 @@ export type Member = z.infer<typeof Member>;
 
 export const InviteMemberBody = z.strictObject({ email: Email, role: Role.default("developer") });
 export const UpdateMemberBody = z.strictObject({ role: Role });
-const MemberParams = z.object({ id: z.string().min(1).max(200), memberId: z.string().min(1).max(200) });
+const MemberParams = z.object({ id: Id, memberId: Id });
 
 const tag = "Organizations";
 export const organizationEndpoints = {

@@ -1,6 +1,6 @@
 // Projects: the unit everything else (database, functions, storage, deployments, env) lives under.
 import { z } from "zod";
-import { DisplayName, IdParam, PageQuery, Slug, Timestamp, endpoint, page } from "./common";
+import { DisplayName, Id, IdParam, PageQuery, Slug, Timestamp, endpoint, page } from "./common";
 
 export const Project = z.object({
   id: z.string(),
@@ -15,11 +15,11 @@ export type Project = z.infer<typeof Project>;
 /** `slug` is derived from the name (unique in its organization) unless given. */
 export const CreateProjectBody = z.strictObject({
   name: DisplayName,
-  organization_id: z.string().min(1).max(200),
+  organization_id: Id,
   slug: Slug.optional(),
 });
 export const UpdateProjectBody = z.strictObject({ name: DisplayName.optional(), slug: Slug.optional() });
-export const ListProjectsQuery = PageQuery.extend({ organization_id: z.string().min(1).max(200).optional() });
+export const ListProjectsQuery = PageQuery.extend({ organization_id: Id.optional() });
 
 const tag = "Projects";
 export const projectEndpoints = {

@@ -1,5 +1,5 @@
 // Builds lubes-server as a Fastify app without listening: main.ts listens, tests build one per suite.
-import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { ServerOptions } from "./config";
 import { loadKeys, type ServerContext } from "./context";
 import { migrateControlPlane } from "./db/schema";
@@ -57,6 +57,10 @@ function installErrorHandlers(app: FastifyInstance): void {
     if (error instanceof SyntaxError || (error.statusCode === 400 && /JSON/i.test(error.message))) {
       return reply.code(400).send(errorEnvelope("malformed_json", "Request body is not valid JSON"));
     }
+    // Postgres class 22 (data exception: a NUL byte, a number out of range) is bad input that got past validation.
+    if (typeof error.code === "string" && /^22[0-9A-Z]{3}$/.test(error.code)) {
+      return reply.code(400).send(errorEnvelope("invalid_input", "A value in the request cannot be stored (for example a NUL character or a number out of range)"));
+    }
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return reply.code(error.statusCode).send(errorEnvelope((error.code ?? "bad_request").toLowerCase(), error.message));
     }
@@ -103,6 +107,12 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
       bodyLimit: JSON_BODY_LIMIT,
       genReqId: () => newId("req"),
       requestIdHeader: false,
+      routerOptions: { maxParamLength: 500 },
+      // Errors the router raises before any hook runs (an undecodable URL, an overlong path segment): still the envelope.
+      frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+        const code = error.code === "FST_ERR_MAX_PARAM_LENGTH" ? "invalid_parameter" : "bad_url";
+        void reply.code(400).header("X-Request-Id", request.id).send(errorEnvelope(code, code === "bad_url" ? "The URL cannot be decoded" : "A path segment is too long"));
+      },
     });
     const ctx: ServerContext = {
       sql,

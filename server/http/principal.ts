@@ -85,5 +85,12 @@ export function requirePermission(principal: Principal, permission: Permission):
   }
 }
 
+/** Organization-wide changes and key management need a credential for all projects ("*"). */
+export function requireAllProjects(principal: Principal, action: string): void {
+  if (principal.projects !== "*") {
+    throw new ApiError(403, "forbidden", `This API key is scoped to specific projects; ${action} needs a key for all projects ("*")`);
+  }
+}
+
 export const canReachProject = (principal: Principal, projectId: string): boolean =>
   principal.projects === "*" || principal.projects.includes(projectId);

@@ -56,7 +56,7 @@ export function serve<E extends Endpoint>(app: FastifyInstance, ctx: ServerConte
       }
       const query = parse(row.query, request.query, 400, "invalid_parameter");
       // A POST without a body is validated as {}, so the error names the missing fields.
-      const body = parse(row.body, request.body ?? {}, 422, "validation_error");
+      const body = parse(row.body, request.body === undefined ? {} : request.body, 422, "validation_error");
 
       if (row.method === "POST") {
         const claim = await claimIdempotencyKey(ctx, request, reply, principal?.rateBucket ?? `ip:${request.ip}`);

@@ -4,7 +4,7 @@ import { apiKeyEndpoints as api, type ApiKey } from "../../contract";
 import { iso, isoOrNull, type ServerContext } from "../context";
 import { ApiError, notFound, validation } from "../errors";
 import { newId, newSecret, sha256 } from "../services/crypto";
-import { API_KEY_PREFIX, expandPermissions } from "../http/principal";
+import { API_KEY_PREFIX, expandPermissions, requireAllProjects } from "../http/principal";
 import { serve } from "../http/route";
 import { queryPage } from "../store/page";
 
@@ -25,13 +25,14 @@ const toApiKey = (row: ApiKeyRow): ApiKey => ({
 });
 
 export function apiKeyRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  serve(app, ctx, api.list, async ({ principal, query }) =>
-    queryPage(ctx.sql, { fromWhere: "FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL", orderBy: "created_at, id", params: [principal.userId] }, query, toApiKey),
-  );
+  serve(app, ctx, api.list, async ({ principal, query }) => {
+    requireAllProjects(principal, "managing API keys");
+    return queryPage(ctx.sql, { fromWhere: "FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL", orderBy: "created_at, id", params: [principal.userId] }, query, toApiKey);
+  });
 
   serve(app, ctx, api.create, async ({ principal, body }) => {
     // A key can only hand out what its creator holds: no wider scope, no higher permission.
-    if (principal.projects !== "*") throw new ApiError(403, "forbidden", "An API key scoped to projects cannot create API keys");
+    requireAllProjects(principal, "managing API keys");
     const wanted = expandPermissions(body.permissions);
     for (const permission of wanted) {
       if (!principal.permissions.has(permission)) throw new ApiError(403, "forbidden", `Cannot grant "${permission}": this credential does not hold it`);
@@ -56,6 +57,7 @@ export function apiKeyRoutes(app: FastifyInstance, ctx: ServerContext): void {
   });
 
   serve(app, ctx, api.delete, async ({ principal, params }) => {
+    requireAllProjects(principal, "managing API keys");
     const { rowCount } = await ctx.sql.query("UPDATE api_keys SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL", [params.id, principal.userId, ctx.options.now()]);
     if (rowCount === 0) throw notFound("API key", params.id);
   });

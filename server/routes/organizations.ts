@@ -4,6 +4,7 @@ import { organizationEndpoints as api, type Role } from "../../contract";
 import type { ServerContext } from "../context";
 import type { Queryable } from "../db/sql";
 import { ApiError, conflict, notFound } from "../errors";
+import { requireAllProjects } from "../http/principal";
 import { serve } from "../http/route";
 import { organizationAccess } from "../services/access";
 import { newId } from "../services/crypto";
@@ -41,7 +42,7 @@ export function organizationRoutes(app: FastifyInstance, ctx: ServerContext): vo
   );
 
   serve(app, ctx, api.create, async ({ principal, body }) => {
-    if (principal.projects !== "*") throw new ApiError(403, "forbidden", "An API key scoped to projects cannot create organizations");
+    requireAllProjects(principal, "creating an organization");
     const user = await findUserById(ctx.sql, principal.userId);
     if (!user) throw notFound("User", principal.userId);
     const org = await ctx.sql.transaction((tx) => insertOrganization(tx, body, { userId: user.id, email: user.email }));

@@ -3,7 +3,7 @@
 import type { Role } from "../../contract";
 import type { ServerContext } from "../context";
 import { ApiError, notFound } from "../errors";
-import { canReachProject, requirePermission, type Principal } from "../http/principal";
+import { canReachProject, requireAllProjects, requirePermission, type Principal } from "../http/principal";
 import type { OrganizationRow } from "../store/organizations";
 import type { ProjectRow } from "../store/projects";
 
@@ -26,9 +26,7 @@ export async function organizationAccess(ctx: ServerContext, principal: Principa
   );
   const row = rows[0];
   if (!row) throw notFound("Organization", orgId);
-  if (need !== "read" && principal.projects !== "*") {
-    throw new ApiError(403, "forbidden", "This API key is scoped to specific projects; changing an organization needs a key for all projects (\"*\")");
-  }
+  if (need !== "read") requireAllProjects(principal, "changing an organization");
   check(principal, row.role, need, `organization ${orgId}`);
   return { org: row, role: row.role };
 }

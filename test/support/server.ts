@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import pg from "pg";
+import type { Organization, Project } from "../../contract";
 import { describe, inject } from "vitest";
 import { buildApp } from "../../server/app";
 import { DEFAULT_RATE_LIMITS, type RateLimits, type ServerOptions } from "../../server/config";
@@ -78,6 +79,7 @@ export interface TestServer {
   url: string;
   /** Moves the server's clock forward. */
   advanceClock: (ms: number) => void;
+  now: () => Date;
   close: () => Promise<void>;
 }
 
@@ -108,7 +110,7 @@ export async function startTestServer(engine: Engine, overrides: TestServerOptio
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : 0;
   const url = `http://127.0.0.1:${port}/v1`;
-  return { app, api: new Api(url), url, advanceClock: (ms) => (offset += ms), close: () => app.close() };
+  return { app, api: new Api(url), url, advanceClock: (ms) => (offset += ms), now: options.now, close: () => app.close() };
 }
 
 let userCounter = 0;
@@ -129,13 +131,13 @@ export async function signUp(api: Api, label = "user"): Promise<TestUser> {
   return { id: res.body.user.id, email, password, token: res.body.access_token, refreshToken: res.body.refresh_token };
 }
 
-export async function createOrg(api: Api, token: string, body: Record<string, unknown> = {}): Promise<{ id: string; [k: string]: unknown }> {
+export async function createOrg(api: Api, token: string, body: Record<string, unknown> = {}): Promise<Organization> {
   const res = await api.post("/organizations", { token, body: { name: "Acme", ...body } });
   if (res.status !== 201) throw new Error(`create org failed: ${res.status} ${res.text}`);
   return res.body;
 }
 
-export async function createProject(api: Api, token: string, organizationId: string, name = "Web"): Promise<{ id: string; [k: string]: unknown }> {
+export async function createProject(api: Api, token: string, organizationId: string, name = "Web"): Promise<Project> {
   const res = await api.post("/projects", { token, body: { name, organization_id: organizationId } });
   if (res.status !== 201) throw new Error(`create project failed: ${res.status} ${res.text}`);
   return res.body;

@@ -1,0 +1,91 @@
+// Bad input never gets a 500: malformed JSON, wrong types, missing and unknown fields, oversize bodies, unicode,
+// very long names and bad list parameters all answer a 4xx in the seed's envelope.
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { endpoints } from "../../contract";
+import { createOrg, createProject, describeEachEngine, expectEnvelope, signUp, startTestServer, type TestServer, type TestUser } from "../support/server";
+
+describeEachEngine("bad input", (engine) => {
+  let server: TestServer;
+  let owner: TestUser;
+  let paths: Map<string, string>;
+  beforeAll(async () => {
+    server = await startTestServer(engine);
+    owner = await signUp(server.api, "owner");
+    const org = await createOrg(server.api, owner.token);
+    const project = await createProject(server.api, owner.token, org.id);
+    const member = (await server.api.get(`/organizations/${org.id}/members`, { token: owner.token })).body.data[0].id as string;
+    const fill = (path: string) => path.replace(":memberId", member).replace("/organizations/:id", `/organizations/${org.id}`).replace("/projects/:id", `/projects/${project.id}`).replace(":id", "key_x");
+    paths = new Map(endpoints.map((e) => [e.operationId, fill(e.path)]));
+  });
+  afterAll(() => server.close());
+
+  const withBody = endpoints.filter((e) => e.body);
+
+  it.each(withBody)("$method $path: malformed JSON is a 400 envelope", async (e) => {
+    const res = await server.api.request(e.method, paths.get(e.operationId) ?? "", { token: owner.token, raw: '{"name": "x",', headers: { "content-type": "application/json" } });
+    expectEnvelope(res, 400, "malformed_json");
+  });
+
+  it.each(withBody)("$method $path: wrong types, unknown fields and non-objects are a 4xx envelope", async (e) => {
+    const path = paths.get(e.operationId) ?? "";
+    for (const body of [{ name: 42, email: [], password: {}, token: 1, role: true, refresh_token: null }, { surprise: "field" }, [1, 2, 3], "just a string", 12, null]) {
+      const res = await server.api.request(e.method, path, { token: owner.token, raw: JSON.stringify(body), headers: { "content-type": "application/json" } });
+      expect(res.status, `${JSON.stringify(body)} → ${res.text}`).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+      expect(res.body.error.code).toEqual(expect.any(String));
+    }
+  });
+
+  it("names the missing field and the unknown field with their constraint", async () => {
+    const missing = await server.api.post("/projects", { token: owner.token, body: { name: "No org" } });
+    expectEnvelope(missing, 422, "validation_error");
+    expect(missing.body.error.details).toMatchObject({ field: "organization_id", constraint: "required" });
+    const unknown = await server.api.post("/organizations", { token: owner.token, body: { name: "Org", colour: "blue" } });
+    expectEnvelope(unknown, 422, "validation_error");
+    expect(unknown.body.error.details).toMatchObject({ field: "colour", constraint: "unknown_field" });
+    const wrongType = await server.api.post("/organizations", { token: owner.token, body: { name: 7 } });
+    expect(wrongType.body.error.details).toMatchObject({ field: "name", constraint: "type" });
+  });
+
+  it("refuses an oversize body with 413 in the envelope", async () => {
+    const res = await server.api.post("/organizations", { token: owner.token, body: { name: "x".repeat(2 * 1024 * 1024) } });
+    expectEnvelope(res, 413, "payload_too_large");
+  });
+
+  it("refuses a body that is not JSON with 400", async () => {
+    const res = await server.api.post("/organizations", { token: owner.token, raw: "name=x", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    expectEnvelope(res, 400, "unsupported_media_type");
+    expectEnvelope(await server.api.post("/organizations", { token: owner.token, raw: "", headers: { "content-type": "application/json" } }), 400);
+  });
+
+  it("accepts unicode names and refuses very long names and control characters", async () => {
+    const unicode = await server.api.post("/organizations", { token: owner.token, body: { name: "Zürich 🚀 東京" } });
+    expect(unicode.status).toBe(201);
+    expect(unicode.body.name).toBe("Zürich 🚀 東京");
+    const long = await server.api.post("/organizations", { token: owner.token, body: { name: "n".repeat(65) } });
+    expect(long.body.error.details).toMatchObject({ field: "name", constraint: "max_length" });
+    const control = await server.api.post("/organizations", { token: owner.token, body: { name: "bad\u0000name" } });
+    expectEnvelope(control, 422);
+    const blank = await server.api.post("/organizations", { token: owner.token, body: { name: "   " } });
+    expect(blank.body.error.details).toMatchObject({ field: "name", constraint: "min_length" });
+    const longEmail = await server.api.post("/auth/register", { body: { email: `${"a".repeat(300)}@example.com`, password: "long enough" } });
+    expectEnvelope(longEmail, 422);
+  });
+
+  it.each(["limit=0", "limit=101", "limit=-1", "limit=1.5", "limit=ten", "offset=-1", "offset=x", "limit=1&limit=2"])(
+    "a bad list parameter (%s) is a 400 envelope naming it",
+    async (query) => {
+      const res = await server.api.get(`/projects?${query}`, { token: owner.token });
+      expectEnvelope(res, 400, "invalid_parameter");
+      expect(res.body.error.details.field).toMatch(/^(limit|offset)$/);
+    },
+  );
+
+  it("answers unknown routes and ids with a 404 envelope, and ids that cannot exist with a 400", async () => {
+    expectEnvelope(await server.api.get("/nothing-here", { token: owner.token }), 404, "route_not_found");
+    expectEnvelope(await server.api.get("/projects/proj_doesnotexist", { token: owner.token }), 404, "not_found");
+    expectEnvelope(await server.api.get("/projects/%00%27%3B%20DROP%20TABLE%20projects", { token: owner.token }), 400, "invalid_parameter");
+    expectEnvelope(await server.api.get(`/projects/${"x".repeat(5000)}`, { token: owner.token }), 400, "invalid_parameter");
+    expectEnvelope(await server.api.post("/api-keys", { token: owner.token, body: { name: "k", projects: ["proj\u0000x"] } }), 422);
+  });
+});
