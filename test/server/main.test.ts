@@ -1,0 +1,43 @@
+// The README's first command, as a newcomer runs it: lubes-server starts on an empty data dir, prints a URL and
+// working credentials, and answers the seed's "Create a Project" example with the seed's response shape.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Api } from "../support/server";
+
+describe("lubes-server started from the command line", () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "lubes-main-"));
+  let child: ChildProcess;
+  let output = "";
+
+  beforeAll(async () => {
+    child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
+      env: { ...process.env, PORT: "0", LUBES_DATA_DIR: dataDir, LUBES_LOG: "0" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const deadline = Date.now() + 60_000;
+    while (!/api key:\s+\S+/.test(output)) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`lubes-server did not start:\n${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+  afterAll(() => {
+    child.kill("SIGTERM");
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("prints its URL and a working API key, then serves the seed's Create a Project example", async () => {
+    const url = /ready at (http:\/\/\S+)/.exec(output)?.[1];
+    const key = /api key:\s+(\S+)/.exec(output)?.[1];
+    const org = /organization_id:\s+(\S+)/.exec(output)?.[1];
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+    const api = new Api(url ?? "");
+    const res = await api.post("/projects", { token: key, body: { name: "My Project", organization_id: org } });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ id: expect.stringMatching(/^proj_/), name: "My Project", slug: "my-project", organization_id: org, created_at: expect.any(String) });
+  });
+});

@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { PageQuery, buildOpenApiDocument, endpoints } from "../../contract";
+
+describe("the endpoint table", () => {
+  it("has one row per method and path, and unique operation ids", () => {
+    const keys = endpoints.map((e) => `${e.method} ${e.path}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(new Set(endpoints.map((e) => e.operationId)).size).toBe(endpoints.length);
+  });
+
+  it("names every path parameter in its params schema", () => {
+    for (const e of endpoints) {
+      const names = [...e.path.matchAll(/:(\w+)/g)].map((m) => m[1]);
+      const shape = (e.params as unknown as { shape?: Record<string, unknown> } | undefined)?.shape ?? {};
+      expect(Object.keys(shape).sort(), `${e.method} ${e.path}`).toEqual(names.sort());
+    }
+  });
+
+  it("marks project-scoped every row whose path names a project", () => {
+    for (const e of endpoints) expect(Boolean(e.projectScoped), e.path).toBe(e.path.startsWith("/projects/:id"));
+  });
+
+  it("describes every seed endpoint of this issue's areas", () => {
+    const seed = [
+      "POST /auth/register", "POST /auth/login", "POST /auth/logout", "POST /auth/refresh", "GET /auth/me", "POST /auth/forgot-password", "POST /auth/reset-password",
+      "GET /organizations", "POST /organizations", "GET /organizations/:id", "PATCH /organizations/:id", "DELETE /organizations/:id",
+      "GET /organizations/:id/members", "POST /organizations/:id/members",
+      "GET /projects", "POST /projects", "GET /projects/:id", "PATCH /projects/:id", "DELETE /projects/:id",
+    ];
+    const rows = new Set(endpoints.map((e) => `${e.method} ${e.path}`));
+    for (const row of seed) expect(rows.has(row), row).toBe(true);
+    for (const e of endpoints) if (!seed.includes(`${e.method} ${e.path}`)) expect(e.extension, `${e.method} ${e.path} is not in the seed`).toBe(true);
+  });
+});
+
+describe("pagination query", () => {
+  it.each([
+    [{}, { limit: 20, offset: 0 }],
+    [{ limit: "100", offset: "40" }, { limit: 100, offset: 40 }],
+  ])("%j → %j", (query, parsed) => {
+    expect(PageQuery.parse(query)).toEqual(parsed);
+  });
+
+  it.each([{ limit: "0" }, { limit: "101" }, { limit: "1e2" }, { offset: "-3" }, { limit: " 5" }])("refuses %j", (query) => {
+    expect(PageQuery.safeParse(query).success).toBe(false);
+  });
+});
+
+describe("OpenAPI document", () => {
+  it("is OpenAPI 3.1 with a path item for every row", () => {
+    const doc = buildOpenApiDocument(endpoints, "http://localhost/v1") as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    expect(doc.openapi).toBe("3.1.0");
+    const operations = Object.values(doc.paths).flatMap((item) => Object.keys(item));
+    expect(operations).toHaveLength(endpoints.length);
+  });
+});
