@@ -46,6 +46,9 @@ export async function openPglite(dataDir: string | undefined): Promise<Sql> {
 /** Real PostgreSQL (`LUBES_DATABASE_URL`): a pool shared by every request of this process. */
 export async function openPostgres(connectionString: string): Promise<Sql> {
   const pool = new pg.Pool({ connectionString, max: 10, idleTimeoutMillis: 30_000 });
+  // PostgreSQL dropping an idle connection (restart, failover) is emitted here; without a listener it would kill the
+  // process. The pool has already discarded that client, and the next query opens a fresh one.
+  pool.on("error", () => undefined);
   // Fail at start-up, with the driver's reason, rather than on the first request.
   const probe = await pool.connect();
   probe.release();

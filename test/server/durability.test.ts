@@ -2,7 +2,8 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, expect, it } from "vitest";
+import pg from "pg";
+import { afterAll, describe, expect, inject, it } from "vitest";
 import { bootstrap } from "../../server/bootstrap";
 import { createOrg, createProject, describeEachEngine, freshPostgresDatabase, signUp, startTestServer, type Engine, type TestServerOptions } from "../support/server";
 
@@ -58,6 +59,26 @@ describeEachEngine("restart durability", (engine: Engine) => {
       await second.close();
     } finally {
       rmSync(bootDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("PostgreSQL dropping connections", () => {
+  it.skipIf(!inject("postgresUrl"))("does not take lubes-server down: the next request is served on a fresh connection", async () => {
+    const databaseUrl = await freshPostgresDatabase();
+    const server = await startTestServer("postgres", { databaseUrl });
+    try {
+      const user = await signUp(server.api, "failover");
+      const admin = new pg.Client({ connectionString: inject("postgresUrl") ?? "" });
+      await admin.connect();
+      const database = new URL(databaseUrl).pathname.slice(1);
+      const { rows } = await admin.query<{ n: number }>("SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = $1", [database]);
+      await admin.end();
+      expect(rows[0]?.n).toBeGreaterThan(0);
+      await new Promise((r) => setTimeout(r, 200));
+      expect((await server.api.get("/auth/me", { token: user.token })).status).toBe(200);
+    } finally {
+      await server.close();
     }
   });
 });
