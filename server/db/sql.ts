@@ -2,6 +2,7 @@
 import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
+import { lockDataDir } from "./dir-lock";
 
 export interface QueryResult<T> {
   rows: T[];
@@ -25,9 +26,15 @@ export interface Sql extends Queryable {
 /** The embedded default: one PGlite data directory, owned by this process alone. */
 export async function openPglite(dataDir: string | undefined): Promise<Sql> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const unlock = dataDir ? lockDataDir(dataDir) : () => undefined;
   // shared_buffers=8MB roughly halves PGlite's memory (DESIGN.md); the control plane is small.
   const db = new PGlite({ ...(dataDir ? { dataDir } : {}), postgresqlconf: ["shared_buffers=8MB"] });
-  await db.waitReady;
+  try {
+    await db.waitReady;
+  } catch (error) {
+    unlock();
+    throw error;
+  }
   const wrap = (q: { query: PGlite["query"] }): Queryable => ({
     async query<T>(text: string, params: readonly unknown[] = []) {
       const result = await q.query<T>(text, [...params]);
@@ -39,7 +46,10 @@ export async function openPglite(dataDir: string | undefined): Promise<Sql> {
     ...wrap(db),
     // PGlite serialises everything behind its own lock; never a bare BEGIN (DESIGN.md).
     transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
-    close: () => db.close(),
+    async close() {
+      await db.close();
+      unlock();
+    },
   };
 }
 

@@ -1,10 +1,11 @@
 // Data written before a restart is there after it, in both storage modes; first start bootstraps a dev account once.
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { bootstrap } from "../../server/bootstrap";
+import { lockDataDir } from "../../server/db/dir-lock";
 import { createOrg, createProject, describeEachEngine, freshPostgresDatabase, signUp, startTestServer, type Engine, type TestServerOptions } from "../support/server";
 
 describeEachEngine("restart durability", (engine: Engine) => {
@@ -79,6 +80,36 @@ describe("PostgreSQL dropping connections", () => {
       expect((await server.api.get("/auth/me", { token: user.token })).status).toBe(200);
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe("one owner per embedded data directory", () => {
+  it("refuses a second server on a data dir in use, and allows it once the first has stopped", async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), "lubes-lock-"));
+    try {
+      const first = await startTestServer("pglite", { dataDir });
+      await expect(startTestServer("pglite", { dataDir })).rejects.toThrow(/already open|in use/);
+      await first.close();
+      const second = await startTestServer("pglite", { dataDir });
+      await second.close();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("names the other process holding the directory", () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), "lubes-lock-"));
+    try {
+      // PID 1 is always alive and never us.
+      writeFileSync(path.join(dataDir, "lubes.lock"), "1");
+      expect(() => lockDataDir(dataDir)).toThrow(/in use by another lubes-server \(pid 1\)/);
+      // A lock left by a dead process is taken over.
+      writeFileSync(path.join(dataDir, "lubes.lock"), "999999999");
+      const release = lockDataDir(dataDir);
+      release();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
