@@ -3,6 +3,7 @@ import { apiKeyEndpoints } from "./api-keys";
 import { authEndpoints } from "./auth";
 import type { Endpoint } from "./common";
 import { organizationEndpoints } from "./organizations";
+import { envEndpoints } from "./env";
 import { metaEndpoints } from "./meta";
 import { projectEndpoints } from "./projects";
 
@@ -12,6 +13,7 @@ export * from "./api-keys";
 export * from "./organizations";
 export * from "./projects";
 export * from "./meta";
+export * from "./env";
 export { buildOpenApiDocument } from "./openapi";
 
 export const API_VERSION_PREFIX = "/v1";
@@ -22,5 +24,6 @@ export const endpoints: readonly Endpoint[] = [
   ...Object.values(apiKeyEndpoints),
   ...Object.values(organizationEndpoints),
   ...Object.values(projectEndpoints),
+  ...Object.values(envEndpoints),
   ...Object.values(metaEndpoints),
 ];

@@ -11,6 +11,7 @@ import { applyRateLimit, sweepRateLimits } from "./http/rate-limit";
 import { settleIdempotency } from "./http/route";
 import { apiKeyRoutes } from "./routes/api-keys";
 import { authRoutes } from "./routes/auth";
+import { envRoutes } from "./routes/env";
 import { metaRoutes } from "./routes/meta";
 import { organizationRoutes } from "./routes/organizations";
 import { projectRoutes } from "./routes/projects";
@@ -123,7 +124,7 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
     app.decorate("lubes", ctx);
     installErrorHandlers(app);
     installRequestHooks(app, ctx);
-    for (const routes of [metaRoutes, authRoutes, apiKeyRoutes, organizationRoutes, projectRoutes]) routes(app, ctx);
+    for (const routes of [metaRoutes, authRoutes, apiKeyRoutes, organizationRoutes, projectRoutes, envRoutes]) routes(app, ctx);
 
     const sweep = setInterval(() => {
       Promise.all([sweepRateLimits(ctx), sweepIdempotencyRecords(ctx)]).catch((error: unknown) => app.log.warn({ err: error }, "sweep failed"));

@@ -12,6 +12,8 @@ export interface ServerContext {
     jwt: Uint8Array;
     /** Root of the keys that seal stored idempotent responses. */
     idempotency: Buffer;
+    /** Seals environment variable values at rest. */
+    envValues: Buffer;
   };
   mailer: Mailer;
 }
@@ -25,7 +27,7 @@ export async function loadKeys(sql: Sql): Promise<ServerContext["keys"]> {
   const { rows } = await sql.query<{ value: string }>("SELECT value FROM server_secrets WHERE name = 'root'");
   const root = rows[0]?.value;
   if (!root) throw new Error("control plane has no root secret");
-  return { jwt: new Uint8Array(hmac(root, "access-token")), idempotency: hmac(root, "idempotency") };
+  return { jwt: new Uint8Array(hmac(root, "access-token")), idempotency: hmac(root, "idempotency"), envValues: hmac(root, "env-values") };
 }
 
 export const iso = (value: Date | string): string => new Date(value).toISOString();

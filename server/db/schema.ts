@@ -116,6 +116,20 @@ const MIGRATIONS: readonly string[] = [
     created_at timestamptz NOT NULL DEFAULT now()
   );
   `,
+  `
+  -- Values are sealed with a server key (sensitive or not): the control plane never holds them in plain text.
+  CREATE TABLE env_vars (
+    project_id text NOT NULL REFERENCES projects ON DELETE CASCADE,
+    key text NOT NULL,
+    sealed_value text NOT NULL,
+    value_sha256 text NOT NULL,
+    sensitive boolean NOT NULL,
+    environments text[] NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (project_id, key)
+  );
+  `,
 ];
 
 /** Applies the migrations this database has not seen, under an advisory lock so concurrent starts take turns. */

@@ -43,6 +43,9 @@ const rows: Row[] = [
   { op: "createProject", request: (f) => ({ method: "POST", path: "/projects", body: { name: "P", organization_id: f.orgId } }), scoped: 403, readOnly: 403, stranger: 404 },
   { op: "getProject", request: (f) => ({ method: "GET", path: `/projects/${f.projectId}` }), scoped: 403, readOnly: 200, stranger: 404 },
   { op: "updateProject", request: (f) => ({ method: "PATCH", path: `/projects/${f.projectId}`, body: { name: "Q" } }), scoped: 403, readOnly: 403, stranger: 404 },
+  { op: "listEnvVars", request: (f) => ({ method: "GET", path: `/projects/${f.projectId}/env` }), scoped: 403, readOnly: 200, stranger: 404 },
+  { op: "setEnvVar", request: (f) => ({ method: "POST", path: `/projects/${f.projectId}/env`, body: { key: "K", value: "v" } }), scoped: 403, readOnly: 403, stranger: 404 },
+  { op: "deleteEnvVar", request: (f) => ({ method: "DELETE", path: `/projects/${f.projectId}/env/K` }), scoped: 403, readOnly: 403, stranger: 404 },
   { op: "deleteProject", request: (f) => ({ method: "DELETE", path: `/projects/${f.projectId}` }), scoped: 403, readOnly: 403, stranger: 404 },
 ];
 

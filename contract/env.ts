@@ -1,0 +1,47 @@
+// Environment variables of a project. Sensitive values are write-only: only their SHA-256 comes back.
+import { z } from "zod";
+import { IdParam, PageQuery, Timestamp, endpoint, page } from "./common";
+
+export const ENVIRONMENTS = ["production", "preview", "development"] as const;
+export const Environment = z.enum(ENVIRONMENTS);
+
+export const EnvKey = z.string().max(256).regex(/^[A-Z_][A-Z0-9_]*$/, "uppercase letters, digits and _, not starting with a digit");
+/** At most 64 KiB, as Vercel and Netlify allow. */
+export const EnvValue = z.string().max(65_536);
+
+export const EnvVar = z.object({
+  key: z.string(),
+  /** null when the variable is sensitive: the value is never returned after it is set. */
+  value: z.string().nullable(),
+  /** SHA-256 (hex) of the value, sensitive or not, so a client can detect drift without reading secrets. */
+  value_sha256: z.string(),
+  sensitive: z.boolean(),
+  environments: z.array(Environment),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+export type EnvVar = z.infer<typeof EnvVar>;
+
+export const SetEnvVarBody = z.strictObject({
+  key: EnvKey,
+  value: EnvValue,
+  sensitive: z.boolean().default(false),
+  environments: z.array(Environment).min(1).max(3).default([...ENVIRONMENTS]),
+});
+
+const EnvKeyParams = IdParam.extend({ key: EnvKey });
+const tag = "Environment Variables";
+export const envEndpoints = {
+  list: endpoint({
+    operationId: "listEnvVars", method: "GET", path: "/projects/:id/env", summary: "List environment variables", tag,
+    auth: "bearer", permission: "read", projectScoped: true, params: IdParam, query: PageQuery, status: 200, response: page(EnvVar),
+  }),
+  set: endpoint({
+    operationId: "setEnvVar", method: "POST", path: "/projects/:id/env", summary: "Set environment variable (creates it, or updates the existing key)", tag,
+    auth: "bearer", permission: "write", projectScoped: true, params: IdParam, body: SetEnvVarBody, status: 200, response: EnvVar,
+  }),
+  delete: endpoint({
+    operationId: "deleteEnvVar", method: "DELETE", path: "/projects/:id/env/:key", summary: "Delete environment variable", tag,
+    auth: "bearer", permission: "write", projectScoped: true, params: EnvKeyParams, status: 204,
+  }),
+};

@@ -1,0 +1,27 @@
+// Environment variable routes: list, set (create or update the key), delete.
+import type { FastifyInstance } from "fastify";
+import { envEndpoints as api } from "../../contract";
+import type { ServerContext } from "../context";
+import { notFound } from "../errors";
+import { serve } from "../http/route";
+import { projectAccess } from "../services/access";
+import { toEnvVar, upsertEnvVar } from "../store/env";
+import { queryPage } from "../store/page";
+
+export function envRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  serve(app, ctx, api.list, async ({ principal, params, query }) => {
+    await projectAccess(ctx, principal, params.id, "read");
+    return queryPage(ctx.sql, { fromWhere: "FROM env_vars WHERE project_id = $1", orderBy: "key", params: [params.id] }, query, toEnvVar(ctx));
+  });
+
+  serve(app, ctx, api.set, async ({ principal, params, body }) => {
+    await projectAccess(ctx, principal, params.id, "write");
+    return toEnvVar(ctx)(await upsertEnvVar(ctx, params.id, body));
+  });
+
+  serve(app, ctx, api.delete, async ({ principal, params }) => {
+    await projectAccess(ctx, principal, params.id, "write");
+    const { rowCount } = await ctx.sql.query("DELETE FROM env_vars WHERE project_id = $1 AND key = $2", [params.id, params.key]);
+    if (rowCount === 0) throw notFound("Environment variable", params.key);
+  });
+}
