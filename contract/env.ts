@@ -37,8 +37,8 @@ export const envEndpoints = {
     auth: "bearer", permission: "read", projectScoped: true, params: IdParam, query: PageQuery, status: 200, response: page(EnvVar),
   }),
   set: endpoint({
-    operationId: "setEnvVar", method: "POST", path: "/projects/:id/env", summary: "Set environment variable (creates it, or updates the existing key)", tag,
-    auth: "bearer", permission: "write", projectScoped: true, params: IdParam, body: SetEnvVarBody, status: 200, response: EnvVar,
+    operationId: "setEnvVar", method: "POST", path: "/projects/:id/env", summary: "Set environment variable (201 when created, 200 when an existing key is updated)", tag,
+    auth: "bearer", permission: "write", projectScoped: true, params: IdParam, body: SetEnvVarBody, status: 201, response: EnvVar,
   }),
   delete: endpoint({
     operationId: "deleteEnvVar", method: "DELETE", path: "/projects/:id/env/:key", summary: "Delete environment variable", tag,

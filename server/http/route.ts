@@ -27,7 +27,12 @@ export interface RouteInput<E> {
   request: FastifyRequest;
   reply: FastifyReply;
 }
-type RouteResult<E> = E extends Endpoint<z.ZodType, z.ZodType, z.ZodType, infer R> ? (E["status"] extends 204 ? void : In<R>) : never;
+/** A success answered with another status than the row's (e.g. 200 when a create-or-update updated). */
+export class WithStatus<T> {
+  constructor(readonly status: 200 | 201, readonly body: T) {}
+}
+
+type RouteResult<E> = E extends Endpoint<z.ZodType, z.ZodType, z.ZodType, infer R> ? (E["status"] extends 204 ? void : In<R> | WithStatus<In<R>>) : never;
 
 function parse<S extends z.ZodType>(schema: S | undefined, input: unknown, status: 400 | 422, code: string): z.output<S> | undefined {
   if (!schema) return undefined;
@@ -64,11 +69,12 @@ export function serve<E extends Endpoint>(app: FastifyInstance, ctx: ServerConte
         if (claim !== "absent") request.idempotency = claim;
       }
 
-      const result = await handler({ params, query, body, principal, request, reply } as RouteInput<E>);
+      const result: unknown = await handler({ params, query, body, principal, request, reply } as RouteInput<E>);
       if (reply.sent) return reply;
       if (row.status === 204) return reply.code(204).send();
+      const [status, payload] = result instanceof WithStatus ? [result.status, result.body as unknown] : [row.status, result];
       // Responses are shaped by the contract: a field the contract does not name never leaves the server.
-      return reply.code(row.status).send(row.response ? row.response.parse(result) : result);
+      return reply.code(status).send(row.response ? row.response.parse(payload) : payload);
     },
   });
 }

@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { envEndpoints as api } from "../../contract";
 import type { ServerContext } from "../context";
 import { notFound } from "../errors";
-import { serve } from "../http/route";
+import { WithStatus, serve } from "../http/route";
 import { projectAccess } from "../services/access";
 import { toEnvVar, upsertEnvVar } from "../store/env";
 import { queryPage } from "../store/page";
@@ -16,7 +16,8 @@ export function envRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
   serve(app, ctx, api.set, async ({ principal, params, body }) => {
     await projectAccess(ctx, principal, params.id, "write");
-    return toEnvVar(ctx)(await upsertEnvVar(ctx, params.id, body));
+    const row = await upsertEnvVar(ctx, params.id, body);
+    return new WithStatus(row.created ? 201 : 200, toEnvVar(ctx)(row));
   });
 
   serve(app, ctx, api.delete, async ({ principal, params }) => {

@@ -29,15 +29,15 @@ export async function upsertEnvVar(
   ctx: ServerContext,
   projectId: string,
   input: { key: string; value: string; sensitive: boolean; environments: readonly string[] },
-): Promise<EnvVarRow> {
-  const { rows } = await ctx.sql.query<EnvVarRow>(
+): Promise<EnvVarRow & { created: boolean }> {
+  const { rows } = await ctx.sql.query<EnvVarRow & { created: boolean }>(
     `INSERT INTO env_vars (project_id, key, sealed_value, value_sha256, sensitive, environments) VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (project_id, key) DO UPDATE SET sealed_value = EXCLUDED.sealed_value, value_sha256 = EXCLUDED.value_sha256,
        sensitive = EXCLUDED.sensitive, environments = EXCLUDED.environments, updated_at = now()
-     RETURNING *`,
+     RETURNING *, (xmax = 0) AS created`,
     [projectId, input.key, seal(ctx.keys.envValues, input.value), sha256(input.value), input.sensitive, [...new Set(input.environments)]],
   );
-  return rows[0] as EnvVarRow;
+  return rows[0] as EnvVarRow & { created: boolean };
 }
 
 /** The plain values of a project's variables for one environment, for functions and deployments to run with. */

@@ -19,7 +19,7 @@ describeEachEngine("environment variables", (engine) => {
 
   it("sets a variable for every environment by default and lists it", async () => {
     const res = await server.api.post(env(), { token: owner.token, body: { key: "API_URL", value: "https://api.example.com" } });
-    expect(res.status).toBe(200);
+    expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ key: "API_URL", value: "https://api.example.com", value_sha256: sha("https://api.example.com"), sensitive: false, environments: ["production", "preview", "development"] });
     const list = await server.api.get(env(), { token: owner.token });
     expect(list.body.data).toContainEqual(res.body);
@@ -28,6 +28,7 @@ describeEachEngine("environment variables", (engine) => {
   it("updates an existing key in place", async () => {
     const first = await server.api.post(env(), { token: owner.token, body: { key: "MODE", value: "a", environments: ["preview"] } });
     const second = await server.api.post(env(), { token: owner.token, body: { key: "MODE", value: "b", environments: ["production"] } });
+    expect([first.status, second.status]).toEqual([201, 200]);
     expect(second.body).toMatchObject({ key: "MODE", value: "b", environments: ["production"], created_at: first.body.created_at });
     const list = await server.api.get(env("?limit=100"), { token: owner.token });
     expect(list.body.data.filter((v: { key: string }) => v.key === "MODE")).toHaveLength(1);
