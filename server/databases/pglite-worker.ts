@@ -1,0 +1,111 @@
+// A worker thread owning one PGlite branch database. PGlite ignores statement_timeout and blocks its thread while a
+// query runs (DESIGN.md), so each branch runs here, where the main thread can terminate a runaway query.
+import { parentPort, workerData } from "node:worker_threads";
+import { PGlite, type Results } from "@electric-sql/pglite";
+import { RAW_TEXT_PARSERS, normalizeRows, serializeParam } from "./values";
+
+export type WorkerRequest =
+  | { id: number; kind: "query"; sql: string; params?: unknown[] | undefined; maxRows: number | null; maxBytes: number | null }
+  | { id: number; kind: "migrate"; sql: string }
+  | { id: number; kind: "checkpoint" }
+  | { id: number; kind: "close" };
+
+export type WorkerError =
+  | { kind: "sql"; sqlstate: string | null; message: string; position: number | null; detail: string | null; hint: string | null }
+  | { kind: "too_large"; limit: "rows" | "bytes"; max: number };
+
+export type WorkerResponse = { id: number; ok: true; result?: unknown } | { id: number; ok: false; error: WorkerError };
+
+const { dataDir } = workerData as { dataDir: string };
+const port = parentPort;
+if (!port) throw new Error("pglite-worker must run in a worker thread");
+
+const typeNames = new Map<number, string>();
+
+async function resolveTypeNames(db: PGlite, oids: number[]): Promise<void> {
+  const unknown = [...new Set(oids)].filter((oid) => !typeNames.has(oid));
+  if (unknown.length === 0) return;
+  const { rows } = await db.query<{ oid: number; name: string }>("SELECT oid::int AS oid, format_type(oid, NULL) AS name FROM pg_type WHERE oid = ANY($1::int[])", [unknown]);
+  for (const row of rows) typeNames.set(row.oid, row.name);
+}
+
+function sqlError(error: unknown): WorkerError {
+  const e = error as { code?: string; message?: string; position?: string; detail?: string; hint?: string };
+  return {
+    kind: "sql",
+    sqlstate: typeof e.code === "string" ? e.code : null,
+    message: e.message ?? String(error),
+    position: e.position ? Number(e.position) : null,
+    detail: e.detail ?? null,
+    hint: e.hint ?? null,
+  };
+}
+
+async function runQuery(db: PGlite, request: Extract<WorkerRequest, { kind: "query" }>): Promise<WorkerResponse> {
+  const started = performance.now();
+  let result: Results<Record<string, unknown>> | undefined;
+  if (request.params && request.params.length > 0) {
+    result = await db.query<Record<string, unknown>>(request.sql, request.params.map(serializeParam), { parsers: RAW_TEXT_PARSERS });
+  } else {
+    // A script: every statement runs, the last one answers (as psql -c does).
+    const results = await db.exec(request.sql, { parsers: RAW_TEXT_PARSERS });
+    result = results.at(-1) as Results<Record<string, unknown>> | undefined;
+  }
+  const elapsed = performance.now() - started;
+  const rawRows = result?.rows ?? [];
+  if (request.maxRows !== null && rawRows.length > request.maxRows) return { id: request.id, ok: false, error: { kind: "too_large", limit: "rows", max: request.maxRows } };
+  const fields = (result?.fields ?? []).map((f) => ({ name: f.name, oid: f.dataTypeID }));
+  const rows = normalizeRows(rawRows, fields);
+  if (request.maxBytes !== null && JSON.stringify(rows).length > request.maxBytes) return { id: request.id, ok: false, error: { kind: "too_large", limit: "bytes", max: request.maxBytes } };
+  await resolveTypeNames(db, fields.map((f) => f.oid));
+  return {
+    id: request.id,
+    ok: true,
+    result: {
+      rows,
+      row_count: rawRows.length > 0 || !result?.affectedRows ? rawRows.length : result.affectedRows,
+      execution_time_ms: Math.round(elapsed * 100) / 100,
+      fields: fields.map((f) => ({ name: f.name, type: typeNames.get(f.oid) ?? `oid:${f.oid}` })),
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const db = new PGlite({ dataDir, postgresqlconf: ["shared_buffers=8MB"] });
+  await db.waitReady;
+  port?.postMessage({ ready: true });
+  // One request at a time: the main thread queues per branch, and PGlite has one connection anyway.
+  port?.on("message", (request: WorkerRequest) => {
+    void (async () => {
+      let response: WorkerResponse;
+      try {
+        switch (request.kind) {
+          case "query":
+            response = await runQuery(db, request);
+            break;
+          case "migrate":
+            await db.transaction(async (tx) => {
+              await tx.exec(request.sql);
+            });
+            response = { id: request.id, ok: true };
+            break;
+          case "checkpoint":
+            await db.exec("CHECKPOINT");
+            response = { id: request.id, ok: true };
+            break;
+          case "close":
+            await db.close();
+            response = { id: request.id, ok: true };
+            break;
+        }
+      } catch (error) {
+        response = { id: request.id, ok: false, error: sqlError(error) };
+      }
+      port?.postMessage(response);
+    })();
+  });
+}
+
+main().catch((error: unknown) => {
+  port.postMessage({ fatal: error instanceof Error ? error.message : String(error) });
+});
