@@ -81,7 +81,8 @@ export const Migration = z.object({
   /** SHA-256 (hex) of the SQL. */
   checksum: z.string(),
   sql: z.string(),
-  status: z.enum(["applied", "failed"]),
+  /** `running` while it executes; a failed migration can be posted again (fixed), an applied one never changes. */
+  status: z.enum(["running", "applied", "failed"]),
   error: z.object({ code: z.string().nullable(), message: z.string() }).nullable(),
   applied_at: Timestamp.nullable(),
   created_at: Timestamp,

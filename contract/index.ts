@@ -3,6 +3,7 @@ import { apiKeyEndpoints } from "./api-keys";
 import { authEndpoints } from "./auth";
 import type { Endpoint } from "./common";
 import { organizationEndpoints } from "./organizations";
+import { databaseEndpoints } from "./database";
 import { envEndpoints } from "./env";
 import { metaEndpoints } from "./meta";
 import { projectEndpoints } from "./projects";
@@ -14,6 +15,7 @@ export * from "./organizations";
 export * from "./projects";
 export * from "./meta";
 export * from "./env";
+export * from "./database";
 export { buildOpenApiDocument } from "./openapi";
 
 export const API_VERSION_PREFIX = "/v1";
@@ -24,6 +26,7 @@ export const endpoints: readonly Endpoint[] = [
   ...Object.values(apiKeyEndpoints),
   ...Object.values(organizationEndpoints),
   ...Object.values(projectEndpoints),
+  ...Object.values(databaseEndpoints),
   ...Object.values(envEndpoints),
   ...Object.values(metaEndpoints),
 ];

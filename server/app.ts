@@ -11,13 +11,17 @@ import { applyRateLimit, sweepRateLimits } from "./http/rate-limit";
 import { settleIdempotency } from "./http/route";
 import { apiKeyRoutes } from "./routes/api-keys";
 import { authRoutes } from "./routes/auth";
+import { databaseRoutes } from "./routes/database";
 import { envRoutes } from "./routes/env";
 import { metaRoutes } from "./routes/meta";
 import { organizationRoutes } from "./routes/organizations";
 import { projectRoutes } from "./routes/projects";
 import { newId } from "./services/crypto";
 import { devOutboxMailer, logOnlyMailer } from "./services/mailer";
+import { createHmac } from "node:crypto";
 import path from "node:path";
+import { openProjectDatabases } from "./databases";
+import { DEFAULT_QUERY_LIMITS } from "./databases/types";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -115,16 +119,26 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
         void reply.code(400).header("X-Request-Id", request.id).send(errorEnvelope(code, code === "bad_url" ? "The URL cannot be decoded" : "A path segment is too long"));
       },
     });
+    const keys = await loadKeys(sql);
+    const databases = await openProjectDatabases({
+      dataDir: options.dataDir,
+      databaseUrl: options.databaseUrl,
+      limits: options.queryLimits ?? DEFAULT_QUERY_LIMITS,
+      maxOpen: options.maxOpenDatabases ?? 8,
+      idleMs: options.databaseIdleMs ?? 60_000,
+      rolePassword: (projectId) => createHmac("sha256", keys.dbRoles).update(projectId).digest("hex"),
+    });
     const ctx: ServerContext = {
       sql,
+      databases,
       options,
-      keys: await loadKeys(sql),
+      keys,
       mailer: options.dev ? devOutboxMailer(sql) : logOnlyMailer((message) => app.log.info(message)),
     };
     app.decorate("lubes", ctx);
     installErrorHandlers(app);
     installRequestHooks(app, ctx);
-    for (const routes of [metaRoutes, authRoutes, apiKeyRoutes, organizationRoutes, projectRoutes, envRoutes]) routes(app, ctx);
+    for (const routes of [metaRoutes, authRoutes, apiKeyRoutes, organizationRoutes, projectRoutes, envRoutes, databaseRoutes]) routes(app, ctx);
 
     const sweep = setInterval(() => {
       Promise.all([sweepRateLimits(ctx), sweepIdempotencyRecords(ctx)]).catch((error: unknown) => app.log.warn({ err: error }, "sweep failed"));
@@ -132,6 +146,7 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
     sweep.unref();
     app.addHook("onClose", async () => {
       clearInterval(sweep);
+      await databases.close();
       await sql.close();
     });
     return app;

@@ -1,6 +1,7 @@
 // lubes-server configuration: the environment variables of DESIGN.md, parsed once and checked.
 import path from "node:path";
 import { PLANS, type Plan } from "../contract";
+import { DEFAULT_QUERY_LIMITS, type QueryLimits } from "./databases/types";
 
 export type RateLimits = Record<Plan, number>;
 export const DEFAULT_RATE_LIMITS: RateLimits = { free: 100, pro: 1_000, team: 10_000 };
@@ -19,6 +20,11 @@ export interface ServerOptions {
   /** The clock; tests move it to expire tokens and roll rate-limit windows. */
   now: () => Date;
   logger: boolean;
+  /** Project SQL: statement timeout and result caps (`LUBES_QUERY_TIMEOUT_MS`). */
+  queryLimits?: QueryLimits;
+  /** Embedded branch databases open at once (`LUBES_MAX_OPEN_DATABASES`), and how long an unused one stays open. */
+  maxOpenDatabases?: number;
+  databaseIdleMs?: number;
 }
 
 /** Parses `LUBES_RATE_LIMITS`, e.g. `free=600,pro=1000`: plans not named keep their defaults. */
@@ -33,6 +39,13 @@ export function parseRateLimits(text: string | undefined): RateLimits {
     limits[plan as Plan] = Number(value);
   }
   return limits;
+}
+
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text === "") return fallback;
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new Error(`${name}: "${text}" is not a positive whole number`);
+  return Number(text);
 }
 
 export interface ListenConfig {
@@ -58,6 +71,9 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): { options
       accessTokenTtlSeconds: 15 * 60,
       now: () => new Date(),
       logger: env["LUBES_LOG"] !== "0",
+      queryLimits: { ...DEFAULT_QUERY_LIMITS, timeoutMs: positiveInteger(env, "LUBES_QUERY_TIMEOUT_MS", DEFAULT_QUERY_LIMITS.timeoutMs) },
+      maxOpenDatabases: positiveInteger(env, "LUBES_MAX_OPEN_DATABASES", 8),
+      databaseIdleMs: 60_000,
     },
   };
 }

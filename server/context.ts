@@ -1,11 +1,14 @@
 // What every route and hook of lubes-server shares: the control-plane database, options, keys and mailer.
 import type { ServerOptions } from "./config";
+import type { ProjectDatabases } from "./databases/types";
 import type { Sql } from "./db/sql";
 import { hmac, newSecret } from "./services/crypto";
 import type { Mailer } from "./services/mailer";
 
 export interface ServerContext {
   sql: Sql;
+  /** The projects' own databases (one per branch), apart from the control plane. */
+  databases: ProjectDatabases;
   options: ServerOptions;
   keys: {
     /** HS256 key of access tokens. */
@@ -14,6 +17,8 @@ export interface ServerContext {
     idempotency: Buffer;
     /** Seals environment variable values at rest. */
     envValues: Buffer;
+    /** Derives the password of each project's PostgreSQL role. */
+    dbRoles: Buffer;
   };
   mailer: Mailer;
 }
@@ -27,7 +32,7 @@ export async function loadKeys(sql: Sql): Promise<ServerContext["keys"]> {
   const { rows } = await sql.query<{ value: string }>("SELECT value FROM server_secrets WHERE name = 'root'");
   const root = rows[0]?.value;
   if (!root) throw new Error("control plane has no root secret");
-  return { jwt: new Uint8Array(hmac(root, "access-token")), idempotency: hmac(root, "idempotency"), envValues: hmac(root, "env-values") };
+  return { jwt: new Uint8Array(hmac(root, "access-token")), idempotency: hmac(root, "idempotency"), envValues: hmac(root, "env-values"), dbRoles: hmac(root, "db-roles") };
 }
 
 export const iso = (value: Date | string): string => new Date(value).toISOString();

@@ -81,7 +81,12 @@ async function main(): Promise<void> {
       try {
         switch (request.kind) {
           case "query":
-            response = await runQuery(db, request);
+            try {
+              response = await runQuery(db, request);
+            } finally {
+              // Each request is its own session: an unfinished transaction is rolled back, SET values are undone.
+              await db.exec("ROLLBACK; RESET ALL").catch(() => undefined);
+            }
             break;
           case "migrate":
             await db.transaction(async (tx) => {

@@ -9,7 +9,7 @@ const JSON_TYPES = new Set([114, 3802]);
 /** Array type OID → element type OID, for the built-in array types. */
 const ELEMENT_OF: Record<number, number> = {
   1000: 16, 1005: 21, 1007: 23, 1028: 26, 1021: 700, 1022: 701, 199: 114, 3807: 3802,
-  1016: 20, 1231: 1700, 1009: 25, 1015: 1043, 1014: 1042, 1115: 1114, 1185: 1184, 1182: 1082, 2951: 2950,
+  1003: 19, 1016: 20, 1231: 1700, 1009: 25, 1015: 1043, 1014: 1042, 1115: 1114, 1185: 1184, 1182: 1082, 2951: 2950,
 };
 
 function scalar(text: string, oid: number): unknown {

@@ -130,6 +130,34 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (project_id, key)
   );
   `,
+  `
+  -- Each branch is its own database (a PGlite directory or a PostgreSQL database named after its id).
+  CREATE TABLE branches (
+    id text PRIMARY KEY,
+    project_id text NOT NULL REFERENCES projects ON DELETE CASCADE,
+    name text NOT NULL,
+    parent_id text REFERENCES branches ON DELETE SET NULL,
+    is_default boolean NOT NULL DEFAULT false,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (project_id, name)
+  );
+
+  CREATE TABLE migrations (
+    id text PRIMARY KEY,
+    project_id text NOT NULL REFERENCES projects ON DELETE CASCADE,
+    branch_id text NOT NULL REFERENCES branches ON DELETE CASCADE,
+    name text NOT NULL,
+    checksum text NOT NULL,
+    sql text NOT NULL,
+    status text NOT NULL CHECK (status IN ('running', 'applied', 'failed')),
+    error_code text,
+    error_message text,
+    applied_at timestamptz,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (branch_id, name)
+  );
+  `,
 ];
 
 /** Applies the migrations this database has not seen, under an advisory lock so concurrent starts take turns. */

@@ -8,6 +8,7 @@ import { requireAllProjects } from "../http/principal";
 import { serve } from "../http/route";
 import { organizationAccess } from "../services/access";
 import { newId } from "../services/crypto";
+import { deleteProjectsWith } from "../services/projects";
 import { countOwners, insertOrganization, toMember, toOrganization, type MemberRow, type OrganizationRow } from "../store/organizations";
 import { queryPage } from "../store/page";
 import { findUserByEmail, findUserById } from "../store/users";
@@ -67,9 +68,12 @@ export function organizationRoutes(app: FastifyInstance, ctx: ServerContext): vo
   });
 
   // Cascades to every project of the organization and everything under them.
-  serve(app, ctx, api.delete, async ({ principal, params }) => {
+  serve(app, ctx, api.delete, async ({ principal, params, request }) => {
     await organizationAccess(ctx, principal, params.id, "owner");
-    await ctx.sql.query("DELETE FROM organizations WHERE id = $1", [params.id]);
+    const { rows } = await ctx.sql.query<{ id: string }>("SELECT id FROM projects WHERE organization_id = $1", [params.id]);
+    await deleteProjectsWith(ctx, request.log, rows.map((r) => r.id), async () => {
+      await ctx.sql.query("DELETE FROM organizations WHERE id = $1", [params.id]);
+    });
   });
 
   serve(app, ctx, api.listMembers, async ({ principal, params, query }) => {

@@ -6,7 +6,8 @@ import { conflict } from "../errors";
 import { serve } from "../http/route";
 import { organizationAccess, projectAccess } from "../services/access";
 import { queryPage } from "../store/page";
-import { insertProject, toProject, type ProjectRow } from "../store/projects";
+import { createProject, deleteProjectsWith } from "../services/projects";
+import { toProject, type ProjectRow } from "../store/projects";
 
 const slugTaken = (slug: string) => conflict("slug_taken", `Project slug "${slug}" is taken in this organization; choose another`, { field: "slug" });
 
@@ -28,7 +29,7 @@ export function projectRoutes(app: FastifyInstance, ctx: ServerContext): void {
   serve(app, ctx, api.create, async ({ principal, body }) => {
     // Creating is a write in the organization, so a project-scoped key cannot widen its own reach.
     const { org } = await organizationAccess(ctx, principal, body.organization_id, "write");
-    const project = await insertProject(ctx.sql, { name: body.name, organizationId: org.id, slug: body.slug });
+    const project = await createProject(ctx, { name: body.name, organizationId: org.id, slug: body.slug });
     if (!project) throw slugTaken(body.slug ?? "");
     return toProject(project);
   });
@@ -48,8 +49,10 @@ export function projectRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return toProject(rows[0] as ProjectRow);
   });
 
-  serve(app, ctx, api.delete, async ({ principal, params }) => {
+  serve(app, ctx, api.delete, async ({ principal, params, request }) => {
     await projectAccess(ctx, principal, params.id, "admin");
-    await ctx.sql.query("DELETE FROM projects WHERE id = $1", [params.id]);
+    await deleteProjectsWith(ctx, request.log, [params.id], async () => {
+      await ctx.sql.query("DELETE FROM projects WHERE id = $1", [params.id]);
+    });
   });
 }

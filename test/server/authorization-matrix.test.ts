@@ -46,6 +46,14 @@ const rows: Row[] = [
   { op: "listEnvVars", request: (f) => ({ method: "GET", path: `/projects/${f.projectId}/env` }), scoped: 403, readOnly: 200, stranger: 404 },
   { op: "setEnvVar", request: (f) => ({ method: "POST", path: `/projects/${f.projectId}/env`, body: { key: "K", value: "v" } }), scoped: 403, readOnly: 403, stranger: 404 },
   { op: "deleteEnvVar", request: (f) => ({ method: "DELETE", path: `/projects/${f.projectId}/env/K` }), scoped: 403, readOnly: 403, stranger: 404 },
+  { op: "executeQuery", request: (f) => ({ method: "POST", path: `/projects/${f.projectId}/db/query`, body: { query: "SELECT 1" } }), scoped: 403, readOnly: 403, stranger: 404 },
+  { op: "listTables", request: (f) => ({ method: "GET", path: `/projects/${f.projectId}/db/tables` }), scoped: 403, readOnly: 200, stranger: 404 },
+  { op: "getTableSchema", request: (f) => ({ method: "GET", path: `/projects/${f.projectId}/db/tables/things` }), scoped: 403, readOnly: 200, stranger: 404 },
+  { op: "listBranches", request: (f) => ({ method: "GET", path: `/projects/${f.projectId}/db/branches` }), scoped: 403, readOnly: 200, stranger: 404 },
+  { op: "createBranch", request: (f) => ({ method: "POST", path: `/projects/${f.projectId}/db/branches`, body: { name: "new" } }), scoped: 403, readOnly: 403, stranger: 404 },
+  { op: "deleteBranch", request: (f) => ({ method: "DELETE", path: `/projects/${f.projectId}/db/branches/dev` }), scoped: 403, readOnly: 403, stranger: 404 },
+  { op: "listMigrations", request: (f) => ({ method: "GET", path: `/projects/${f.projectId}/db/migrations` }), scoped: 403, readOnly: 200, stranger: 404 },
+  { op: "runMigration", request: (f) => ({ method: "POST", path: `/projects/${f.projectId}/db/migrations`, body: { name: "m1", sql: "SELECT 1" } }), scoped: 403, readOnly: 403, stranger: 404 },
   { op: "deleteProject", request: (f) => ({ method: "DELETE", path: `/projects/${f.projectId}` }), scoped: 403, readOnly: 403, stranger: 404 },
 ];
 
@@ -72,6 +80,8 @@ describeEachEngine("authorization matrix", (engine) => {
     const org = await createOrg(api, owner.token);
     const project = await createProject(api, owner.token, org.id, "Target");
     const other = await createProject(api, owner.token, org.id, "Other");
+    await api.post(`/projects/${project.id}/db/query`, { token: owner.token, body: { query: "CREATE TABLE things (id int)" } });
+    await api.post(`/projects/${project.id}/db/branches`, { token: owner.token, body: { name: "dev" } });
     const member = await signUp(api, "member");
     const invite = await api.post(`/organizations/${org.id}/members`, { token: owner.token, body: { email: member.email, role: "developer" } });
     await createKey(api, owner.token, { name: "owner key" });

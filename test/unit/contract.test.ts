@@ -27,6 +27,8 @@ describe("the endpoint table", () => {
       "GET /organizations/:id/members", "POST /organizations/:id/members",
       "GET /projects", "POST /projects", "GET /projects/:id", "PATCH /projects/:id", "DELETE /projects/:id",
       "GET /projects/:id/env", "POST /projects/:id/env", "DELETE /projects/:id/env/:key",
+      "POST /projects/:id/db/query", "GET /projects/:id/db/tables", "GET /projects/:id/db/tables/:table", "GET /projects/:id/db/branches",
+      "POST /projects/:id/db/branches", "GET /projects/:id/db/migrations", "POST /projects/:id/db/migrations",
     ];
     const rows = new Set(endpoints.map((e) => `${e.method} ${e.path}`));
     for (const row of seed) expect(rows.has(row), row).toBe(true);
