@@ -179,6 +179,7 @@ export class PgliteDatabases implements ProjectDatabases {
       });
       try {
         const response = await Promise.race([this.post(branch, payload), timedOut]);
+        if (response.broken) await this.closeBranch(this.dir(ref), false);
         if (response.ok) return response.result;
         const error = response.error;
         if (error.kind === "too_large") throw new ResultTooLargeError(error.limit, error.max);

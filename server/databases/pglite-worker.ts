@@ -14,7 +14,8 @@ export type WorkerError =
   | { kind: "sql"; sqlstate: string | null; message: string; position: number | null; detail: string | null; hint: string | null }
   | { kind: "too_large"; limit: "rows" | "bytes"; max: number };
 
-export type WorkerResponse = { id: number; ok: true; result?: unknown } | { id: number; ok: false; error: WorkerError };
+/** `broken`: the database no longer answers sanely (a hostile statement can wedge PGlite); replace this worker. */
+export type WorkerResponse = ({ id: number; ok: true; result?: unknown } | { id: number; ok: false; error: WorkerError }) & { broken?: boolean };
 
 const { dataDir } = workerData as { dataDir: string };
 const port = parentPort;
@@ -49,7 +50,7 @@ async function runQuery(db: PGlite, request: Extract<WorkerRequest, { kind: "que
   } else {
     // A script: every statement runs, the last one answers (as psql -c does).
     const results = await db.exec(request.sql, { parsers: RAW_TEXT_PARSERS });
-    result = results.at(-1) as Results<Record<string, unknown>> | undefined;
+    result = results.at(-1);
   }
   const elapsed = performance.now() - started;
   const rawRows = result?.rows ?? [];
@@ -80,14 +81,18 @@ async function main(): Promise<void> {
       let response: WorkerResponse;
       try {
         switch (request.kind) {
-          case "query":
+          case "query": {
             try {
               response = await runQuery(db, request);
-            } finally {
-              // Each request is its own session: an unfinished transaction is rolled back, SET values are undone.
-              await db.exec("ROLLBACK; RESET ALL").catch(() => undefined);
+            } catch (error) {
+              response = { id: request.id, ok: false, error: sqlError(error) };
             }
+            // Each request is its own session: an unfinished transaction is rolled back, SET values are undone;
+            // then the database must still answer a plain SELECT, or this worker is replaced.
+            const check = await db.exec("ROLLBACK; RESET ALL; SELECT 1 AS lubes_alive").catch(() => undefined);
+            if (check?.at(-1)?.rows[0]?.["lubes_alive"] !== 1) response.broken = true;
             break;
+          }
           case "migrate":
             await db.transaction(async (tx) => {
               await tx.exec(request.sql);

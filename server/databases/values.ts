@@ -24,7 +24,9 @@ function scalar(text: string, oid: number): unknown {
 
 function mapDeep(value: unknown, fn: (text: string) => unknown): unknown {
   if (Array.isArray(value)) return value.map((item) => mapDeep(item, fn));
-  return value === null ? null : fn(String(value));
+  // Array elements arrive as Postgres text, or null; anything else is turned back into text rather than lost.
+  if (value === null || value === undefined) return null;
+  return fn(typeof value === "string" ? value : JSON.stringify(value));
 }
 
 export function normalizeValue(value: unknown, oid: number): unknown {

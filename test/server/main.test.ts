@@ -30,7 +30,7 @@ describe("lubes-server started from the command line", () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it("prints its URL and a working API key, then serves the seed's Create a Project example", async () => {
+  it("prints its URL and a working API key, then serves the seed's Create a Project and Execute a Query examples", async () => {
     const url = /ready at (http:\/\/\S+)/.exec(output)?.[1];
     const key = /api key:\s+(\S+)/.exec(output)?.[1];
     const org = /organization_id:\s+(\S+)/.exec(output)?.[1];
@@ -39,5 +39,12 @@ describe("lubes-server started from the command line", () => {
     const res = await api.post("/projects", { token: key, body: { name: "My Project", organization_id: org } });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ id: expect.stringMatching(/^proj_/), name: "My Project", slug: "my-project", organization_id: org, created_at: expect.any(String) });
+
+    // The seed's "Execute a Query" example, on the new project's database.
+    const db = `/projects/${res.body.id}/db/query`;
+    await api.post(db, { token: key, body: { query: "CREATE TABLE users (id bigserial PRIMARY KEY, email text, status text); INSERT INTO users (email, status) VALUES ('user@example.com', 'active')" } });
+    const query = await api.post(db, { token: key, body: { query: "SELECT * FROM users WHERE status = $1", params: ["active"] } });
+    expect(query.status).toBe(200);
+    expect(query.body).toMatchObject({ rows: [{ id: "1", email: "user@example.com", status: "active" }], row_count: 1, execution_time_ms: expect.any(Number) });
   });
 });

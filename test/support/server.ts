@@ -7,6 +7,7 @@ import type { Organization, Project } from "../../contract";
 import { describe, inject } from "vitest";
 import { buildApp } from "../../server/app";
 import { DEFAULT_RATE_LIMITS, type RateLimits, type ServerOptions } from "../../server/config";
+import type { QueryLimits } from "../../server/databases/types";
 
 export type Engine = "pglite" | "postgres";
 
@@ -89,6 +90,7 @@ export interface TestServerOptions {
   rateLimits?: Partial<RateLimits>;
   dev?: boolean;
   accessTokenTtlSeconds?: number;
+  queryLimits?: QueryLimits;
 }
 
 export async function startTestServer(engine: Engine, overrides: TestServerOptions = {}): Promise<TestServer> {
@@ -104,6 +106,7 @@ export async function startTestServer(engine: Engine, overrides: TestServerOptio
     accessTokenTtlSeconds: overrides.accessTokenTtlSeconds ?? 900,
     now: () => new Date(Date.now() + offset),
     logger: false,
+    ...(overrides.queryLimits ? { queryLimits: overrides.queryLimits } : {}),
   };
   const app = await buildApp(options);
   await app.listen({ port: 0, host: "127.0.0.1" });
