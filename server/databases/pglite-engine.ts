@@ -72,7 +72,7 @@ export class PgliteDatabases implements ProjectDatabases {
       if (existsSync(path.join(dir, ".lubes-ready"))) return dir;
       await rm(dir, { recursive: true, force: true });
       await mkdir(dir, { recursive: true });
-      const worker = this.spawn(dir);
+      const worker = this.spawn(dir, true);
       await worker.ready;
       await this.post(worker, { kind: "close" });
       await worker.worker.terminate();
@@ -92,8 +92,8 @@ export class PgliteDatabases implements ProjectDatabases {
     await rename(partial, to);
   }
 
-  private spawn(dataDir: string): OpenBranch {
-    const worker = startWorker("pglite-worker", { dataDir });
+  private spawn(dataDir: string, template = false): OpenBranch {
+    const worker = startWorker("pglite-worker", { dataDir, template });
     const branch: OpenBranch = { worker, pending: new Map(), lastUsed: Date.now(), ready: Promise.resolve() };
     branch.ready = new Promise<void>((resolve, reject) => {
       worker.on("message", (message: WorkerResponse | { ready: true } | { fatal: string }) => {
