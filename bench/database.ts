@@ -25,7 +25,7 @@ async function main(): Promise<void> {
     const options: ServerOptions = {
       ...(databaseUrl ? { databaseUrl } : {}),
       rateLimits: { ...DEFAULT_RATE_LIMITS, free: 1e9, pro: 1e9, team: 1e9 },
-      dev: false, publicUrl: "http://127.0.0.1/v1", accessTokenTtlSeconds: 900, now: () => new Date(), logger: false,
+      dev: false, accessTokenTtlSeconds: 900, now: () => new Date(), logger: false,
       maxOpenDatabases: 8, databaseIdleMs: 60_000,
     };
     const app = await buildApp(options);

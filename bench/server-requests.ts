@@ -44,7 +44,7 @@ async function benchEngine(engine: string, databaseUrl: string | undefined): Pro
   const app = await buildApp({
     ...(databaseUrl ? { databaseUrl } : {}),
     rateLimits: { ...DEFAULT_RATE_LIMITS, free: 1e9, pro: 1e9, team: 1e9 },
-    dev: false, publicUrl: "http://127.0.0.1/v1", accessTokenTtlSeconds: 900, now: () => new Date(), logger: false,
+    dev: false, accessTokenTtlSeconds: 900, now: () => new Date(), logger: false,
   });
   await app.listen({ port: 0, host: "127.0.0.1" });
   const address = app.server.address();

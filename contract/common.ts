@@ -62,7 +62,7 @@ export const IdParam = z.object({ id: Id });
 
 export const Message = z.object({ message: z.string() });
 
-export type Method = "GET" | "POST" | "PATCH" | "DELETE";
+export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 /** What a credential must be allowed to do: levels imply the ones below (admin ⊇ write ⊇ read). */
 export type Permission = "read" | "write" | "admin";
 export const PERMISSIONS = ["read", "write", "admin"] as const;
@@ -80,8 +80,13 @@ export interface Endpoint<
   path: string;
   summary: string;
   tag: string;
-  /** `none` for register, login and the like; otherwise a Bearer API key or access token is required. */
-  auth: "none" | "bearer";
+  /**
+   * `none` for register, login and the like; `bearer`: an API key or access token is required; `bearer-or-signed`:
+   * a token, or a signed URL's query (`expires`, `signature`), or for downloads a public bucket.
+   */
+  auth: "none" | "bearer" | "bearer-or-signed";
+  /** The last path parameter takes the rest of the path, slashes included (`objects/:key` → `objects/*`). */
+  wildcard?: string;
   /** The least permission the credential needs; resource-level checks (role, project scope) come on top. */
   permission?: Permission;
   /** True when the path names a project: `X-Project-ID` must then match it. */

@@ -7,6 +7,7 @@ import { databaseEndpoints } from "./database";
 import { envEndpoints } from "./env";
 import { metaEndpoints } from "./meta";
 import { projectEndpoints } from "./projects";
+import { storageEndpoints } from "./storage";
 
 export * from "./common";
 export * from "./auth";
@@ -16,6 +17,7 @@ export * from "./projects";
 export * from "./meta";
 export * from "./env";
 export * from "./database";
+export * from "./storage";
 export { buildOpenApiDocument } from "./openapi";
 
 export const API_VERSION_PREFIX = "/v1";
@@ -28,5 +30,6 @@ export const endpoints: readonly Endpoint[] = [
   ...Object.values(projectEndpoints),
   ...Object.values(databaseEndpoints),
   ...Object.values(envEndpoints),
+  ...Object.values(storageEndpoints),
   ...Object.values(metaEndpoints),
 ];

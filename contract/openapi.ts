@@ -24,7 +24,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
 
 function errorStatuses(row: Endpoint): number[] {
   const statuses = [400, 429, 500];
-  if (row.auth === "bearer") statuses.push(401, 403);
+  if (row.auth !== "none") statuses.push(401, 403);
   if (row.params) statuses.push(404);
   if (row.body || row.method === "POST") statuses.push(409, 413, 422);
   return statuses.sort();
@@ -74,7 +74,7 @@ function operation(row: Endpoint): JsonSchema {
     tags: [row.tag],
     ...(row.extension ? { "x-lubes-extension": true } : {}),
     ...(row.permission ? { "x-lubes-permission": row.permission } : {}),
-    security: row.auth === "bearer" ? [{ bearer: [] }] : [],
+    security: row.auth === "bearer" ? [{ bearer: [] }] : row.auth === "bearer-or-signed" ? [{ bearer: [] }, {}] : [],
     parameters: parameters(row),
     ...(row.body ? { requestBody: { required: true, content: { "application/json": { schema: toSchema(row.body, "input") } } } } : {}),
     responses,

@@ -1,6 +1,6 @@
 // Builds lubes-server as a Fastify app without listening: main.ts listens, tests build one per suite.
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
-import type { ServerOptions } from "./config";
+import { DEFAULT_MAX_OBJECT_BYTES, type ServerOptions } from "./config";
 import { loadKeys, type ServerContext } from "./context";
 import { migrateControlPlane } from "./db/schema";
 import { openPglite, openPostgres, type Sql } from "./db/sql";
@@ -16,8 +16,10 @@ import { envRoutes } from "./routes/env";
 import { metaRoutes } from "./routes/meta";
 import { organizationRoutes } from "./routes/organizations";
 import { projectRoutes } from "./routes/projects";
+import { registerStorageRoutes } from "./routes/storage";
 import { newId } from "./services/crypto";
 import { devOutboxMailer, logOnlyMailer } from "./services/mailer";
+import { ObjectStore } from "./services/object-store";
 import { createHmac } from "node:crypto";
 import path from "node:path";
 import { openProjectDatabases } from "./databases";
@@ -50,6 +52,8 @@ function installErrorHandlers(app: FastifyInstance): void {
       return reply.code(error.status).send(errorEnvelope(error.code, error.message, error.details));
     }
     switch (error.code) {
+      case "FST_REQ_FILE_TOO_LARGE":
+        return reply.code(413).send(errorEnvelope("payload_too_large", "The uploaded file is larger than the object size limit"));
       case "FST_ERR_CTP_BODY_TOO_LARGE":
         return reply.code(413).send(errorEnvelope("payload_too_large", `Request body is larger than ${JSON_BODY_LIMIT} bytes`, { limit: JSON_BODY_LIMIT }));
       case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
@@ -131,6 +135,7 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
     const ctx: ServerContext = {
       sql,
       databases,
+      objects: ObjectStore.open(options.dataDir, options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES),
       options,
       keys,
       mailer: options.dev ? devOutboxMailer(sql) : logOnlyMailer((message) => app.log.info(message)),
@@ -139,6 +144,7 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
     installErrorHandlers(app);
     installRequestHooks(app, ctx);
     for (const routes of [metaRoutes, authRoutes, apiKeyRoutes, organizationRoutes, projectRoutes, envRoutes, databaseRoutes]) routes(app, ctx);
+    await registerStorageRoutes(app, ctx);
 
     const sweep = setInterval(() => {
       Promise.all([sweepRateLimits(ctx), sweepIdempotencyRecords(ctx)]).catch((error: unknown) => app.log.warn({ err: error }, "sweep failed"));
@@ -147,6 +153,7 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
     app.addHook("onClose", async () => {
       clearInterval(sweep);
       await databases.close();
+      ctx.objects.close();
       await sql.close();
     });
     return app;

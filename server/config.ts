@@ -5,6 +5,7 @@ import { DEFAULT_QUERY_LIMITS, type QueryLimits } from "./databases/types";
 
 export type RateLimits = Record<Plan, number>;
 export const DEFAULT_RATE_LIMITS: RateLimits = { free: 100, pro: 1_000, team: 10_000 };
+export const DEFAULT_MAX_OBJECT_BYTES = 100 * 1024 * 1024;
 
 export interface ServerOptions {
   /** Where embedded data lives (`LUBES_DATA_DIR`); undefined keeps the embedded database in memory (tests). */
@@ -14,8 +15,11 @@ export interface ServerOptions {
   rateLimits: RateLimits;
   /** `LUBES_DEV=1`: enables the dev outbox, where tests read password-reset mail. Never on a shared server. */
   dev: boolean;
-  /** Public base URL, used in the OpenAPI document. */
-  publicUrl: string;
+  /**
+   * `LUBES_PUBLIC_URL`: the base URL clients reach this server at (behind a proxy, say). Unset, absolute URLs in
+   * answers (object URLs, signed URLs) are built from each request's own Host.
+   */
+  publicUrl?: string;
   accessTokenTtlSeconds: number;
   /** The clock; tests move it to expire tokens and roll rate-limit windows. */
   now: () => Date;
@@ -25,6 +29,8 @@ export interface ServerOptions {
   /** Embedded branch databases open at once (`LUBES_MAX_OPEN_DATABASES`), and how long an unused one stays open. */
   maxOpenDatabases?: number;
   databaseIdleMs?: number;
+  /** The largest object a storage upload may store (`LUBES_MAX_OBJECT_BYTES`). */
+  maxObjectBytes?: number;
 }
 
 /** Parses `LUBES_RATE_LIMITS`, e.g. `free=600,pro=1000`: plans not named keep their defaults. */
@@ -53,13 +59,15 @@ export interface ListenConfig {
   host: string;
 }
 
+/** The URL to print for a server listening on `host`:`port`. */
+export const localUrl = (host: string, port: number): string => `http://${host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host}:${port}/v1`;
+
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): { options: ServerOptions; listen: ListenConfig } {
   const port = Number(env["PORT"] ?? 8787);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT: "${env["PORT"]}" is not a port number`);
   const host = env["HOST"] ?? "127.0.0.1";
   const databaseUrl = env["LUBES_DATABASE_URL"]?.trim();
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new Error("LUBES_DATABASE_URL must be a postgres:// URL");
-  const shownHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
   return {
     listen: { port, host },
     options: {
@@ -67,13 +75,14 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): { options
       ...(databaseUrl ? { databaseUrl } : {}),
       rateLimits: parseRateLimits(env["LUBES_RATE_LIMITS"]),
       dev: env["LUBES_DEV"] === "1",
-      publicUrl: env["LUBES_PUBLIC_URL"] ?? `http://${shownHost}:${port}/v1`,
+      ...(env["LUBES_PUBLIC_URL"] ? { publicUrl: env["LUBES_PUBLIC_URL"].replace(/\/+$/, "") } : {}),
       accessTokenTtlSeconds: 15 * 60,
       now: () => new Date(),
       logger: env["LUBES_LOG"] !== "0",
       queryLimits: { ...DEFAULT_QUERY_LIMITS, timeoutMs: positiveInteger(env, "LUBES_QUERY_TIMEOUT_MS", DEFAULT_QUERY_LIMITS.timeoutMs) },
       maxOpenDatabases: positiveInteger(env, "LUBES_MAX_OPEN_DATABASES", 8),
       databaseIdleMs: 60_000,
+      maxObjectBytes: positiveInteger(env, "LUBES_MAX_OBJECT_BYTES", DEFAULT_MAX_OBJECT_BYTES),
     },
   };
 }

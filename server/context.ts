@@ -4,11 +4,14 @@ import type { ProjectDatabases } from "./databases/types";
 import type { Sql } from "./db/sql";
 import { hmac, newSecret } from "./services/crypto";
 import type { Mailer } from "./services/mailer";
+import type { ObjectStore } from "./services/object-store";
 
 export interface ServerContext {
   sql: Sql;
   /** The projects' own databases (one per branch), apart from the control plane. */
   databases: ProjectDatabases;
+  /** Object bytes of every project's storage. */
+  objects: ObjectStore;
   options: ServerOptions;
   keys: {
     /** HS256 key of access tokens. */
@@ -19,6 +22,8 @@ export interface ServerContext {
     envValues: Buffer;
     /** Derives the password of each project's PostgreSQL role. */
     dbRoles: Buffer;
+    /** Signs storage URLs. */
+    storageSigning: Buffer;
   };
   mailer: Mailer;
 }
@@ -32,7 +37,12 @@ export async function loadKeys(sql: Sql): Promise<ServerContext["keys"]> {
   const { rows } = await sql.query<{ value: string }>("SELECT value FROM server_secrets WHERE name = 'root'");
   const root = rows[0]?.value;
   if (!root) throw new Error("control plane has no root secret");
-  return { jwt: new Uint8Array(hmac(root, "access-token")), idempotency: hmac(root, "idempotency"), envValues: hmac(root, "env-values"), dbRoles: hmac(root, "db-roles") };
+  return { jwt: new Uint8Array(hmac(root, "access-token")), idempotency: hmac(root, "idempotency"), envValues: hmac(root, "env-values"), dbRoles: hmac(root, "db-roles"), storageSigning: hmac(root, "storage-signing") };
+}
+
+/** The API's base URL as this request's client sees it, unless LUBES_PUBLIC_URL says otherwise. */
+export function publicBaseUrl(ctx: ServerContext, request: { protocol: string; host: string }): string {
+  return ctx.options.publicUrl ?? `${request.protocol}://${request.host}/v1`;
 }
 
 export const iso = (value: Date | string): string => new Date(value).toISOString();

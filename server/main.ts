@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import { buildApp } from "./app";
 import { bootstrap, credentialsPath } from "./bootstrap";
-import { readEnvironment } from "./config";
+import { localUrl, readEnvironment } from "./config";
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   await app.listen({ port: listen.port, host: listen.host });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : listen.port;
-  const apiUrl = options.publicUrl.replace(`:${listen.port}/`, `:${port}/`);
+  const apiUrl = options.publicUrl ?? localUrl(listen.host, port);
   const created = await bootstrap(app, apiUrl);
   const storage = options.databaseUrl ? "PostgreSQL (LUBES_DATABASE_URL)" : `embedded PGlite in ${options.dataDir}`;
 

@@ -158,6 +158,31 @@ const MIGRATIONS: readonly string[] = [
     UNIQUE (branch_id, name)
   );
   `,
+  `
+  CREATE TABLE buckets (
+    id text PRIMARY KEY,
+    project_id text NOT NULL REFERENCES projects ON DELETE CASCADE,
+    name text NOT NULL,
+    public boolean NOT NULL DEFAULT false,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (project_id, name)
+  );
+
+  -- The bytes live under the storage root at <project id>/<blob id>: a key is only ever a name in this table.
+  CREATE TABLE objects (
+    bucket_id text NOT NULL REFERENCES buckets ON DELETE CASCADE,
+    project_id text NOT NULL REFERENCES projects ON DELETE CASCADE,
+    key text NOT NULL,
+    blob_id text NOT NULL,
+    size bigint NOT NULL,
+    content_type text NOT NULL,
+    md5 text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (bucket_id, key)
+  );
+  CREATE INDEX objects_project ON objects (project_id);
+  `,
 ];
 
 /** Applies the migrations this database has not seen, under an advisory lock so concurrent starts take turns. */

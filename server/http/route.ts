@@ -23,6 +23,7 @@ export interface RouteInput<E> {
   params: E extends Endpoint<infer P, z.ZodType, z.ZodType, z.ZodType> ? Out<P> : never;
   query: E extends Endpoint<z.ZodType, infer Q, z.ZodType, z.ZodType> ? Out<Q> : never;
   body: E extends Endpoint<z.ZodType, z.ZodType, infer B, z.ZodType> ? Out<B> : never;
+  /** Always set for `bearer` rows; possibly undefined for `none` and `bearer-or-signed` rows. */
   principal: Principal;
   request: FastifyRequest;
   reply: FastifyReply;
@@ -32,7 +33,7 @@ export class WithStatus<T> {
   constructor(readonly status: 200 | 201, readonly body: T) {}
 }
 
-type RouteResult<E> = E extends Endpoint<z.ZodType, z.ZodType, z.ZodType, infer R> ? (E["status"] extends 204 ? void : In<R> | WithStatus<In<R>>) : never;
+type RouteResult<E> = E extends Endpoint<z.ZodType, z.ZodType, z.ZodType, infer R> ? (E["status"] extends 204 ? void : In<R> | WithStatus<In<R>> | FastifyReply) : never;
 
 function parse<S extends z.ZodType>(schema: S | undefined, input: unknown, status: 400 | 422, code: string): z.output<S> | undefined {
   if (!schema) return undefined;
@@ -48,13 +49,19 @@ function requirePrincipal(request: FastifyRequest): Principal {
 }
 
 export function serve<E extends Endpoint>(app: FastifyInstance, ctx: ServerContext, row: E, handler: (input: RouteInput<E>) => Promise<RouteResult<E>>): void {
+  const path = row.wildcard ? row.path.replace(`:${row.wildcard}`, "*") : row.path;
   app.route({
     method: row.method,
-    url: API_VERSION_PREFIX + row.path,
+    url: API_VERSION_PREFIX + path,
     handler: async (request, reply) => {
+      // A bad token is never overlooked in favour of a signed URL or a public bucket.
+      if (row.auth === "bearer-or-signed" && request.authError) throw request.authError;
       const principal = row.auth === "bearer" ? requirePrincipal(request) : (request.principal as Principal);
-      if (row.permission && row.auth === "bearer") requirePermission(principal, row.permission);
-      const params = parse(row.params, request.params, 400, "invalid_parameter") as Record<string, unknown> | undefined;
+      if (row.permission && request.principal) requirePermission(request.principal, row.permission);
+      const rawParams = { ...(request.params as Record<string, unknown>) };
+      if (row.wildcard) rawParams[row.wildcard] = rawParams["*"];
+      delete rawParams["*"];
+      const params = parse(row.params, rawParams, 400, "invalid_parameter") as Record<string, unknown> | undefined;
       const projectHeader = request.headers["x-project-id"];
       if (row.projectScoped && projectHeader !== undefined && projectHeader !== params?.["id"]) {
         throw badRequest("project_mismatch", `X-Project-ID "${String(projectHeader)}" does not match the project in the path "${String(params?.["id"])}"`, { field: "X-Project-ID", constraint: "matches_path" });
@@ -70,7 +77,8 @@ export function serve<E extends Endpoint>(app: FastifyInstance, ctx: ServerConte
       }
 
       const result: unknown = await handler({ params, query, body, principal, request, reply } as RouteInput<E>);
-      if (reply.sent) return reply;
+      // A handler that answered itself (a stream, another status) returns the reply.
+      if (result === reply || reply.sent) return reply;
       if (row.status === 204) return reply.code(204).send();
       const [status, payload] = result instanceof WithStatus ? [result.status, result.body as unknown] : [row.status, result];
       // Responses are shaped by the contract: a field the contract does not name never leaves the server.

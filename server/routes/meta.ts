@@ -6,7 +6,8 @@ import { serve } from "../http/route";
 
 export function metaRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const rows = ctx.options.dev ? [...endpoints, ...Object.values(devEndpoints)] : endpoints;
-  const document = buildOpenApiDocument(rows, ctx.options.publicUrl);
+  // Relative when no public URL is configured: OpenAPI resolves it against where the document was fetched.
+  const document = buildOpenApiDocument(rows, ctx.options.publicUrl ?? "/v1");
   serve(app, ctx, metaEndpoints.openapi, () => Promise.resolve(document));
 
   serve(app, ctx, metaEndpoints.health, async () => {

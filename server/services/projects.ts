@@ -31,5 +31,6 @@ export async function deleteProjectsWith(ctx: ServerContext, log: FastifyBaseLog
   await deleteRows();
   for (const [projectId, branchIds] of branches) {
     await ctx.databases.dropProject(projectId, branchIds).catch((error: unknown) => log.error({ err: error, projectId }, "dropping the project's databases failed"));
+    await ctx.objects.removeProject(projectId).catch((error: unknown) => log.error({ err: error, projectId }, "removing the project's objects failed"));
   }
 }

@@ -30,7 +30,7 @@ describe("lubes-server started from the command line", () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it("prints its URL and a working API key, then serves the seed's Create a Project and Execute a Query examples", async () => {
+  it("prints its URL and a working API key, then serves the seed's Create a Project, Execute a Query and Upload a File examples", async () => {
     const url = /ready at (http:\/\/\S+)/.exec(output)?.[1];
     const key = /api key:\s+(\S+)/.exec(output)?.[1];
     const org = /organization_id:\s+(\S+)/.exec(output)?.[1];
@@ -46,5 +46,16 @@ describe("lubes-server started from the command line", () => {
     const query = await api.post(db, { token: key, body: { query: "SELECT * FROM users WHERE status = $1", params: ["active"] } });
     expect(query.status).toBe(200);
     expect(query.body).toMatchObject({ rows: [{ id: "1", email: "user@example.com", status: "active" }], row_count: 1, execution_time_ms: expect.any(Number) });
+
+    // The seed's "Upload a File" example: multipart with bucket and file.
+    await api.post(`/projects/${res.body.id}/storage/buckets`, { token: key, body: { name: "avatars" } });
+    const form = new FormData();
+    form.append("bucket", "avatars");
+    form.append("file", new Blob([Buffer.from([0x89, 0x50, 0x4e, 0x47])], { type: "image/png" }), "avatar.png");
+    const uploaded = await fetch(`${url ?? ""}/projects/${res.body.id}/storage/objects`, { method: "POST", headers: { authorization: `Bearer ${key ?? ""}` }, body: form });
+    expect(uploaded.status).toBe(201);
+    const object = (await uploaded.json()) as { key: string; url: string };
+    expect(object).toEqual({ key: expect.stringMatching(/^avatars\/[a-z0-9]+\.png$/), url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/v1\/projects\//), size: 4, content_type: "image/png" });
+    expect((await fetch(object.url, { headers: { authorization: `Bearer ${key ?? ""}` } })).status).toBe(200);
   });
 });

@@ -91,6 +91,7 @@ export interface TestServerOptions {
   dev?: boolean;
   accessTokenTtlSeconds?: number;
   queryLimits?: QueryLimits;
+  maxObjectBytes?: number;
 }
 
 export async function startTestServer(engine: Engine, overrides: TestServerOptions = {}): Promise<TestServer> {
@@ -102,11 +103,11 @@ export async function startTestServer(engine: Engine, overrides: TestServerOptio
     // Generous by default so suites are not throttled; the rate-limit tests set their own.
     rateLimits: { ...DEFAULT_RATE_LIMITS, free: 100_000, pro: 100_000, team: 100_000, ...overrides.rateLimits },
     dev: overrides.dev ?? true,
-    publicUrl: "http://127.0.0.1/v1",
     accessTokenTtlSeconds: overrides.accessTokenTtlSeconds ?? 900,
     now: () => new Date(Date.now() + offset),
     logger: false,
     ...(overrides.queryLimits ? { queryLimits: overrides.queryLimits } : {}),
+    ...(overrides.maxObjectBytes ? { maxObjectBytes: overrides.maxObjectBytes } : {}),
   };
   const app = await buildApp(options);
   await app.listen({ port: 0, host: "127.0.0.1" });

@@ -22,7 +22,8 @@ describe("readEnvironment", () => {
     expect(options.dataDir).toMatch(/\.lubes$/);
     expect(options.databaseUrl).toBeUndefined();
     expect(options.dev).toBe(false);
-    expect(options.publicUrl).toBe("http://127.0.0.1:8787/v1");
+    expect(options.publicUrl).toBeUndefined();
+    expect(readEnvironment({ LUBES_PUBLIC_URL: "https://lubes.example.com/v1/" }).options.publicUrl).toBe("https://lubes.example.com/v1");
   });
 
   it("refuses a database URL that is not postgres:// and a bad port", () => {

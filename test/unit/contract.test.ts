@@ -29,6 +29,9 @@ describe("the endpoint table", () => {
       "GET /projects/:id/env", "POST /projects/:id/env", "DELETE /projects/:id/env/:key",
       "POST /projects/:id/db/query", "GET /projects/:id/db/tables", "GET /projects/:id/db/tables/:table", "GET /projects/:id/db/branches",
       "POST /projects/:id/db/branches", "GET /projects/:id/db/migrations", "POST /projects/:id/db/migrations",
+      "GET /projects/:id/storage/buckets", "POST /projects/:id/storage/buckets", "DELETE /projects/:id/storage/buckets/:name",
+      "GET /projects/:id/storage/objects", "POST /projects/:id/storage/objects", "GET /projects/:id/storage/objects/:key",
+      "DELETE /projects/:id/storage/objects/:key", "POST /projects/:id/storage/sign",
     ];
     const rows = new Set(endpoints.map((e) => `${e.method} ${e.path}`));
     for (const row of seed) expect(rows.has(row), row).toBe(true);

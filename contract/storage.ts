@@ -1,0 +1,111 @@
+// Storage: buckets, objects (uploaded as the seed's multipart form, or as a raw body), signed URLs.
+import { z } from "zod";
+import { IdParam, PageQuery, Timestamp, endpoint, page } from "./common";
+
+/** DNS-like, as S3 and Supabase buckets: 3 to 63 lowercase letters, digits, '-' and '.', no '..'. */
+export const BucketName = z
+  .string()
+  .min(3)
+  .max(63)
+  .regex(/^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$/, "lowercase letters, digits, '-' and '.', starting and ending with a letter or digit")
+  .refine((name) => !name.includes(".."), { message: "must not contain '..'" });
+
+/**
+ * An object key inside its bucket: 1 to 1024 bytes of UTF-8, segments separated by '/', none of them empty, '.' or
+ * '..', no leading '/', no NUL or control characters. Keys are names in the control plane, never paths on disk.
+ */
+export const ObjectKey = z
+  .string()
+  .min(1)
+  .refine((key) => Buffer.byteLength(key, "utf8") <= 1024, { message: "at most 1024 bytes" })
+  .refine((key) => !/\p{Cc}/u.test(key), { message: "must not contain control characters" })
+  .refine((key) => !key.startsWith("/") && !key.includes("\\"), { message: "must be relative and use '/' between segments" })
+  .refine((key) => key.split("/").every((segment) => segment !== "" && segment !== "." && segment !== ".."), { message: "must not have empty, '.' or '..' segments" });
+
+export const Bucket = z.object({
+  id: z.string(),
+  project_id: z.string(),
+  name: z.string(),
+  /** Objects of a public bucket can be downloaded without a token. */
+  public: z.boolean(),
+  created_at: Timestamp,
+});
+
+export const CreateBucketBody = z.strictObject({ name: BucketName, public: z.boolean().default(false) });
+
+/** The seed's upload answer: `key` is `<bucket>/<object key>`. */
+export const UploadedObject = z.object({
+  key: z.string(),
+  url: z.string(),
+  size: z.number().int(),
+  content_type: z.string(),
+});
+
+export const StoredObject = UploadedObject.extend({
+  bucket: z.string(),
+  /** The key inside the bucket. */
+  name: z.string(),
+  /** Quoted hex MD5 of the bytes, as S3. */
+  etag: z.string(),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+
+export const ListObjectsQuery = PageQuery.extend({ bucket: BucketName.optional(), prefix: z.string().max(1024).optional() });
+
+export const SignBody = z
+  .strictObject({
+    /** `<bucket>/<object key>`, as uploads answer; or give `bucket` and `key` apart. */
+    key: z.string().min(1).max(1100).optional(),
+    bucket: BucketName.optional(),
+    expires_in: z.number().int().min(1).max(7 * 24 * 3600).default(3600),
+    method: z.enum(["GET", "PUT"]).default("GET"),
+  })
+  .refine((body) => body.key !== undefined, { message: "key is required", path: ["key"] });
+
+export const SignedUrl = z.object({ url: z.string(), method: z.enum(["GET", "PUT"]), expires_at: Timestamp });
+
+const BucketParams = IdParam.extend({ name: BucketName });
+/** The wildcard tail of the object routes: `<bucket>/<object key>`. */
+const ObjectParams = IdParam.extend({ key: z.string().min(1).max(1100) });
+const tag = "Storage";
+const common = { projectScoped: true, tag } as const;
+
+export const storageEndpoints = {
+  listBuckets: endpoint({
+    ...common, operationId: "listBuckets", method: "GET", path: "/projects/:id/storage/buckets", summary: "List buckets",
+    auth: "bearer", permission: "read", params: IdParam, query: PageQuery, status: 200, response: page(Bucket),
+  }),
+  createBucket: endpoint({
+    ...common, operationId: "createBucket", method: "POST", path: "/projects/:id/storage/buckets", summary: "Create bucket",
+    auth: "bearer", permission: "write", params: IdParam, body: CreateBucketBody, status: 201, response: Bucket,
+  }),
+  deleteBucket: endpoint({
+    ...common, operationId: "deleteBucket", method: "DELETE", path: "/projects/:id/storage/buckets/:name", summary: "Delete bucket (409 when it holds objects, unless ?force=true)",
+    auth: "bearer", permission: "write", params: BucketParams, query: z.object({ force: z.enum(["true", "false"]).default("false") }), status: 204,
+  }),
+  listObjects: endpoint({
+    ...common, operationId: "listObjects", method: "GET", path: "/projects/:id/storage/objects", summary: "List objects",
+    auth: "bearer", permission: "read", params: IdParam, query: ListObjectsQuery, status: 200, response: page(StoredObject),
+  }),
+  uploadObject: endpoint({
+    ...common, operationId: "uploadObject", method: "POST", path: "/projects/:id/storage/objects", summary: "Upload object (multipart/form-data: bucket, file, optional key)",
+    auth: "bearer", permission: "write", params: IdParam, status: 201, response: UploadedObject,
+  }),
+  putObject: endpoint({
+    ...common, operationId: "putObject", method: "PUT", path: "/projects/:id/storage/objects/:key", summary: "Upload an object as the raw request body (large files; signed PUT URLs)",
+    extension: true, auth: "bearer-or-signed", permission: "write", wildcard: "key", params: ObjectParams, status: 201, response: UploadedObject,
+  }),
+  downloadObject: endpoint({
+    ...common, operationId: "downloadObject", method: "GET", path: "/projects/:id/storage/objects/:key", summary: "Download object (Range supported)",
+    auth: "bearer-or-signed", permission: "read", wildcard: "key", params: ObjectParams, status: 200,
+  }),
+  deleteObject: endpoint({
+    ...common, operationId: "deleteObject", method: "DELETE", path: "/projects/:id/storage/objects/:key", summary: "Delete object",
+    auth: "bearer", permission: "write", wildcard: "key", params: ObjectParams, status: 204,
+  }),
+  sign: endpoint({
+    ...common, operationId: "createSignedUrl", method: "POST", path: "/projects/:id/storage/sign", summary: "Create signed URL",
+    auth: "bearer", permission: "read", params: IdParam, body: SignBody, status: 200, response: SignedUrl,
+  }),
+};
