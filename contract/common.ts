@@ -87,6 +87,8 @@ export interface Endpoint<
   auth: "none" | "bearer" | "bearer-or-signed";
   /** The last path parameter takes the rest of the path, slashes included (`objects/:key` → `objects/*`). */
   wildcard?: string;
+  /** Served for every method (function invocation passes the caller's method through); described as `method`. */
+  anyMethod?: boolean;
   /** The least permission the credential needs; resource-level checks (role, project scope) come on top. */
   permission?: Permission;
   /** True when the path names a project: `X-Project-ID` must then match it. */

@@ -5,6 +5,7 @@ import type { Endpoint } from "./common";
 import { organizationEndpoints } from "./organizations";
 import { databaseEndpoints } from "./database";
 import { envEndpoints } from "./env";
+import { functionEndpoints } from "./functions";
 import { metaEndpoints } from "./meta";
 import { projectEndpoints } from "./projects";
 import { storageEndpoints } from "./storage";
@@ -18,6 +19,7 @@ export * from "./meta";
 export * from "./env";
 export * from "./database";
 export * from "./storage";
+export * from "./functions";
 export { buildOpenApiDocument } from "./openapi";
 
 export const API_VERSION_PREFIX = "/v1";
@@ -31,5 +33,6 @@ export const endpoints: readonly Endpoint[] = [
   ...Object.values(databaseEndpoints),
   ...Object.values(envEndpoints),
   ...Object.values(storageEndpoints),
+  ...Object.values(functionEndpoints),
   ...Object.values(metaEndpoints),
 ];

@@ -74,6 +74,7 @@ function operation(row: Endpoint): JsonSchema {
     tags: [row.tag],
     ...(row.extension ? { "x-lubes-extension": true } : {}),
     ...(row.permission ? { "x-lubes-permission": row.permission } : {}),
+    ...(row.anyMethod ? { "x-lubes-any-method": true } : {}),
     security: row.auth === "bearer" ? [{ bearer: [] }] : row.auth === "bearer-or-signed" ? [{ bearer: [] }, {}] : [],
     parameters: parameters(row),
     ...(row.body ? { requestBody: { required: true, content: { "application/json": { schema: toSchema(row.body, "input") } } } } : {}),

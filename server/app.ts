@@ -13,6 +13,7 @@ import { apiKeyRoutes } from "./routes/api-keys";
 import { authRoutes } from "./routes/auth";
 import { databaseRoutes } from "./routes/database";
 import { envRoutes } from "./routes/env";
+import { functionRoutes } from "./routes/functions";
 import { metaRoutes } from "./routes/meta";
 import { organizationRoutes } from "./routes/organizations";
 import { projectRoutes } from "./routes/projects";
@@ -145,6 +146,7 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
     installRequestHooks(app, ctx);
     for (const routes of [metaRoutes, authRoutes, apiKeyRoutes, organizationRoutes, projectRoutes, envRoutes, databaseRoutes]) routes(app, ctx);
     await registerStorageRoutes(app, ctx);
+    await functionRoutes(app, ctx);
 
     const sweep = setInterval(() => {
       Promise.all([sweepRateLimits(ctx), sweepIdempotencyRecords(ctx)]).catch((error: unknown) => app.log.warn({ err: error }, "sweep failed"));

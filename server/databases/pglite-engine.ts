@@ -3,7 +3,8 @@
 import { existsSync } from "node:fs";
 import { cp, mkdir, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { startWorker } from "../workers";
 import type { WorkerRequest, WorkerResponse } from "./pglite-worker";
 import { QueryTimeoutError, ResultTooLargeError, SqlError, type BranchRef, type ProjectDatabases, type QueryLimits, type QueryOutcome } from "./types";
 
@@ -24,16 +25,6 @@ export interface PgliteEngineOptions {
   idleMs: number;
 }
 
-/**
- * Starts the worker from the compiled JavaScript, or from TypeScript source (tests, `npm start`) through tsx's
- * require hook: Node 20 does not pass `--import` on to worker threads.
- */
-export function startWorker(name: string, workerData: unknown): Worker {
-  const js = path.join(__dirname, `${name}.js`);
-  if (existsSync(js)) return new Worker(js, { workerData });
-  const ts = path.join(__dirname, `${name}.ts`);
-  return new Worker(`require("tsx/cjs"); require(${JSON.stringify(ts)});`, { eval: true, workerData });
-}
 
 export class PgliteDatabases implements ProjectDatabases {
   readonly engine = "pglite";
@@ -93,7 +84,7 @@ export class PgliteDatabases implements ProjectDatabases {
   }
 
   private spawn(dataDir: string, template = false): OpenBranch {
-    const worker = startWorker("pglite-worker", { dataDir, template });
+    const worker = startWorker("databases/pglite-worker", { workerData: { dataDir, template } });
     const branch: OpenBranch = { worker, pending: new Map(), lastUsed: Date.now(), ready: Promise.resolve() };
     branch.ready = new Promise<void>((resolve, reject) => {
       worker.on("message", (message: WorkerResponse | { ready: true } | { fatal: string }) => {

@@ -183,6 +183,45 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX objects_project ON objects (project_id);
   `,
+  `
+  CREATE TABLE functions (
+    id text PRIMARY KEY,
+    project_id text NOT NULL REFERENCES projects ON DELETE CASCADE,
+    slug text NOT NULL,
+    name text NOT NULL,
+    runtime text NOT NULL,
+    source text NOT NULL,
+    source_sha256 text NOT NULL,
+    timeout_ms integer NOT NULL,
+    memory_mb integer NOT NULL,
+    live_version integer,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (project_id, slug)
+  );
+
+  -- Deployed versions are immutable: a deploy adds one, nothing changes one.
+  CREATE TABLE function_versions (
+    function_id text NOT NULL REFERENCES functions ON DELETE CASCADE,
+    version integer NOT NULL,
+    source text NOT NULL,
+    checksum text NOT NULL,
+    deployed_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (function_id, version)
+  );
+
+  CREATE TABLE function_logs (
+    id bigserial PRIMARY KEY,
+    function_id text NOT NULL REFERENCES functions ON DELETE CASCADE,
+    version integer,
+    invocation_id text,
+    kind text NOT NULL CHECK (kind IN ('deploy', 'runtime')),
+    level text NOT NULL,
+    message text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+  );
+  CREATE INDEX function_logs_function ON function_logs (function_id, created_at);
+  `,
 ];
 
 /** Applies the migrations this database has not seen, under an advisory lock so concurrent starts take turns. */

@@ -51,7 +51,7 @@ function requirePrincipal(request: FastifyRequest): Principal {
 export function serve<E extends Endpoint>(app: FastifyInstance, ctx: ServerContext, row: E, handler: (input: RouteInput<E>) => Promise<RouteResult<E>>): void {
   const path = row.wildcard ? row.path.replace(`:${row.wildcard}`, "*") : row.path;
   app.route({
-    method: row.method,
+    method: row.anyMethod ? ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] : row.method,
     url: API_VERSION_PREFIX + path,
     handler: async (request, reply) => {
       // A bad token is never overlooked in favour of a signed URL or a public bucket.
@@ -70,7 +70,7 @@ export function serve<E extends Endpoint>(app: FastifyInstance, ctx: ServerConte
       // A POST without a body is validated as {}, so the error names the missing fields.
       const body = parse(row.body, request.body === undefined ? {} : request.body, 422, "validation_error");
 
-      if (row.method === "POST") {
+      if (request.method === "POST" && !row.anyMethod) {
         const claim = await claimIdempotencyKey(ctx, request, reply, principal?.rateBucket ?? `ip:${request.ip}`);
         if (claim === undefined) return reply;
         if (claim !== "absent") request.idempotency = claim;

@@ -6,6 +6,7 @@ import { BucketName, ObjectKey, storageEndpoints as api, type Permission } from 
 import { iso, publicBaseUrl, type ServerContext } from "../context";
 import { ApiError, badRequest, conflict, forbidden, notFound, unauthorized, validation } from "../errors";
 import type { Principal } from "../http/principal";
+import { rawBodyScope } from "../http/raw-body";
 import { serve } from "../http/route";
 import { projectAccess } from "../services/access";
 import { newId } from "../services/crypto";
@@ -174,10 +175,8 @@ async function sendObject(ctx: ServerContext, request: FastifyRequest, reply: Fa
   return reply.code(206).send(ctx.objects.read(row.project_id, row.blob_id, range));
 }
 
-/** Object routes take raw bodies and multipart forms, so they live in a scope without the JSON body parser. */
+/** Object routes take raw bodies and multipart forms, so they live in a raw-body scope. */
 async function objectRoutes(scope: FastifyInstance, ctx: ServerContext): Promise<void> {
-  scope.removeAllContentTypeParsers();
-  scope.addContentTypeParser("*", (_request, _payload, done) => done(null));
   await scope.register(multipart, { limits: { files: 1, fields: 10, fieldSize: 4096, fileSize: ctx.objects.maxObjectBytes + 1 } });
 
   serve(scope, ctx, api.uploadObject, async ({ principal, params, request }) => {
@@ -298,5 +297,5 @@ export function storageRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
 export async function registerStorageRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
   storageRoutes(app, ctx);
-  await app.register(async (scope) => objectRoutes(scope, ctx));
+  await rawBodyScope(app, (scope) => objectRoutes(scope, ctx));
 }

@@ -63,6 +63,14 @@ const rows: Row[] = [
   { op: "downloadObject", request: (f) => ({ method: "GET", path: `/projects/${f.projectId}/storage/objects/files/a.txt` }), scoped: 403, readOnly: 200, stranger: 404 },
   { op: "deleteObject", request: (f) => ({ method: "DELETE", path: `/projects/${f.projectId}/storage/objects/files/a.txt` }), scoped: 403, readOnly: 403, stranger: 404 },
   { op: "createSignedUrl", request: (f) => ({ method: "POST", path: `/projects/${f.projectId}/storage/sign`, body: { key: "files/a.txt" } }), scoped: 403, readOnly: 200, stranger: 404 },
+  { op: "listFunctions", request: (f) => ({ method: "GET", path: `/projects/${f.projectId}/functions` }), scoped: 403, readOnly: 200, stranger: 404 },
+  { op: "createFunction", request: (f) => ({ method: "POST", path: `/projects/${f.projectId}/functions`, body: { slug: "new", source: "export default () => new Response()" } }), scoped: 403, readOnly: 403, stranger: 404 },
+  { op: "getFunction", request: (f) => ({ method: "GET", path: `/projects/${f.projectId}/functions/hello` }), scoped: 403, readOnly: 200, stranger: 404 },
+  { op: "updateFunction", request: (f) => ({ method: "PATCH", path: `/projects/${f.projectId}/functions/hello`, body: { name: "x" } }), scoped: 403, readOnly: 403, stranger: 404 },
+  { op: "deleteFunction", request: (f) => ({ method: "DELETE", path: `/projects/${f.projectId}/functions/hello` }), scoped: 403, readOnly: 403, stranger: 404 },
+  { op: "deployFunction", request: (f) => ({ method: "POST", path: `/projects/${f.projectId}/functions/hello/deploy` }), scoped: 403, readOnly: 403, stranger: 404 },
+  { op: "getFunctionLogs", request: (f) => ({ method: "GET", path: `/projects/${f.projectId}/functions/hello/logs` }), scoped: 403, readOnly: 200, stranger: 404 },
+  { op: "invokeFunction", request: (f) => ({ method: "POST", path: `/projects/${f.projectId}/functions/hello/invoke`, body: { x: 1 } }), scoped: 403, readOnly: 200, stranger: 404 },
   { op: "deleteProject", request: (f) => ({ method: "DELETE", path: `/projects/${f.projectId}` }), scoped: 403, readOnly: 403, stranger: 404 },
 ];
 
@@ -92,6 +100,8 @@ describeEachEngine("authorization matrix", (engine) => {
     await api.post(`/projects/${project.id}/db/query`, { token: owner.token, body: { query: "CREATE TABLE things (id int)" } });
     await api.post(`/projects/${project.id}/db/branches`, { token: owner.token, body: { name: "dev" } });
     await api.post(`/projects/${project.id}/storage/buckets`, { token: owner.token, body: { name: "files" } });
+    await api.post(`/projects/${project.id}/functions`, { token: owner.token, body: { slug: "hello", source: "export default () => new Response('hi')" } });
+    await api.post(`/projects/${project.id}/functions/hello/deploy`, { token: owner.token });
     await api.request("PUT", `/projects/${project.id}/storage/objects/files/a.txt`, { token: owner.token, raw: "bytes", headers: { "content-type": "text/plain" } });
     const member = await signUp(api, "member");
     const invite = await api.post(`/organizations/${org.id}/members`, { token: owner.token, body: { email: member.email, role: "developer" } });

@@ -32,6 +32,8 @@ describe("the endpoint table", () => {
       "GET /projects/:id/storage/buckets", "POST /projects/:id/storage/buckets", "DELETE /projects/:id/storage/buckets/:name",
       "GET /projects/:id/storage/objects", "POST /projects/:id/storage/objects", "GET /projects/:id/storage/objects/:key",
       "DELETE /projects/:id/storage/objects/:key", "POST /projects/:id/storage/sign",
+      "GET /projects/:id/functions", "POST /projects/:id/functions", "GET /projects/:id/functions/:slug", "PATCH /projects/:id/functions/:slug",
+      "DELETE /projects/:id/functions/:slug", "POST /projects/:id/functions/:slug/deploy", "GET /projects/:id/functions/:slug/logs",
     ];
     const rows = new Set(endpoints.map((e) => `${e.method} ${e.path}`));
     for (const row of seed) expect(rows.has(row), row).toBe(true);
