@@ -4,6 +4,7 @@ import { authEndpoints } from "./auth";
 import type { Endpoint } from "./common";
 import { organizationEndpoints } from "./organizations";
 import { databaseEndpoints } from "./database";
+import { deploymentEndpoints } from "./deployments";
 import { envEndpoints } from "./env";
 import { functionEndpoints } from "./functions";
 import { metaEndpoints } from "./meta";
@@ -20,6 +21,7 @@ export * from "./env";
 export * from "./database";
 export * from "./storage";
 export * from "./functions";
+export * from "./deployments";
 export { buildOpenApiDocument } from "./openapi";
 
 export const API_VERSION_PREFIX = "/v1";
@@ -34,5 +36,6 @@ export const endpoints: readonly Endpoint[] = [
   ...Object.values(envEndpoints),
   ...Object.values(storageEndpoints),
   ...Object.values(functionEndpoints),
+  ...Object.values(deploymentEndpoints),
   ...Object.values(metaEndpoints),
 ];

@@ -7,6 +7,8 @@ export const Project = z.object({
   name: z.string(),
   slug: z.string(),
   organization_id: z.string(),
+  /** The current production deployment (the newest ready one, or the one rolled back to). */
+  current_deployment_id: z.string().nullable(),
   created_at: Timestamp,
   updated_at: Timestamp,
 });

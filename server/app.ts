@@ -12,6 +12,7 @@ import { settleIdempotency } from "./http/route";
 import { apiKeyRoutes } from "./routes/api-keys";
 import { authRoutes } from "./routes/auth";
 import { databaseRoutes } from "./routes/database";
+import { deploymentRoutes } from "./routes/deployments";
 import { envRoutes } from "./routes/env";
 import { functionRoutes } from "./routes/functions";
 import { metaRoutes } from "./routes/meta";
@@ -19,6 +20,7 @@ import { organizationRoutes } from "./routes/organizations";
 import { projectRoutes } from "./routes/projects";
 import { registerStorageRoutes } from "./routes/storage";
 import { newId } from "./services/crypto";
+import { DeployBuilder } from "./services/deploy-builder";
 import { devOutboxMailer, logOnlyMailer } from "./services/mailer";
 import { ObjectStore } from "./services/object-store";
 import { createHmac } from "node:crypto";
@@ -137,6 +139,7 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
       sql,
       databases,
       objects: ObjectStore.open(options.dataDir, options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES),
+      builder: { kick: () => undefined },
       options,
       keys,
       mailer: options.dev ? devOutboxMailer(sql) : logOnlyMailer((message) => app.log.info(message)),
@@ -147,6 +150,12 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
     for (const routes of [metaRoutes, authRoutes, apiKeyRoutes, organizationRoutes, projectRoutes, envRoutes, databaseRoutes]) routes(app, ctx);
     await registerStorageRoutes(app, ctx);
     await functionRoutes(app, ctx);
+    deploymentRoutes(app, ctx);
+    const builder = new DeployBuilder(ctx, app.log);
+    if (options.buildDeployments !== false) {
+      ctx.builder = builder;
+      builder.start();
+    }
 
     const sweep = setInterval(() => {
       Promise.all([sweepRateLimits(ctx), sweepIdempotencyRecords(ctx)]).catch((error: unknown) => app.log.warn({ err: error }, "sweep failed"));
@@ -154,6 +163,7 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
     sweep.unref();
     app.addHook("onClose", async () => {
       clearInterval(sweep);
+      await builder.stop();
       await databases.close();
       ctx.objects.close();
       await sql.close();

@@ -31,6 +31,8 @@ export interface ServerOptions {
   databaseIdleMs?: number;
   /** The largest object a storage upload may store (`LUBES_MAX_OBJECT_BYTES`). */
   maxObjectBytes?: number;
+  /** False keeps this process from building deployments (another process, or a later start, will). */
+  buildDeployments?: boolean;
 }
 
 /** Parses `LUBES_RATE_LIMITS`, e.g. `free=600,pro=1000`: plans not named keep their defaults. */

@@ -12,6 +12,8 @@ export interface ServerContext {
   databases: ProjectDatabases;
   /** Object bytes of every project's storage. */
   objects: ObjectStore;
+  /** Builds queued deployments in the background. */
+  builder: { kick(): void };
   options: ServerOptions;
   keys: {
     /** HS256 key of access tokens. */

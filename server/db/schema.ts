@@ -222,6 +222,38 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX function_logs_function ON function_logs (function_id, created_at);
   `,
+  `
+  -- A release: what it captured (functions: [{function_id, slug, version}]; env: env_vars rows, values still sealed)
+  -- never changes. Builds are claimed with FOR UPDATE SKIP LOCKED; an expired claim is taken over by any process.
+  CREATE TABLE deployments (
+    id text PRIMARY KEY,
+    project_id text NOT NULL REFERENCES projects ON DELETE CASCADE,
+    environment text NOT NULL CHECK (environment IN ('production', 'preview')),
+    status text NOT NULL CHECK (status IN ('queued', 'building', 'ready', 'failed')),
+    ref text,
+    commit text,
+    error text,
+    rollback_of text REFERENCES deployments ON DELETE SET NULL,
+    functions jsonb NOT NULL,
+    env jsonb NOT NULL,
+    claimed_until timestamptz,
+    created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    ready_at timestamptz
+  );
+  CREATE INDEX deployments_project ON deployments (project_id, created_at);
+  CREATE INDEX deployments_queue ON deployments (status, created_at) WHERE status IN ('queued', 'building');
+
+  CREATE TABLE deployment_logs (
+    id bigserial PRIMARY KEY,
+    deployment_id text NOT NULL REFERENCES deployments ON DELETE CASCADE,
+    level text NOT NULL,
+    message text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT clock_timestamp()
+  );
+  CREATE INDEX deployment_logs_deployment ON deployment_logs (deployment_id, id);
+
+  ALTER TABLE projects ADD COLUMN current_deployment_id text REFERENCES deployments ON DELETE SET NULL;
+  `,
 ];
 
 /** Applies the migrations this database has not seen, under an advisory lock so concurrent starts take turns. */

@@ -10,12 +10,14 @@ export interface ProjectRow {
   organization_id: string;
   name: string;
   slug: string;
+  current_deployment_id: string | null;
   created_at: Date;
   updated_at: Date;
 }
 
 export const toProject = (row: ProjectRow): Project => ({
-  id: row.id, name: row.name, slug: row.slug, organization_id: row.organization_id, created_at: iso(row.created_at), updated_at: iso(row.updated_at),
+  id: row.id, name: row.name, slug: row.slug, organization_id: row.organization_id, current_deployment_id: row.current_deployment_id ?? null,
+  created_at: iso(row.created_at), updated_at: iso(row.updated_at),
 });
 
 /** Creates the project; its slug is derived from the name and made unique in the organization unless given. */

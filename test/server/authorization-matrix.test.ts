@@ -9,6 +9,7 @@ type Credential = "none" | "malformed" | "wrong scheme" | "expired session" | "e
 const ALWAYS_401: Credential[] = ["none", "malformed", "wrong scheme", "expired session", "expired key", "revoked session", "revoked key"];
 
 interface Fixture {
+  deploymentId: string;
   orgId: string;
   projectId: string;
   memberId: string;
@@ -71,6 +72,11 @@ const rows: Row[] = [
   { op: "deployFunction", request: (f) => ({ method: "POST", path: `/projects/${f.projectId}/functions/hello/deploy` }), scoped: 403, readOnly: 403, stranger: 404 },
   { op: "getFunctionLogs", request: (f) => ({ method: "GET", path: `/projects/${f.projectId}/functions/hello/logs` }), scoped: 403, readOnly: 200, stranger: 404 },
   { op: "invokeFunction", request: (f) => ({ method: "POST", path: `/projects/${f.projectId}/functions/hello/invoke`, body: { x: 1 } }), scoped: 403, readOnly: 200, stranger: 404 },
+  { op: "listDeployments", request: (f) => ({ method: "GET", path: `/projects/${f.projectId}/deployments` }), scoped: 403, readOnly: 200, stranger: 404 },
+  { op: "createDeployment", request: (f) => ({ method: "POST", path: `/projects/${f.projectId}/deployments`, body: {} }), scoped: 403, readOnly: 403, stranger: 404 },
+  { op: "getDeployment", request: (f) => ({ method: "GET", path: `/projects/${f.projectId}/deployments/${f.deploymentId}` }), scoped: 403, readOnly: 200, stranger: 404 },
+  { op: "rollbackDeployment", request: (f) => ({ method: "POST", path: `/projects/${f.projectId}/deployments/${f.deploymentId}/rollback` }), scoped: 403, readOnly: 403, stranger: 404 },
+  { op: "getDeploymentLogs", request: (f) => ({ method: "GET", path: `/projects/${f.projectId}/deployments/${f.deploymentId}/logs` }), scoped: 403, readOnly: 200, stranger: 404 },
   { op: "deleteProject", request: (f) => ({ method: "DELETE", path: `/projects/${f.projectId}` }), scoped: 403, readOnly: 403, stranger: 404 },
 ];
 
@@ -107,7 +113,8 @@ describeEachEngine("authorization matrix", (engine) => {
     const invite = await api.post(`/organizations/${org.id}/members`, { token: owner.token, body: { email: member.email, role: "developer" } });
     await createKey(api, owner.token, { name: "owner key" });
     const ownerKeyId = (await api.get("/api-keys", { token: owner.token })).body.data[0].id as string;
-    fixture = { orgId: org.id, projectId: project.id, memberId: invite.body.id, ownerKeyId };
+    const deployment = await api.post(`/projects/${project.id}/deployments`, { token: owner.token, body: {} });
+    fixture = { deploymentId: deployment.body.id, orgId: org.id, projectId: project.id, memberId: invite.body.id, ownerKeyId };
 
     const revokedSession = await signUp(api, "revoked");
     await api.post("/auth/logout", { token: revokedSession.token });

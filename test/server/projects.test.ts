@@ -22,6 +22,7 @@ describeEachEngine("projects", (engine) => {
       name: "My Project",
       slug: "my-project",
       organization_id: orgId,
+      current_deployment_id: null,
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/),
       updated_at: expect.any(String),
     });

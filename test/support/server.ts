@@ -92,6 +92,7 @@ export interface TestServerOptions {
   accessTokenTtlSeconds?: number;
   queryLimits?: QueryLimits;
   maxObjectBytes?: number;
+  buildDeployments?: boolean;
 }
 
 export async function startTestServer(engine: Engine, overrides: TestServerOptions = {}): Promise<TestServer> {
@@ -108,6 +109,7 @@ export async function startTestServer(engine: Engine, overrides: TestServerOptio
     logger: false,
     ...(overrides.queryLimits ? { queryLimits: overrides.queryLimits } : {}),
     ...(overrides.maxObjectBytes ? { maxObjectBytes: overrides.maxObjectBytes } : {}),
+    ...(overrides.buildDeployments === false ? { buildDeployments: false } : {}),
   };
   const app = await buildApp(options);
   await app.listen({ port: 0, host: "127.0.0.1" });

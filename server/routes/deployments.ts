@@ -1,0 +1,78 @@
+// Deployment routes: create (queued, built in the background), list, get, roll back, logs.
+import type { FastifyInstance } from "fastify";
+import { deploymentEndpoints as api } from "../../contract";
+import { iso, type ServerContext } from "../context";
+import { conflict } from "../errors";
+import { serve } from "../http/route";
+import { projectAccess } from "../services/access";
+import { newId } from "../services/crypto";
+import { captureRelease, findDeployment, logDeployment, restoreRelease, toDeployment, type DeploymentRow } from "../store/deployments";
+import { queryPage } from "../store/page";
+
+export function deploymentRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  serve(app, ctx, api.list, async ({ principal, params, query }) => {
+    await projectAccess(ctx, principal, params.id, "read");
+    const values: unknown[] = [params.id];
+    let where = "FROM deployments d JOIN projects p ON p.id = d.project_id WHERE d.project_id = $1";
+    if (query.environment) {
+      values.push(query.environment);
+      where += ` AND d.environment = $${values.length}`;
+    }
+    return queryPage<DeploymentRow, ReturnType<typeof toDeployment>>(ctx.sql, { select: "d.*, p.current_deployment_id", fromWhere: where, orderBy: "d.created_at DESC, d.id DESC", params: values }, query, toDeployment);
+  });
+
+  serve(app, ctx, api.create, async ({ principal, params, body }) => {
+    await projectAccess(ctx, principal, params.id, "write");
+    const id = newId("dep");
+    await ctx.sql.transaction(async (tx) => {
+      const release = await captureRelease(tx, params.id, body.environment);
+      await tx.query(
+        "INSERT INTO deployments (id, project_id, environment, status, ref, commit, functions, env) VALUES ($1, $2, $3, 'queued', $4, $5, $6::jsonb, $7::jsonb)",
+        [id, params.id, body.environment, body.ref ?? null, body.commit ?? null, JSON.stringify(release.functions), JSON.stringify(release.env)],
+      );
+      await logDeployment(tx, id, "info", "Queued");
+    });
+    const queued = toDeployment(await findDeployment(ctx.sql, params.id, id));
+    ctx.builder.kick();
+    return queued;
+  });
+
+  serve(app, ctx, api.get, async ({ principal, params }) => {
+    await projectAccess(ctx, principal, params.id, "read");
+    return toDeployment(await findDeployment(ctx.sql, params.id, params.deployId));
+  });
+
+  serve(app, ctx, api.rollback, async ({ principal, params }) => {
+    await projectAccess(ctx, principal, params.id, "write");
+    const target = await findDeployment(ctx.sql, params.id, params.deployId);
+    if (target.status !== "ready") throw conflict("deployment_not_ready", `Deployment ${target.id} is ${target.status}; only a ready deployment can be rolled back to`);
+    if (target.environment !== "production") throw conflict("not_production", `Deployment ${target.id} is a preview deployment; roll back to a production deployment`);
+    const id = newId("dep");
+    await ctx.sql.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO deployments (id, project_id, environment, status, ref, commit, rollback_of, functions, env, ready_at)
+         VALUES ($1, $2, 'production', 'ready', $3, $4, $5, $6::jsonb, $7::jsonb, now())`,
+        [id, params.id, target.ref, target.commit, target.id, JSON.stringify(target.functions), JSON.stringify(target.env)],
+      );
+      const skipped = await restoreRelease(tx, params.id, target);
+      await tx.query("UPDATE projects SET current_deployment_id = $2 WHERE id = $1", [params.id, id]);
+      await logDeployment(tx, id, "info", `Rolled back to deployment ${target.id}: ${target.functions.length} function version(s) and ${target.env.length} variable(s) restored`);
+      for (const note of skipped) await logDeployment(tx, id, "warn", `Not restored: ${note}`);
+    });
+    return toDeployment(await findDeployment(ctx.sql, params.id, id));
+  });
+
+  serve(app, ctx, api.logs, async ({ principal, params, query }) => {
+    await projectAccess(ctx, principal, params.id, "read");
+    const deployment = await findDeployment(ctx.sql, params.id, params.deployId);
+    const values: unknown[] = [deployment.id];
+    let where = "FROM deployment_logs WHERE deployment_id = $1";
+    if (query.since) {
+      values.push(new Date(query.since));
+      where += ` AND created_at >= $${values.length}`;
+    }
+    return queryPage<{ created_at: Date; level: "info" | "warn" | "error"; message: string }, { timestamp: string; level: "info" | "warn" | "error"; message: string }>(
+      ctx.sql, { fromWhere: where, orderBy: "id", params: values }, query, (row) => ({ timestamp: iso(row.created_at), level: row.level, message: row.message }),
+    );
+  });
+}

@@ -1,0 +1,87 @@
+// Builds deployments in the background. A build is claimed from the control plane (FOR UPDATE SKIP LOCKED), so two
+// processes never build the same deployment and a restarted process takes over a claim that expired. Building a
+// release checks that every captured function version loads; a ready production deployment becomes current.
+import type { FastifyBaseLogger } from "fastify";
+import type { ServerContext } from "../context";
+import { runFunction } from "../functions/runtime";
+import { logDeployment, type DeploymentRow } from "../store/deployments";
+
+const POLL_MS = 1_000;
+/** A claim lasts this long; a build still running past it would be taken over by another process. */
+const CLAIM_MS = 120_000;
+
+export class DeployBuilder {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(private readonly ctx: ServerContext, private readonly log: FastifyBaseLogger) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.kick(), POLL_MS);
+    this.timer.unref();
+    this.kick();
+  }
+
+  /** Builds what is queued now; a kick while a round runs is folded into it. */
+  kick(): void {
+    if (this.stopped || this.running) return;
+    this.running = this.drain()
+      .catch((error: unknown) => this.log.error({ err: error }, "deployment builder failed"))
+      .finally(() => (this.running = undefined));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  private async drain(): Promise<void> {
+    for (let job = await this.claim(); job && !this.stopped; job = await this.claim()) await this.build(job);
+  }
+
+  private async claim(): Promise<DeploymentRow | undefined> {
+    const now = this.ctx.options.now();
+    const { rows } = await this.ctx.sql.query<DeploymentRow>(
+      `UPDATE deployments SET status = 'building', claimed_until = $1
+        WHERE id = (SELECT id FROM deployments WHERE status = 'queued' OR (status = 'building' AND claimed_until < $2)
+                     ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+        RETURNING *`,
+      [new Date(now.getTime() + CLAIM_MS), now],
+    );
+    return rows[0];
+  }
+
+  private async build(job: DeploymentRow): Promise<void> {
+    const { sql } = this.ctx;
+    await logDeployment(sql, job.id, "info", `Building ${job.environment} deployment${job.ref ? ` of ${job.ref}` : ""}${job.commit ? ` (${job.commit})` : ""}: ${job.functions.length} function(s), ${job.env.length} variable(s)`);
+    for (const fn of job.functions) {
+      const version = (await sql.query<{ source: string; memory_mb: number }>(
+        "SELECT v.source, f.memory_mb FROM function_versions v JOIN functions f ON f.id = v.function_id WHERE v.function_id = $1 AND v.version = $2",
+        [fn.function_id, fn.version],
+      )).rows[0];
+      const outcome = version ? await runFunction({ source: version.source, check: true }, {}, { timeoutMs: 5_000, memoryMb: version.memory_mb }) : undefined;
+      if (outcome?.kind !== "checked") {
+        const why = !outcome ? "it no longer exists" : `it does not load: ${"message" in outcome ? outcome.message.split("\n")[0] : outcome.kind}`;
+        const reason = `function "${fn.slug}" version ${fn.version}: ${why}`;
+        await logDeployment(sql, job.id, "error", reason);
+        await sql.query("UPDATE deployments SET status = 'failed', error = $2, claimed_until = NULL WHERE id = $1", [job.id, reason]);
+        return;
+      }
+      await logDeployment(sql, job.id, "info", `Function "${fn.slug}" version ${fn.version} loads`);
+    }
+    await sql.transaction(async (tx) => {
+      await tx.query("UPDATE deployments SET status = 'ready', ready_at = now(), claimed_until = NULL WHERE id = $1", [job.id]);
+      if (job.environment === "production") {
+        // The newest ready production deployment is current; an older one finishing late does not take over.
+        await tx.query(
+          `UPDATE projects p SET current_deployment_id = $2 WHERE p.id = $1 AND (p.current_deployment_id IS NULL
+             OR (SELECT created_at FROM deployments WHERE id = p.current_deployment_id) < (SELECT created_at FROM deployments WHERE id = $2))`,
+          [job.project_id, job.id],
+        );
+      }
+      await logDeployment(tx, job.id, "info", "Deployment is ready");
+    });
+  }
+}
