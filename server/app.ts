@@ -1,6 +1,6 @@
 // Builds lubes-server as a Fastify app without listening: main.ts listens, tests build one per suite.
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
-import { DEFAULT_MAX_OBJECT_BYTES, type ServerOptions } from "./config";
+import { DEFAULT_MAX_OBJECT_BYTES, type Faults, type ServerOptions } from "./config";
 import { loadKeys, type ServerContext } from "./context";
 import { migrateControlPlane } from "./db/schema";
 import { openPglite, openPostgres, type Sql } from "./db/sql";
@@ -106,6 +106,24 @@ function installRequestHooks(app: FastifyInstance, ctx: ServerContext): void {
 
   app.addHook("onSend", async (request, reply, payload) => {
     await settleIdempotency(ctx, request, reply, payload);
+    return payload;
+  });
+  installFaults(app, ctx.options.faults);
+}
+
+/** Reliability tests: fail requests before they run, or drop responses after (see `Faults`). */
+function installFaults(app: FastifyInstance, faults: Faults | undefined): void {
+  if (!faults) return;
+  const strikes = (rule: Faults["fail"], request: FastifyRequest) =>
+    !/\/v1\/(health|openapi\.json)$/.test(request.url.split("?")[0] ?? "") && (typeof rule === "number" ? Math.random() < rule : rule({ method: request.method, url: request.url }));
+  app.addHook("preHandler", (request, _reply, done) => {
+    done(strikes(faults.fail, request) ? new ApiError(503, "injected_fault", "Fault injected by LUBES_FAULTS: retry") : undefined);
+  });
+  app.addHook("onSend", async (request, reply, payload) => {
+    if (reply.statusCode < 500 && strikes(faults.drop, request)) {
+      // The work is done and recorded; the client never hears of it.
+      reply.raw.destroy();
+    }
     return payload;
   });
 }

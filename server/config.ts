@@ -33,6 +33,32 @@ export interface ServerOptions {
   maxObjectBytes?: number;
   /** False keeps this process from building deployments (another process, or a later start, will). */
   buildDeployments?: boolean;
+  /** Fault injection for reliability tests (`LUBES_FAULTS`); off unless set. */
+  faults?: Faults;
+}
+
+/**
+ * `fail`: answer 503 before handling the request; `drop`: handle it, then close the connection instead of answering
+ * (a lost response). Each is a probability, or a predicate in tests. `/health` and `/openapi.json` are spared.
+ */
+export interface Faults {
+  fail: number | ((request: { method: string; url: string }) => boolean);
+  drop: number | ((request: { method: string; url: string }) => boolean);
+}
+
+/** Parses `LUBES_FAULTS`, e.g. `fail=0.1,drop=0.05`. */
+export function parseFaults(text: string | undefined): Faults | undefined {
+  if (!text?.trim()) return undefined;
+  const faults: Faults = { fail: 0, drop: 0 };
+  for (const part of text.split(",")) {
+    const [name, value] = part.split("=").map((s) => s.trim());
+    const rate = Number(value);
+    if ((name !== "fail" && name !== "drop") || !value || !(rate >= 0 && rate <= 1)) {
+      throw new Error(`LUBES_FAULTS: "${part}" is not fail=<0..1> or drop=<0..1>`);
+    }
+    faults[name] = rate;
+  }
+  return faults;
 }
 
 /** Parses `LUBES_RATE_LIMITS`, e.g. `free=600,pro=1000`: plans not named keep their defaults. */
@@ -85,6 +111,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): { options
       maxOpenDatabases: positiveInteger(env, "LUBES_MAX_OPEN_DATABASES", 8),
       databaseIdleMs: 60_000,
       maxObjectBytes: positiveInteger(env, "LUBES_MAX_OBJECT_BYTES", DEFAULT_MAX_OBJECT_BYTES),
+      ...(env["LUBES_FAULTS"] ? { faults: parseFaults(env["LUBES_FAULTS"]) as Faults } : {}),
     },
   };
 }

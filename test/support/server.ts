@@ -6,7 +6,7 @@ import pg from "pg";
 import type { Organization, Project } from "../../contract";
 import { describe, inject } from "vitest";
 import { buildApp } from "../../server/app";
-import { DEFAULT_RATE_LIMITS, type RateLimits, type ServerOptions } from "../../server/config";
+import { DEFAULT_RATE_LIMITS, type Faults, type RateLimits, type ServerOptions } from "../../server/config";
 import type { QueryLimits } from "../../server/databases/types";
 
 export type Engine = "pglite" | "postgres";
@@ -93,10 +93,13 @@ export interface TestServerOptions {
   queryLimits?: QueryLimits;
   maxObjectBytes?: number;
   buildDeployments?: boolean;
+  faults?: Faults;
+  /** Start the server's clock this far from real time. */
+  clockOffsetMs?: number;
 }
 
 export async function startTestServer(engine: Engine, overrides: TestServerOptions = {}): Promise<TestServer> {
-  let offset = 0;
+  let offset = overrides.clockOffsetMs ?? 0;
   const databaseUrl = overrides.databaseUrl ?? (engine === "postgres" ? await freshPostgresDatabase() : undefined);
   const options: ServerOptions = {
     ...(overrides.dataDir ? { dataDir: overrides.dataDir } : {}),
@@ -110,6 +113,7 @@ export async function startTestServer(engine: Engine, overrides: TestServerOptio
     ...(overrides.queryLimits ? { queryLimits: overrides.queryLimits } : {}),
     ...(overrides.maxObjectBytes ? { maxObjectBytes: overrides.maxObjectBytes } : {}),
     ...(overrides.buildDeployments === false ? { buildDeployments: false } : {}),
+    ...(overrides.faults ? { faults: overrides.faults } : {}),
   };
   const app = await buildApp(options);
   await app.listen({ port: 0, host: "127.0.0.1" });

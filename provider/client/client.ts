@@ -1,0 +1,187 @@
+// LubesClient: every call of the provider to the Lubes API. It parses each answer with the contract, retries what is
+// safe to retry with backoff and jitter, sends one Idempotency-Key per POST (the same on every attempt), waits
+// rather than fails when the rate limit is spent, and never puts the API key in an error or log.
+import { randomUUID } from "node:crypto";
+import { Agent, errors as undiciErrors, request, type Dispatcher } from "undici";
+import type { z } from "zod";
+import type { Endpoint } from "../../contract";
+import type { Credentials } from "./credentials";
+import { LubesError, NetworkError, ResponseShapeError, TimeoutError, errorFromResponse } from "./errors";
+import { RateLimiter } from "./limiter";
+import { buildPath } from "./path";
+import { isRetryable, retryDelayMs } from "./retry";
+
+export const USER_AGENT = "lubes-pulumi/0.1.0";
+
+type Output<E> = E extends Endpoint<z.ZodType, z.ZodType, z.ZodType, infer R> ? (E["status"] extends 204 ? undefined : z.output<R>) : never;
+
+export interface CallInput {
+  params?: Record<string, string>;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  /** Bytes sent as they are (object uploads), instead of JSON of `body`. */
+  raw?: { bytes: Uint8Array; contentType: string };
+  /** Reuse a key across separate calls that are the same operation; by default each call gets its own. */
+  idempotencyKey?: string;
+}
+
+/** One HTTP attempt, for counting calls and for logs. */
+export interface CallRecord {
+  method: string;
+  path: string;
+  status: number | null;
+  attempt: number;
+  durationMs: number;
+}
+
+export interface ClientOptions {
+  /** Per attempt. */
+  timeoutMs?: number;
+  /** Over all attempts and waits of one call. */
+  deadlineMs?: number;
+  maxRetries?: number;
+  dispatcher?: Dispatcher;
+  onCall?: (record: CallRecord) => void;
+  /** Tests replace time. */
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+  random?: () => number;
+}
+
+const NETWORK_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_SOCKET", "UND_ERR_CLOSED"]);
+
+function transportError(error: unknown, endpoint: string): LubesError | undefined {
+  const code = (error as { code?: string }).code ?? "";
+  const fields = { status: null, details: undefined, requestId: null, endpoint };
+  if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError || error instanceof undiciErrors.ConnectTimeoutError) {
+    return new TimeoutError("The Lubes API did not answer in time", { ...fields, code: "timeout" });
+  }
+  if (NETWORK_CODES.has(code) || error instanceof undiciErrors.SocketError) {
+    return new NetworkError(`Could not reach the Lubes API (${code || "connection lost"})`, { ...fields, code: "network_error" });
+  }
+  return undefined;
+}
+
+function firstHeader(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export class LubesClient {
+  readonly limiter: RateLimiter;
+  private readonly dispatcher: Dispatcher;
+  private readonly timeoutMs: number;
+  private readonly deadlineMs: number;
+  private readonly maxRetries: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly now: () => number;
+  private readonly random: () => number;
+
+  constructor(private readonly credentials: Credentials, private readonly options: ClientOptions = {}) {
+    this.dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 30_000, connections: 16 });
+    this.timeoutMs = options.timeoutMs ?? 60_000;
+    this.deadlineMs = options.deadlineMs ?? 10 * 60_000;
+    this.maxRetries = options.maxRetries ?? 10;
+    this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.now = options.now ?? Date.now;
+    this.random = options.random ?? Math.random;
+    this.limiter = new RateLimiter(this.now, this.sleep);
+  }
+
+  get apiUrl(): string {
+    return this.credentials.apiUrl;
+  }
+
+  /** Calls `endpoint` and returns its answer as the contract describes it. */
+  async call<E extends Endpoint>(endpoint: E, input: CallInput = {}): Promise<Output<E>> {
+    const path = buildPath(endpoint.path, input.params, endpoint.wildcard);
+    const label = `${endpoint.method} ${path}`;
+    const url = new URL(this.credentials.apiUrl + path);
+    for (const [name, value] of Object.entries(input.query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value));
+    const idempotencyKey = endpoint.method === "POST" ? (input.idempotencyKey ?? randomUUID()) : undefined;
+    const deadline = this.now() + this.deadlineMs;
+
+    for (let attempt = 0; ; attempt++) {
+      const outcome = await this.attempt(endpoint, url, label, input, idempotencyKey, attempt);
+      if (!(outcome instanceof LubesError)) return outcome.body as Output<E>;
+      const delay = retryDelayMs(attempt, outcome, outcome.hints, this.now(), this.random);
+      if (!isRetryable(outcome) || attempt >= this.maxRetries) throw outcome;
+      if (this.now() + delay > deadline) {
+        throw new TimeoutError(`Gave up after ${attempt + 1} attempts in ${Math.round(this.deadlineMs / 1000)} s; last error: ${outcome.message}`, {
+          status: outcome.status, code: "deadline_exceeded", details: outcome.details, requestId: outcome.requestId, endpoint: label,
+        });
+      }
+      await this.sleep(delay);
+    }
+  }
+
+  private async attempt(endpoint: Endpoint, url: URL, label: string, input: CallInput, idempotencyKey: string | undefined, attempt: number): Promise<{ body: unknown } | (LubesError & { hints: { retryAfter?: string | undefined; rateLimitReset?: string | undefined } })> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.credentials.apiKey}`, "user-agent": USER_AGENT, accept: "application/json" };
+    let body: string | Uint8Array | undefined;
+    if (input.raw) {
+      body = input.raw.bytes;
+      headers["content-type"] = input.raw.contentType;
+    } else if (input.body !== undefined) {
+      body = JSON.stringify(input.body);
+      headers["content-type"] = "application/json";
+    }
+    if (idempotencyKey) headers["idempotency-key"] = idempotencyKey;
+
+    await this.limiter.acquire();
+    const started = this.now();
+    let status: number | null = null;
+    let responseHeaders: Record<string, string | string[] | undefined> = {};
+    try {
+      const response = await request(url, {
+        dispatcher: this.dispatcher,
+        method: endpoint.method,
+        headers,
+        body: body ?? null,
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+      });
+      status = response.statusCode;
+      responseHeaders = response.headers;
+      const text = await response.body.text();
+      const one = (name: string) => firstHeader(responseHeaders, name);
+      let parsed: unknown = undefined;
+      if (text) {
+        try {
+          parsed = JSON.parse(text) as unknown;
+        } catch {
+          parsed = undefined;
+        }
+      }
+      const requestId = one("x-request-id") ?? null;
+      if (status >= 400) {
+        return Object.assign(errorFromResponse(label, status, parsed, requestId), { hints: { retryAfter: one("retry-after"), rateLimitReset: one("x-ratelimit-reset") } });
+      }
+      if (endpoint.status === 204 || !endpoint.response) return { body: undefined };
+      if (parsed === undefined) {
+        return Object.assign(new ResponseShapeError(`${label} answered ${status} without a JSON body`, { status, code: "bad_response", details: undefined, requestId, endpoint: label }), { hints: {} });
+      }
+      const checked = endpoint.response.safeParse(parsed);
+      if (!checked.success) {
+        const issue = checked.error.issues[0];
+        const field = issue?.path.map(String).join(".") || "(body)";
+        return Object.assign(new ResponseShapeError(`${label} answered a body the contract does not describe: ${field}: ${issue?.message ?? "invalid"}`, { status, code: "bad_response", details: { field }, requestId, endpoint: label }), { hints: {} });
+      }
+      return { body: checked.data };
+    } catch (error) {
+      const mapped = transportError(error, label);
+      if (!mapped) throw error;
+      return Object.assign(mapped, { hints: {} });
+    } finally {
+      this.limiter.release({
+        limit: firstHeader(responseHeaders, "x-ratelimit-limit"),
+        remaining: firstHeader(responseHeaders, "x-ratelimit-remaining"),
+        reset: firstHeader(responseHeaders, "x-ratelimit-reset"),
+      });
+      this.options.onCall?.({ method: endpoint.method, path: url.pathname, status, attempt, durationMs: this.now() - started });
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.options.dispatcher) await this.dispatcher.close();
+  }
+}

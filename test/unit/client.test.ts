@@ -1,0 +1,186 @@
+// LubesClient with undici's MockAgent (nock cannot see undici on Node 20, DESIGN.md): retries, backoff, idempotency,
+// rate-limit waits, typed errors, contract checks, and no credential in any error.
+import { MockAgent } from "undici";
+import { describe, expect, it } from "vitest";
+import { organizationEndpoints, projectEndpoints } from "../../contract";
+import { AuthenticationError, LubesClient, NotFoundError, ResponseShapeError, ServerError, TimeoutError, ValidationError, resolveCredentials } from "../../provider/client";
+import { buildPath } from "../../provider/client/path";
+import { retryDelayMs } from "../../provider/client/retry";
+
+const ORIGIN = "https://api.lubes.test";
+const KEY = "lubes_sk_canary_do_not_leak";
+const project = { id: "proj_1", name: "Web", slug: "web", organization_id: "org_1", current_deployment_id: null, created_at: "2024-01-15T10:30:00Z", updated_at: "2024-01-15T10:30:00Z" };
+const json = { headers: { "content-type": "application/json", "x-request-id": "req_test" } };
+
+function setup(options: { deadlineMs?: number } = {}) {
+  const agent = new MockAgent();
+  agent.disableNetConnect();
+  const pool = agent.get(ORIGIN);
+  let clock = 1_700_000_000_000;
+  const sleeps: number[] = [];
+  const client = new LubesClient({ apiUrl: `${ORIGIN}/v1`, apiKey: KEY }, {
+    dispatcher: agent,
+    sleep: (ms) => {
+      sleeps.push(ms);
+      clock += ms;
+      return Promise.resolve();
+    },
+    now: () => clock,
+    random: () => 0.5,
+    ...(options.deadlineMs ? { deadlineMs: options.deadlineMs } : {}),
+  });
+  return { pool, client, sleeps, advance: (ms: number) => (clock += ms), now: () => clock };
+}
+
+describe("LubesClient", () => {
+  it("parses answers with the contract and sends the key, a user agent and JSON", async () => {
+    const { pool, client } = setup();
+    pool.intercept({ path: "/v1/projects/proj_1", method: "GET", headers: { authorization: `Bearer ${KEY}` } }).reply(200, project, json);
+    expect(await client.call(projectEndpoints.get, { params: { id: "proj_1" } })).toEqual(project);
+  });
+
+  it("retries a 503 with backoff, sending the same Idempotency-Key each time, so a create is made once", async () => {
+    const { pool, client, sleeps } = setup();
+    const keys: string[] = [];
+    const record = (opts: { headers?: unknown }) => {
+      keys.push((opts.headers as Record<string, string>)["idempotency-key"] ?? "");
+    };
+    pool.intercept({ path: "/v1/projects", method: "POST" }).reply((opts) => (record(opts), { statusCode: 503, data: { error: { code: "unavailable", message: "try later" } } }));
+    pool.intercept({ path: "/v1/projects", method: "POST" }).reply((opts) => (record(opts), { statusCode: 502, data: "bad gateway" }));
+    pool.intercept({ path: "/v1/projects", method: "POST" }).reply((opts) => (record(opts), { statusCode: 201, data: project, responseOptions: json }));
+    const created = await client.call(projectEndpoints.create, { body: { name: "Web", organization_id: "org_1" } });
+    expect(created.id).toBe("proj_1");
+    expect(keys).toHaveLength(3);
+    expect(new Set(keys).size).toBe(1);
+    expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(sleeps).toEqual([125, 250]); // full jitter at random 0.5: half of 250 × 2^attempt
+  });
+
+  it("retries a dropped connection", async () => {
+    const { pool, client } = setup();
+    pool.intercept({ path: "/v1/projects/proj_1", method: "GET" }).replyWithError(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }));
+    pool.intercept({ path: "/v1/projects/proj_1", method: "GET" }).reply(200, project, json);
+    expect((await client.call(projectEndpoints.get, { params: { id: "proj_1" } })).id).toBe("proj_1");
+  });
+
+  it("waits as long as Retry-After says on a 429", async () => {
+    const { pool, client, sleeps } = setup();
+    pool.intercept({ path: "/v1/organizations", method: "GET" }).reply(429, { error: { code: "rate_limit_exceeded", message: "slow down" } }, { headers: { "retry-after": "7" } });
+    pool.intercept({ path: "/v1/organizations", method: "GET" }).reply(200, { data: [], pagination: { total: 0, limit: 20, offset: 0, has_more: false } }, json);
+    await client.call(organizationEndpoints.list);
+    expect(sleeps).toEqual([7_050]);
+  });
+
+  it("does not retry a 4xx, and types it by status with the server's code, message and request id", async () => {
+    const { pool, client, sleeps } = setup();
+    pool.intercept({ path: "/v1/projects", method: "POST" }).reply(422, { error: { code: "validation_error", message: "name is required", details: { field: "name", constraint: "required" } } }, json);
+    const error = await client.call(projectEndpoints.create, { body: { organization_id: "org_1" } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error).toMatchObject({ status: 422, code: "validation_error", details: { field: "name" }, requestId: "req_test", endpoint: "POST /projects" });
+    expect((error as Error).message).toBe("name is required (POST /projects, request req_test)");
+    expect(sleeps).toEqual([]);
+    pool.intercept({ path: "/v1/projects/gone", method: "GET" }).reply(404, { error: { code: "not_found", message: "Project gone not found" } }, json);
+    expect(await client.call(projectEndpoints.get, { params: { id: "gone" } }).catch((e: unknown) => e)).toBeInstanceOf(NotFoundError);
+  });
+
+  it("names the endpoint and the field when an answer does not match the contract", async () => {
+    const { pool, client } = setup();
+    pool.intercept({ path: "/v1/projects/proj_1", method: "GET" }).reply(200, { ...project, slug: 42 }, json);
+    const error = await client.call(projectEndpoints.get, { params: { id: "proj_1" } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ResponseShapeError);
+    expect((error as Error).message).toMatch(/^GET \/projects\/proj_1 answered a body the contract does not describe: slug: /);
+  });
+
+  it("gives up at the overall deadline with the last error", async () => {
+    const { pool, client } = setup({ deadlineMs: 1_000 });
+    pool.intercept({ path: "/v1/projects/proj_1", method: "GET" }).reply(503, {}).persist();
+    const error = await client.call(projectEndpoints.get, { params: { id: "proj_1" } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect((error as Error).message).toMatch(/^Gave up after \d+ attempts/);
+  });
+
+  it("stops retrying a persistent 500 after its retries and reports it", async () => {
+    const { pool, client, sleeps } = setup();
+    pool.intercept({ path: "/v1/projects/proj_1", method: "GET" }).reply(500, { error: { code: "internal_error", message: "boom" } }).persist();
+    const error = await client.call(projectEndpoints.get, { params: { id: "proj_1" } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ServerError);
+    expect(sleeps).toHaveLength(10);
+  });
+
+  it("never puts the API key in an error message or its fields", async () => {
+    const { pool, client } = setup();
+    pool.intercept({ path: "/v1/projects/proj_1", method: "GET" }).reply(401, { error: { code: "invalid_token", message: "bad token" } }, json);
+    const error = await client.call(projectEndpoints.get, { params: { id: "proj_1" } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect(JSON.stringify(error) + String(error) + (error as Error).stack).not.toContain(KEY);
+  });
+
+  it("waits for the window's reset once the rate limit's budget is spent, instead of failing", async () => {
+    const { pool, client, sleeps, now } = setup();
+    const reset = Math.floor(now() / 1000) + 30;
+    pool.intercept({ path: "/v1/projects/proj_1", method: "GET" }).reply(200, project, { headers: { ...json.headers, "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset) } });
+    pool.intercept({ path: "/v1/projects/proj_1", method: "GET" }).reply(200, project, json);
+    await client.call(projectEndpoints.get, { params: { id: "proj_1" } });
+    await client.call(projectEndpoints.get, { params: { id: "proj_1" } });
+    expect(sleeps).toHaveLength(1);
+    expect(sleeps[0]).toBeGreaterThanOrEqual(reset * 1000 - (now() - (sleeps[0] ?? 0)));
+  });
+});
+
+describe("request paths", () => {
+  it.each([
+    ["/projects/:id", { id: "proj_1" }, undefined, "/projects/proj_1"],
+    ["/projects/:id/env/:key", { id: "p", key: "A B/C" }, undefined, "/projects/p/env/A%20B%2FC"],
+    ["/projects/:id/storage/objects/:key", { id: "p", key: "avatars/a b.png" }, "key", "/projects/p/storage/objects/avatars/a%20b.png"],
+  ])("%s with %j → %s", (template, params, wildcard, path) => {
+    expect(buildPath(template, params, wildcard)).toBe(path);
+  });
+
+  it.each([{ id: "" }, { id: "." }, { id: ".." }, {}])("refuses %j", (params) => {
+    expect(() => buildPath("/projects/:id", params as Record<string, string>)).toThrow(/path parameter "id"/);
+  });
+});
+
+describe("retry delays", () => {
+  it("honours Retry-After in seconds and as a date, and X-RateLimit-Reset on a 429", () => {
+    const now = 1_700_000_000_000;
+    expect(retryDelayMs(0, undefined, { retryAfter: "3" }, now, () => 0)).toBe(3000);
+    expect(retryDelayMs(0, undefined, { retryAfter: new Date(now + 5000).toUTCString() }, now, () => 0)).toBe(5000);
+    expect(retryDelayMs(3, undefined, {}, now, () => 0.999)).toBeLessThan(2000);
+    expect(retryDelayMs(20, undefined, {}, now, () => 0.999)).toBeLessThan(8000);
+  });
+});
+
+describe("credentials", () => {
+  it("prefer stack config, fall back to the environment, and say how to set them when missing", () => {
+    expect(resolveCredentials({ apiKey: "k", apiUrl: "http://localhost:8787/v1/" }, {})).toEqual({ apiKey: "k", apiUrl: "http://localhost:8787/v1" });
+    expect(resolveCredentials({}, { LUBES_API_KEY: "e", LUBES_API_URL: "http://x/v1" })).toEqual({ apiKey: "e", apiUrl: "http://x/v1" });
+    expect(resolveCredentials({}, { LUBES_API_KEY: "e" }).apiUrl).toBe("https://api.lubes.dev/v1");
+    expect(() => resolveCredentials({}, {})).toThrow(/pulumi config set --secret lubes:apiKey/);
+    expect(() => resolveCredentials({ apiKey: "k", apiUrl: "ftp://x" }, {})).toThrow(/http\(s\)/);
+  });
+});
+
+describe("rate limiter", () => {
+  it("opens the next window with the plan's whole budget, and no more", async () => {
+    const { RateLimiter } = await import("../../provider/client/limiter");
+    let clock = 0;
+    const sleeps: number[] = [];
+    const limiter = new RateLimiter(() => clock, (ms) => {
+      sleeps.push(ms);
+      clock += ms;
+      return Promise.resolve();
+    });
+    await limiter.acquire();
+    limiter.release({ limit: "3", remaining: "0", reset: "60" });
+    // Waits once for the reset, then 3 calls fit in the new window (each answered before the next starts).
+    for (let i = 0; i < 3; i++) {
+      await limiter.acquire();
+      limiter.release({ limit: "3", remaining: String(2 - i), reset: "120" });
+    }
+    expect(sleeps).toHaveLength(1);
+    await limiter.acquire(); // the 4th waits for the window after
+    expect(sleeps).toHaveLength(2);
+    expect(clock).toBeGreaterThanOrEqual(120_000);
+  });
+});
