@@ -80,6 +80,10 @@ export const storageEndpoints = {
     ...common, operationId: "createBucket", method: "POST", path: "/projects/:id/storage/buckets", summary: "Create bucket",
     auth: "bearer", permission: "write", params: IdParam, body: CreateBucketBody, status: 201, response: Bucket,
   }),
+  updateBucket: endpoint({
+    ...common, operationId: "updateBucket", method: "PATCH", path: "/projects/:id/storage/buckets/:name", summary: "Change a bucket's visibility",
+    extension: true, auth: "bearer", permission: "write", params: BucketParams, body: z.strictObject({ public: z.boolean() }), status: 200, response: Bucket,
+  }),
   deleteBucket: endpoint({
     ...common, operationId: "deleteBucket", method: "DELETE", path: "/projects/:id/storage/buckets/:name", summary: "Delete bucket (409 when it holds objects, unless ?force=true)",
     auth: "bearer", permission: "write", params: BucketParams, query: z.object({ force: z.enum(["true", "false"]).default("false") }), status: 204,

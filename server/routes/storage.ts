@@ -248,6 +248,13 @@ export function storageRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return toBucket(rows[0]);
   });
 
+  serve(app, ctx, api.updateBucket, async ({ principal, params, body }) => {
+    await projectAccess(ctx, principal, params.id, "write");
+    const bucket = await findBucket(ctx, params.id, params.name);
+    const { rows } = await ctx.sql.query<BucketRow>("UPDATE buckets SET public = $2 WHERE id = $1 RETURNING *", [bucket.id, body.public]);
+    return toBucket(rows[0] as BucketRow);
+  });
+
   serve(app, ctx, api.deleteBucket, async ({ principal, params, query }) => {
     await projectAccess(ctx, principal, params.id, "write");
     const bucket = await findBucket(ctx, params.id, params.name);

@@ -57,6 +57,7 @@ const rows: Row[] = [
   { op: "runMigration", request: (f) => ({ method: "POST", path: `/projects/${f.projectId}/db/migrations`, body: { name: "m1", sql: "SELECT 1" } }), scoped: 403, readOnly: 403, stranger: 404 },
   { op: "listBuckets", request: (f) => ({ method: "GET", path: `/projects/${f.projectId}/storage/buckets` }), scoped: 403, readOnly: 200, stranger: 404 },
   { op: "createBucket", request: (f) => ({ method: "POST", path: `/projects/${f.projectId}/storage/buckets`, body: { name: "new-bucket" } }), scoped: 403, readOnly: 403, stranger: 404 },
+  { op: "updateBucket", request: (f) => ({ method: "PATCH", path: `/projects/${f.projectId}/storage/buckets/files`, body: { public: true } }), scoped: 403, readOnly: 403, stranger: 404 },
   { op: "deleteBucket", request: (f) => ({ method: "DELETE", path: `/projects/${f.projectId}/storage/buckets/files` }), scoped: 403, readOnly: 403, stranger: 404 },
   { op: "listObjects", request: (f) => ({ method: "GET", path: `/projects/${f.projectId}/storage/objects` }), scoped: 403, readOnly: 200, stranger: 404 },
   { op: "uploadObject", request: (f) => ({ method: "POST", path: `/projects/${f.projectId}/storage/objects`, body: { bucket: "files" } }), scoped: 403, readOnly: 403, stranger: 404 },

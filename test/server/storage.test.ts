@@ -62,6 +62,9 @@ describeEachEngine("storage", (engine) => {
     }
     const list = await server.api.get(`${base()}/buckets`, { token: owner.token });
     expect(list.body.data.map((b: { name: string }) => b.name)).toEqual(["avatars", "public-assets"]);
+    const hidden = await server.api.patch(`${base()}/buckets/public-assets`, { token: owner.token, body: { public: false } });
+    expect(hidden.body).toMatchObject({ name: "public-assets", public: false });
+    expectEnvelope(await server.api.patch(`${base()}/buckets/nope-bucket`, { token: owner.token, body: { public: true } }), 404);
   });
 
   it("stores under a given key, replaces it on upload, and lists by bucket and prefix", async () => {

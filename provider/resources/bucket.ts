@@ -1,0 +1,78 @@
+// Bucket: its project and name are its identity (a change replaces it); visibility changes in place. Deleting a
+// bucket that holds objects fails with a clear message unless forceDestroy is set.
+import { z } from "zod";
+import { BucketName, Id, storageEndpoints as api } from "../../contract";
+import { ConflictError } from "../client";
+import { STATE_VERSION, checkWith, deleteIgnoringGone, diffInputs, explainConflict, type OperationContext, type ResourceKind } from "./kind";
+
+export const BucketInputs = z.strictObject({
+  projectId: Id,
+  name: BucketName,
+  public: z.boolean().default(false),
+  /** Delete the bucket's objects with it on destroy (or replacement); without it, a non-empty bucket is kept and the delete fails. */
+  forceDestroy: z.boolean().default(false),
+  /** A bucket of that name already in the project is managed instead of failing. */
+  adoptExisting: z.boolean().default(false),
+});
+export type BucketInputs = z.output<typeof BucketInputs>;
+
+export interface BucketOutputs extends BucketInputs {
+  bucketId: string;
+  createdAt: string;
+  stateVersion: number;
+}
+
+type ApiBucket = { id: string; name: string; public: boolean; created_at: string };
+const outputs = (live: ApiBucket, inputs: BucketInputs): BucketOutputs => ({ ...inputs, public: live.public, bucketId: live.id, createdAt: live.created_at, stateVersion: STATE_VERSION });
+const idOf = (projectId: string, name: string) => `${projectId}/${name}`;
+
+async function findBucket(ctx: OperationContext, projectId: string, name: string): Promise<ApiBucket | undefined> {
+  for (let offset = 0; ; offset += 100) {
+    const page = await ctx.client.call(api.listBuckets, { params: { id: projectId }, query: { limit: 100, offset } });
+    const found = page.data.find((b) => b.name === name);
+    if (found || !page.pagination.has_more) return found;
+  }
+}
+
+export const bucket: ResourceKind<BucketInputs, BucketOutputs> = {
+  type: "lubes:index:Bucket",
+  title: "Bucket",
+  replaceOnChanges: ["projectId", "name"],
+  secretOutputs: [],
+  importId: "<project id>/<bucket name>, e.g. proj_123/avatars",
+  check: (news) => checkWith(BucketInputs, news),
+  diff: (_id, olds, news) => diffInputs(olds, news, ["projectId", "name", "public", "forceDestroy", "adoptExisting"], ["projectId", "name"]),
+  async create(ctx, inputs) {
+    try {
+      const created = await ctx.client.call(api.createBucket, { params: { id: inputs.projectId }, body: { name: inputs.name, public: inputs.public } });
+      return { id: idOf(inputs.projectId, inputs.name), outs: outputs(created, inputs) };
+    } catch (error) {
+      if (!(error instanceof ConflictError && inputs.adoptExisting)) return explainConflict(error, "Bucket", inputs.name);
+      const adopted = await ctx.client.call(api.updateBucket, { params: { id: inputs.projectId, name: inputs.name }, body: { public: inputs.public } });
+      return { id: idOf(inputs.projectId, inputs.name), outs: outputs(adopted, inputs) };
+    }
+  },
+  async read(ctx, id, olds) {
+    const live = await findBucket(ctx, olds.projectId, olds.name).catch((error: unknown) => {
+      if ((error as { status?: number }).status === 404) return undefined;
+      throw error;
+    });
+    return live && { id, outs: outputs(live, olds) };
+  },
+  async update(ctx, _id, olds, news) {
+    // forceDestroy and adoptExisting are the provider's own settings: only visibility goes to the API.
+    if (olds.public === news.public) return { ...olds, ...news };
+    const live = await ctx.client.call(api.updateBucket, { params: { id: news.projectId, name: news.name }, body: { public: news.public } });
+    return outputs(live, news);
+  },
+  async delete(ctx, _id, olds) {
+    try {
+      await deleteIgnoringGone(() => ctx.client.call(api.deleteBucket, { params: { id: olds.projectId, name: olds.name }, query: { force: String(olds.forceDestroy) } }));
+    } catch (error) {
+      if (error instanceof ConflictError && error.code === "bucket_not_empty") {
+        throw new Error(`Bucket "${olds.name}" still holds objects, so it was not deleted: delete them first, or set \`forceDestroy: true\` on the bucket to delete them with it (${error.message})`, { cause: error });
+      }
+      throw error;
+    }
+  },
+};

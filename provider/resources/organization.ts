@@ -1,0 +1,42 @@
+// Organization: name, slug and plan, all changed in place.
+import { z } from "zod";
+import { DisplayName, Plan, Slug, organizationEndpoints as api, type Organization as ApiOrganization } from "../../contract";
+import { STATE_VERSION, checkWith, deleteIgnoringGone, diffInputs, expectExisting, readOrGone, type ResourceKind } from "./kind";
+
+export const OrganizationInputs = z.strictObject({
+  name: DisplayName,
+  /** Derived from the name by the server unless given. */
+  slug: Slug.optional(),
+  plan: Plan.default("free"),
+});
+export type OrganizationInputs = z.output<typeof OrganizationInputs>;
+
+export interface OrganizationOutputs extends OrganizationInputs {
+  slug: string;
+  createdAt: string;
+  stateVersion: number;
+}
+
+const outputs = (org: ApiOrganization): OrganizationOutputs => ({ name: org.name, slug: org.slug, plan: org.plan, createdAt: org.created_at, stateVersion: STATE_VERSION });
+
+export const organization: ResourceKind<OrganizationInputs, OrganizationOutputs> = {
+  type: "lubes:index:Organization",
+  title: "Organization",
+  replaceOnChanges: [],
+  secretOutputs: [],
+  importId: "the organization id, e.g. org_123",
+  check: (news) => checkWith(OrganizationInputs, news),
+  diff: (_id, olds, news) => diffInputs(olds, news, ["name", "slug", "plan"], []),
+  async create(ctx, inputs) {
+    const org = await ctx.client.call(api.create, { body: inputs });
+    return { id: org.id, outs: outputs(org) };
+  },
+  async read(ctx, id) {
+    const org = await readOrGone(() => ctx.client.call(api.get, { params: { id } }));
+    return org && { id, outs: outputs(org) };
+  },
+  async update(ctx, id, _olds, news) {
+    return outputs(await expectExisting("Organization", id, () => ctx.client.call(api.update, { params: { id }, body: news })));
+  },
+  delete: (ctx, id) => deleteIgnoringGone(() => ctx.client.call(api.delete, { params: { id } })),
+};

@@ -1,0 +1,66 @@
+// Project: lives in one organization (changing it replaces the project); name and slug change in place.
+import { z } from "zod";
+import { DisplayName, Id, Slug, projectEndpoints as api, type Project as ApiProject } from "../../contract";
+import { ConflictError } from "../client";
+import { STATE_VERSION, checkWith, deleteIgnoringGone, diffInputs, expectExisting, explainConflict, readOrGone, type OperationContext, type ResourceKind } from "./kind";
+
+export const ProjectInputs = z.strictObject({
+  name: DisplayName,
+  organizationId: Id,
+  /** Derived from the name, unique in the organization, unless given. */
+  slug: Slug.optional(),
+  /** With an explicit slug already taken in the organization: manage that project instead of failing. */
+  adoptExisting: z.boolean().default(false),
+});
+export type ProjectInputs = z.output<typeof ProjectInputs>;
+
+export interface ProjectOutputs extends ProjectInputs {
+  slug: string;
+  currentDeploymentId: string | null;
+  createdAt: string;
+  stateVersion: number;
+}
+
+const outputs = (project: ApiProject, adoptExisting: boolean): ProjectOutputs => ({
+  name: project.name, organizationId: project.organization_id, slug: project.slug, adoptExisting,
+  currentDeploymentId: project.current_deployment_id, createdAt: project.created_at, stateVersion: STATE_VERSION,
+});
+
+async function adopt(ctx: OperationContext, inputs: ProjectInputs): Promise<ApiProject | undefined> {
+  for (let offset = 0; ; offset += 100) {
+    const page = await ctx.client.call(api.list, { query: { organization_id: inputs.organizationId, limit: 100, offset } });
+    const found = page.data.find((p) => p.slug === inputs.slug);
+    if (found) return ctx.client.call(api.update, { params: { id: found.id }, body: { name: inputs.name } });
+    if (!page.pagination.has_more) return undefined;
+  }
+}
+
+export const project: ResourceKind<ProjectInputs, ProjectOutputs> = {
+  type: "lubes:index:Project",
+  title: "Project",
+  replaceOnChanges: ["organizationId"],
+  secretOutputs: [],
+  importId: "the project id, e.g. proj_123",
+  check: (news) => checkWith(ProjectInputs, news),
+  diff: (_id, olds, news) => diffInputs(olds, news, ["name", "organizationId", "slug", "adoptExisting"], ["organizationId"]),
+  async create(ctx, inputs) {
+    const body = { name: inputs.name, organization_id: inputs.organizationId, ...(inputs.slug ? { slug: inputs.slug } : {}) };
+    try {
+      const created = await ctx.client.call(api.create, { body });
+      return { id: created.id, outs: outputs(created, inputs.adoptExisting) };
+    } catch (error) {
+      const adopted = error instanceof ConflictError && inputs.adoptExisting ? await adopt(ctx, inputs) : undefined;
+      if (adopted) return { id: adopted.id, outs: outputs(adopted, true) };
+      return explainConflict(error, "Project", inputs.slug ?? inputs.name);
+    }
+  },
+  async read(ctx, id, olds) {
+    const live = await readOrGone(() => ctx.client.call(api.get, { params: { id } }));
+    return live && { id, outs: outputs(live, olds.adoptExisting) };
+  },
+  async update(ctx, id, _olds, news) {
+    const body = { name: news.name, ...(news.slug ? { slug: news.slug } : {}) };
+    return outputs(await expectExisting("Project", id, () => ctx.client.call(api.update, { params: { id }, body })), news.adoptExisting);
+  },
+  delete: (ctx, id) => deleteIgnoringGone(() => ctx.client.call(api.delete, { params: { id } })),
+};
