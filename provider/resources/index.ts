@@ -1,17 +1,26 @@
 // The registry: every resource kind by its Pulumi type token. An unknown type fails loudly.
+import { branch } from "./branch";
 import { bucket } from "./bucket";
+import { deployment } from "./deployment";
 import { envVar } from "./env-var";
+import { lubesFunction } from "./function";
 import type { ResourceKind } from "./kind";
+import { migration } from "./migration";
 import { organization } from "./organization";
+import { organizationMember } from "./organization-member";
+import { productionDeployment } from "./production-deployment";
 import { project } from "./project";
+import { storageObject } from "./storage-object";
 
 export * from "./kind";
-export { bucket, envVar, organization, project };
+export { branch, bucket, deployment, envVar, lubesFunction, migration, organization, organizationMember, productionDeployment, project, storageObject };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each kind has its own input and output types
 type AnyKind = ResourceKind<any, any>;
 
-export const kinds: readonly AnyKind[] = [organization, project, envVar, bucket];
+export const kinds: readonly AnyKind[] = [
+  organization, organizationMember, project, branch, migration, lubesFunction, bucket, storageObject, deployment, productionDeployment, envVar,
+];
 const byType = new Map(kinds.map((kind) => [kind.type, kind]));
 
 export function kindOf(type: string): AnyKind {

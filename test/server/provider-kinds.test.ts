@@ -2,7 +2,14 @@
 // kind's own promises (drift of secrets, non-empty buckets, adoption, messages a person can act on).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LubesClient } from "../../provider/client";
-import { bucket, envVar, kindOf, kinds, organization, project, type CheckResult, type OperationContext, type ResourceKind } from "../../provider/resources";
+import { createHash } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import {
+  branch, bucket, deployment, envVar, kindOf, kinds, lubesFunction, migration, organization, organizationMember, productionDeployment, project, storageObject,
+  type CheckResult, type OperationContext, type ResourceKind,
+} from "../../provider/resources";
 import { createKey, signUp, startTestServer, type Api, type TestServer } from "../support/server";
 
 /** The checked inputs, or the test fails with the check's failures. */
@@ -51,6 +58,7 @@ beforeAll(async () => {
   const project1 = await server.api.post("/projects", { token: owner.token, body: { name: "One", organization_id: org.body.id } });
   const project2 = await server.api.post("/projects", { token: owner.token, body: { name: "Two", organization_id: org.body.id } });
   fixture = { orgId: org.body.id, projectId: project1.body.id, otherProjectId: project2.body.id, token: owner.token, api: server.api };
+  await server.api.post(`/projects/${project1.body.id}/storage/buckets`, { token: owner.token, body: { name: "assets" } });
 });
 afterAll(() => server.close());
 
@@ -87,11 +95,35 @@ const lifecycles: Lifecycle[] = [
     drift: (f) => f.api.patch(`/projects/${f.projectId}/storage/buckets/avatars`, { token: f.token, body: { public: false } }),
     drifted: ["public", false],
   },
+  {
+    kind: lubesFunction,
+    inputs: (f) => ({ projectId: f.projectId, slug: "hello", source: "export default async () => new Response('v1');" }),
+    update: (f) => ({ projectId: f.projectId, slug: "hello", source: "export default async () => new Response('v2');", memoryMb: 64 }),
+    replace: (f) => [{ projectId: f.projectId, slug: "renamed", source: "export default async () => new Response('v2');", memoryMb: 64 }, "slug"],
+    drift: (f) => f.api.patch(`/projects/${f.projectId}/functions/hello`, { token: f.token, body: { memory_mb: 256 } }),
+    drifted: ["memoryMb", 256],
+  },
+  {
+    kind: storageObject,
+    inputs: (f) => ({ projectId: f.projectId, bucket: "assets", key: "site/index.html", content: "<h1>one</h1>" }),
+    update: (f) => ({ projectId: f.projectId, bucket: "assets", key: "site/index.html", content: "<h1>two</h1>" }),
+    replace: (f) => [{ projectId: f.projectId, bucket: "assets", key: "site/other.html", content: "<h1>two</h1>" }, "key"],
+    drift: (f) => f.api.request("PUT", `/projects/${f.projectId}/storage/objects/assets/site/index.html`, { token: f.token, raw: "defaced", headers: { "content-type": "text/html" } }),
+    drifted: ["contentMd5", createHash("md5").update("defaced").digest("hex")],
+  },
+  {
+    kind: organizationMember,
+    inputs: (f) => ({ organizationId: f.orgId, email: "new.hire@example.com" }),
+    update: (f) => ({ organizationId: f.orgId, email: "new.hire@example.com", role: "admin" }),
+    replace: (f) => [{ organizationId: f.orgId, email: "other@example.com", role: "admin" }, "email"],
+    drift: async (f, id) => f.api.patch(`/organizations/${f.orgId}/members/${id.split("/")[1] ?? ""}`, { token: f.token, body: { role: "viewer" } }),
+    drifted: ["role", "viewer"],
+  },
 ];
 
 describe("every kind", () => {
   it("is registered, and an unknown type fails loudly", () => {
-    expect(kinds.map((k) => k.type)).toEqual(lifecycles.map((l) => l.kind.type));
+    expect(new Set(kinds.map((k) => k.type)).size).toBe(11);
     for (const kind of kinds) expect(kindOf(kind.type)).toBe(kind);
     expect(() => kindOf("lubes:index:Nope")).toThrow(/Unknown Lubes resource type "lubes:index:Nope"/);
   });
@@ -186,5 +218,97 @@ describe("kind promises", () => {
     await expect(project.update(ctx, created.id, created.outs, { ...created.outs, name: "Again" })).rejects.toThrow(
       `Project ${created.id} not found (it may have been deleted outside Pulumi; run \`pulumi refresh\`)`,
     );
+  });
+
+  it("Function: reads its source from a file, diffs the content hash not the path, and leaves nothing behind when a deploy fails", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "lubes-fn-"));
+    const file = path.join(dir, "handler.mjs");
+    const source = "export default async () => new Response('from a file');";
+    writeFileSync(file, source);
+    const fromFile = valid(lubesFunction.check({ projectId: fixture.otherProjectId, slug: "filed", sourcePath: file }));
+    const created = await lubesFunction.create(ctx, fromFile);
+    expect(created.outs).toMatchObject({ liveVersion: 1, invokeUrl: expect.stringMatching(/\/functions\/filed\/invoke$/) });
+    const inline = valid(lubesFunction.check({ projectId: fixture.otherProjectId, slug: "filed", source }));
+    expect(lubesFunction.diff(created.id, created.outs, inline).changes).toBe(false);
+    expect(lubesFunction.check({ projectId: "p", slug: "x", sourcePath: path.join(dir, "missing.mjs") }).failures[0]?.property).toBe("sourcePath");
+    expect(lubesFunction.check({ projectId: "p", slug: "x" }).failures[0]?.reason).toMatch(/exactly one of source/);
+
+    const broken = valid(lubesFunction.check({ projectId: fixture.otherProjectId, slug: "broken", source: "export default (" }));
+    await expect(lubesFunction.create(ctx, broken)).rejects.toThrow(/Function "broken" was not deployed: SyntaxError/);
+    expect((await fixture.api.get(`/projects/${fixture.otherProjectId}/functions/broken`, { token: fixture.token })).status).toBe(404);
+  });
+
+  it("Branch: copies its parent; every input replaces; delete removes it", async () => {
+    await fixture.api.post(`/projects/${fixture.projectId}/db/query`, { token: fixture.token, body: { query: "CREATE TABLE seeded (x int); INSERT INTO seeded VALUES (1)" } });
+    const inputs = valid(branch.check({ projectId: fixture.projectId, name: "preview/pr-7" }));
+    const created = await branch.create(ctx, inputs);
+    expect(created.outs).toMatchObject({ name: "preview/pr-7", parent: "main", branchId: expect.stringMatching(/^br_/) });
+    expect(logs).toContain('Copying branch "main" into "preview/pr-7"…');
+    const copy = await fixture.api.post(`/projects/${fixture.projectId}/db/query`, { token: fixture.token, body: { query: "SELECT count(*)::int AS n FROM seeded", branch: "preview/pr-7" } });
+    expect(copy.body.rows).toEqual([{ n: 1 }]);
+    expect(branch.diff(created.id, created.outs, inputs)).toEqual({ changes: false, replaces: [] });
+    expect(branch.diff(created.id, created.outs, { ...inputs, parent: "dev" }).replaces).toEqual(["parent"]);
+    await branch.delete(ctx, created.id, created.outs);
+    expect(await branch.read(ctx, created.id, created.outs)).toBeUndefined();
+  });
+
+  it("Migration: applies once; a changed SQL is refused at check with advice; destroy runs down SQL only when given", async () => {
+    const inputs = valid(migration.check({ projectId: fixture.projectId, name: "001_posts", sql: "CREATE TABLE posts (id int)", down: "DROP TABLE posts" }));
+    const created = await migration.create(ctx, inputs);
+    expect(created.outs).toMatchObject({ status: "applied", checksum: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(migration.diff(created.id, created.outs, inputs).changes).toBe(false);
+    const changed = migration.check({ ...inputs, sql: "CREATE TABLE posts (id bigint)" }, inputs);
+    expect(changed.failures).toEqual([{ property: "sql", reason: expect.stringMatching(/applied SQL cannot change: put the change in a new Migration/) }]);
+    expect((await migration.read(ctx, created.id, created.outs))?.outs.status).toBe("applied");
+
+    await migration.delete(ctx, created.id, created.outs);
+    const gone = await fixture.api.post(`/projects/${fixture.projectId}/db/query`, { token: fixture.token, body: { query: "SELECT to_regclass('posts') AS t" } });
+    expect(gone.body.rows).toEqual([{ t: null }]);
+
+    const keep = await migration.create(ctx, valid(migration.check({ projectId: fixture.projectId, name: "002_keep", sql: "CREATE TABLE kept (id int)" })));
+    await migration.delete(ctx, keep.id, keep.outs);
+    const kept = await fixture.api.post(`/projects/${fixture.projectId}/db/query`, { token: fixture.token, body: { query: "SELECT to_regclass('kept')::text AS t" } });
+    expect(kept.body.rows).toEqual([{ t: "kept" }]);
+    await expect(migration.create(ctx, valid(migration.check({ projectId: fixture.projectId, name: "003_bad", sql: "CREATE TABLE x (id int); SELECT * FROM nowhere" })))).rejects.toThrow(/failed and was rolled back/);
+  });
+
+  it("Deployment and ProductionDeployment: deploy v1, deploy v2, point production back to v1, and the function answers v1", async () => {
+    const projectId = fixture.otherProjectId;
+    const fn = valid(lubesFunction.check({ projectId, slug: "release", source: "export default async () => new Response('v1');" }));
+    const fnState = await lubesFunction.create(ctx, fn);
+    const v1 = await deployment.create(ctx, valid(deployment.check({ projectId, ref: "v1", triggers: { release: "1" } })));
+    expect(v1.outs).toMatchObject({ status: "ready", functions: expect.arrayContaining([{ slug: "release", version: 1 }]) });
+
+    const fnV2 = { ...fn, ...valid(lubesFunction.check({ projectId, slug: "release", source: "export default async () => new Response('v2');" })) };
+    await lubesFunction.update(ctx, fnState.id, fnState.outs, fnV2);
+    const v2Inputs = valid(deployment.check({ projectId, ref: "v2", triggers: { release: "2" } }));
+    expect(deployment.diff(v1.id, v1.outs, v2Inputs).replaces).toEqual(["ref", "triggers"]);
+    const v2 = await deployment.create(ctx, v2Inputs);
+    const invoke = async () => (await fetch(`${server.url}/projects/${projectId}/functions/release/invoke`, { method: "POST", headers: { authorization: `Bearer ${fixture.token}` } })).text();
+    expect(await invoke()).toBe("v2");
+
+    const pointer = await productionDeployment.create(ctx, valid(productionDeployment.check({ projectId, deploymentId: v2.outs.deploymentId })));
+    expect(pointer.outs.rolledBack).toBe(false);
+    const back = valid(productionDeployment.check({ projectId, deploymentId: v1.outs.deploymentId }));
+    expect(productionDeployment.diff(pointer.id, pointer.outs, back)).toEqual({ changes: true, replaces: [] });
+    const rolled = await productionDeployment.update(ctx, pointer.id, pointer.outs, back);
+    expect(rolled.rolledBack).toBe(true);
+    expect(await invoke()).toBe("v1");
+    expect((await productionDeployment.read(ctx, pointer.id, rolled))?.outs).toEqual(rolled); // no drift
+
+    // A rollback made outside Pulumi shows on refresh, and the next up points production back.
+    await fixture.api.post(`/projects/${projectId}/deployments/${v2.outs.deploymentId}/rollback`, { token: fixture.token });
+    const drifted = defined(await productionDeployment.read(ctx, pointer.id, rolled));
+    expect(productionDeployment.diff(pointer.id, drifted.outs, back).changes).toBe(true);
+    await productionDeployment.update(ctx, pointer.id, drifted.outs, back);
+    expect(await invoke()).toBe("v1");
+  });
+
+  it("Deployment: a failed build fails create with the last lines of its logs", async () => {
+    const projectId = fixture.otherProjectId;
+    const fn = await lubesFunction.create(ctx, valid(lubesFunction.check({ projectId, slug: "fragile", source: "export default async () => new Response('ok');" })));
+    await server.app.lubes.sql.query("UPDATE function_versions SET source = 'export default (' WHERE function_id = $1", [fn.outs.functionId]);
+    await expect(deployment.create(ctx, valid(deployment.check({ projectId, ref: "broken" })))).rejects.toThrow(/failed: function "fragile" version 1: it does not load[\s\S]*Last log lines:[\s\S]*error: function "fragile"/);
+    await lubesFunction.delete(ctx, fn.id, fn.outs);
   });
 });

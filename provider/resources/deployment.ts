@@ -1,0 +1,85 @@
+// Deployment: an immutable release. Any change of its inputs makes a new deployment (a replacement); create waits
+// until it is ready, and a failed build fails with the last lines of its logs. Destroying one forgets it: the
+// platform keeps deployments as history.
+import { z } from "zod";
+import type { z as zod } from "zod";
+import { DeploymentEnvironment, Id, deploymentEndpoints as api, type Deployment } from "../../contract";
+
+type ApiDeployment = zod.infer<typeof Deployment>;
+import { STATE_VERSION, checkWith, diffInputs, readOrGone, type OperationContext, type ResourceKind } from "./kind";
+
+export const DeploymentInputs = z.strictObject({
+  projectId: Id,
+  environment: DeploymentEnvironment.default("production"),
+  ref: z.string().min(1).max(255).optional(),
+  commit: z.string().min(1).max(255).optional(),
+  /** Any values whose change should make a new deployment (e.g. the live versions of functions). */
+  triggers: z.record(z.string(), z.string()).default({}),
+  /** How long create waits for the build to be ready. */
+  waitTimeoutSeconds: z.number().int().min(1).max(3600).default(300),
+});
+export type DeploymentInputs = z.output<typeof DeploymentInputs>;
+
+export interface DeploymentOutputs extends DeploymentInputs {
+  deploymentId: string;
+  status: string;
+  current: boolean;
+  functions: { slug: string; version: number }[];
+  createdAt: string;
+  readyAt: string | null;
+  stateVersion: number;
+}
+
+const outputs = (live: ApiDeployment, inputs: DeploymentInputs): DeploymentOutputs => ({
+  ...inputs, deploymentId: live.id, status: live.status, current: live.current, functions: live.functions, createdAt: live.created_at, readyAt: live.ready_at, stateVersion: STATE_VERSION,
+});
+
+export interface WaitOptions {
+  pollMs?: number;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Polls until the deployment is ready or failed, reporting each status change; past the timeout it says so. */
+export async function waitForDeployment(ctx: OperationContext, projectId: string, id: string, timeoutSeconds: number, options: WaitOptions = {}): Promise<ApiDeployment> {
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  const deadline = now() + timeoutSeconds * 1000;
+  let last = "";
+  for (let poll = 0; ; poll++) {
+    const live = await ctx.client.call(api.get, { params: { id: projectId, deployId: id } });
+    if (live.status !== last) ctx.log(`Deployment ${id}: ${live.status}`);
+    last = live.status;
+    if (live.status === "ready") return live;
+    if (live.status === "failed") {
+      const logs = await ctx.client.call(api.logs, { params: { id: projectId, deployId: id }, query: { limit: 100 } });
+      const tail = logs.data.slice(-5).map((l) => `  ${l.level}: ${l.message}`).join("\n");
+      throw new Error(`Deployment ${id} failed: ${live.error ?? "no reason given"}\nLast log lines:\n${tail}`);
+    }
+    if (now() > deadline) throw new Error(`Deployment ${id} is still ${live.status} after ${timeoutSeconds} s; it may finish later (raise waitTimeoutSeconds, or run \`pulumi refresh\`)`);
+    await sleep(Math.min(options.pollMs ?? 2_000, 250 * 2 ** poll));
+  }
+}
+
+export const deployment: ResourceKind<DeploymentInputs, DeploymentOutputs> = {
+  type: "lubes:index:Deployment",
+  title: "Deployment",
+  replaceOnChanges: ["projectId", "environment", "ref", "commit", "triggers"],
+  secretOutputs: [],
+  importId: "<project id>/<deployment id>, e.g. proj_123/dep_456",
+  check: (news) => checkWith(DeploymentInputs, news),
+  diff: (_id, olds, news) => diffInputs(olds, news, ["projectId", "environment", "ref", "commit", "triggers", "waitTimeoutSeconds"], ["projectId", "environment", "ref", "commit", "triggers"]),
+  async create(ctx, inputs) {
+    const body = { environment: inputs.environment, ...(inputs.ref ? { ref: inputs.ref } : {}), ...(inputs.commit ? { commit: inputs.commit } : {}) };
+    const queued = await ctx.client.call(api.create, { params: { id: inputs.projectId }, body });
+    const ready = await waitForDeployment(ctx, inputs.projectId, queued.id, inputs.waitTimeoutSeconds);
+    return { id: `${inputs.projectId}/${queued.id}`, outs: outputs(ready, inputs) };
+  },
+  async read(ctx, id, olds) {
+    const live = await readOrGone(() => ctx.client.call(api.get, { params: { id: olds.projectId, deployId: olds.deploymentId } }));
+    return live && { id, outs: outputs(live, olds) };
+  },
+  // Only waitTimeoutSeconds changes in place, and it is the provider's own.
+  update: (_ctx, _id, olds, news) => Promise.resolve({ ...olds, waitTimeoutSeconds: news.waitTimeoutSeconds }),
+  delete: () => Promise.resolve(),
+};

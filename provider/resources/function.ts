@@ -1,0 +1,118 @@
+// Function: source as text or as a file path; what is diffed is the content's hash, never the path. Create and
+// update deploy, so what is declared is what runs; the outputs carry the live version.
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+import { DisplayName, FunctionSlug, FunctionSource, Id, RUNTIMES, functionEndpoints as api } from "../../contract";
+import { LubesError } from "../client";
+import { STATE_VERSION, deleteIgnoringGone, diffInputs, expectExisting, explainConflict, readOrGone, type CheckResult, type OperationContext, type ResourceKind } from "./kind";
+
+const RawFunctionInputs = z.strictObject({
+  projectId: Id,
+  slug: FunctionSlug,
+  name: DisplayName.optional(),
+  /** The module's text, or… */
+  source: FunctionSource.optional(),
+  /** …a file to read it from, relative to the program's folder. */
+  sourcePath: z.string().min(1).optional(),
+  runtime: z.enum(RUNTIMES).default("nodejs20"),
+  timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
+  memoryMb: z.number().int().min(16).max(1024).default(128),
+});
+
+export type FunctionInputs = z.output<typeof RawFunctionInputs> & { source: string; sourceSha256: string };
+
+export interface FunctionOutputs extends FunctionInputs {
+  functionId: string;
+  liveVersion: number | null;
+  /** Where to invoke it (any method). */
+  invokeUrl: string;
+  createdAt: string;
+  stateVersion: number;
+}
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+function check(news: unknown): CheckResult<FunctionInputs> {
+  const parsed = RawFunctionInputs.safeParse(news ?? {});
+  if (!parsed.success) {
+    return { failures: parsed.error.issues.map((i) => ({ property: i.path.map(String).join(".") || "(inputs)", reason: i.message })) };
+  }
+  const inputs = parsed.data;
+  if ((inputs.source === undefined) === (inputs.sourcePath === undefined)) {
+    return { failures: [{ property: "source", reason: "give exactly one of source (the module's text) or sourcePath (a file)" }] };
+  }
+  let source = inputs.source ?? "";
+  if (inputs.sourcePath !== undefined) {
+    try {
+      source = readFileSync(path.resolve(inputs.sourcePath), "utf8");
+    } catch (error) {
+      return { failures: [{ property: "sourcePath", reason: `cannot read ${inputs.sourcePath}: ${(error as Error).message}` }] };
+    }
+    if (!FunctionSource.safeParse(source).success) return { failures: [{ property: "sourcePath", reason: `${inputs.sourcePath} is empty or larger than 1 MiB` }] };
+  }
+  return { inputs: { ...inputs, source, sourceSha256: sha256(source) }, failures: [] };
+}
+
+type ApiFunction = { id: string; slug: string; name: string; runtime: "nodejs20"; source: string; source_sha256: string; timeout_ms: number; memory_mb: number; live_version: number | null; created_at: string };
+
+function outputs(ctx: OperationContext, live: ApiFunction, inputs: FunctionInputs): FunctionOutputs {
+  return {
+    ...inputs,
+    name: live.name, source: live.source, sourceSha256: live.source_sha256, runtime: live.runtime, timeoutMs: live.timeout_ms, memoryMb: live.memory_mb,
+    functionId: live.id, liveVersion: live.live_version, invokeUrl: `${ctx.client.apiUrl}/projects/${inputs.projectId}/functions/${live.slug}/invoke`,
+    createdAt: live.created_at, stateVersion: STATE_VERSION,
+  };
+}
+
+/** Deploys the current source; a source that does not load fails with the server's reason. */
+async function deploy(ctx: OperationContext, inputs: FunctionInputs): Promise<void> {
+  ctx.log(`Deploying function "${inputs.slug}"…`);
+  try {
+    const version = await ctx.client.call(api.deploy, { params: { id: inputs.projectId, slug: inputs.slug } });
+    ctx.log(`Function "${inputs.slug}" version ${version.version} is live`);
+  } catch (error) {
+    if (error instanceof LubesError && error.code === "deploy_failed") {
+      const reason = typeof error.details?.["error"] === "string" ? error.details["error"] : error.message;
+      throw new Error(`Function "${inputs.slug}" was not deployed: ${reason.split("\n")[0] ?? ""}`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+const fetchLive = (ctx: OperationContext, inputs: { projectId: string; slug: string }) => ctx.client.call(api.get, { params: { id: inputs.projectId, slug: inputs.slug } });
+
+export const lubesFunction: ResourceKind<FunctionInputs, FunctionOutputs> = {
+  type: "lubes:index:Function",
+  title: "Function",
+  replaceOnChanges: ["projectId", "slug", "runtime"],
+  secretOutputs: [],
+  importId: "<project id>/<slug>, e.g. proj_123/hello",
+  check,
+  // The content's hash is diffed, not the path nor the text: the same file moved, or inlined, is no change.
+  diff: (_id, olds, news) => diffInputs(olds, news, ["projectId", "slug", "name", "sourceSha256", "runtime", "timeoutMs", "memoryMb"], ["projectId", "slug", "runtime"]),
+  async create(ctx, inputs) {
+    const body = { slug: inputs.slug, source: inputs.source, runtime: inputs.runtime, timeout_ms: inputs.timeoutMs, memory_mb: inputs.memoryMb, ...(inputs.name ? { name: inputs.name } : {}) };
+    await ctx.client.call(api.create, { params: { id: inputs.projectId }, body }).catch((error: unknown) => explainConflict(error, "Function", inputs.slug));
+    try {
+      await deploy(ctx, inputs);
+    } catch (error) {
+      // The create failed as a whole: leave no undeployed function behind.
+      await deleteIgnoringGone(() => ctx.client.call(api.delete, { params: { id: inputs.projectId, slug: inputs.slug } }));
+      throw error;
+    }
+    return { id: `${inputs.projectId}/${inputs.slug}`, outs: outputs(ctx, await fetchLive(ctx, inputs), inputs) };
+  },
+  async read(ctx, id, olds) {
+    const live = await readOrGone(() => fetchLive(ctx, olds));
+    return live && { id, outs: outputs(ctx, live, olds) };
+  },
+  async update(ctx, id, olds, news) {
+    const body = { source: news.source, timeout_ms: news.timeoutMs, memory_mb: news.memoryMb, ...(news.name ? { name: news.name } : {}) };
+    const draft = await expectExisting("Function", id, () => ctx.client.call(api.update, { params: { id: news.projectId, slug: news.slug }, body }));
+    if (olds.sourceSha256 !== news.sourceSha256 || draft.live_version === null || olds.liveVersion !== draft.live_version) await deploy(ctx, news);
+    return outputs(ctx, await fetchLive(ctx, news), news);
+  },
+  delete: (ctx, _id, olds) => deleteIgnoringGone(() => ctx.client.call(api.delete, { params: { id: olds.projectId, slug: olds.slug } })),
+};

@@ -1,0 +1,54 @@
+// ProductionDeployment: which deployment production runs. Pointing it at an earlier deployment in the program and
+// running `pulumi up` rolls production back to it (a new deployment record restoring that release). Drift: a deploy
+// or rollback made outside Pulumi shows on refresh, and the next up points production back.
+import { z } from "zod";
+import { Id, deploymentEndpoints, projectEndpoints } from "../../contract";
+import { STATE_VERSION, checkWith, diffInputs, expectExisting, readOrGone, type OperationContext, type ResourceKind } from "./kind";
+
+export const ProductionDeploymentInputs = z.strictObject({
+  projectId: Id,
+  /** The deployment production should run: a Deployment's `deploymentId`. */
+  deploymentId: Id,
+});
+export type ProductionDeploymentInputs = z.output<typeof ProductionDeploymentInputs>;
+
+export interface ProductionDeploymentOutputs extends ProductionDeploymentInputs {
+  /** The project's current deployment: `deploymentId` itself, or the rollback record that restored it. */
+  currentDeploymentId: string;
+  rolledBack: boolean;
+  stateVersion: number;
+}
+
+async function pointAt(ctx: OperationContext, inputs: ProductionDeploymentInputs): Promise<ProductionDeploymentOutputs> {
+  const project = await expectExisting("Project", inputs.projectId, () => ctx.client.call(projectEndpoints.get, { params: { id: inputs.projectId } }));
+  if (project.current_deployment_id === inputs.deploymentId) {
+    return { ...inputs, currentDeploymentId: inputs.deploymentId, rolledBack: false, stateVersion: STATE_VERSION };
+  }
+  ctx.log(`Rolling production back to deployment ${inputs.deploymentId}…`);
+  const rollback = await ctx.client.call(deploymentEndpoints.rollback, { params: { id: inputs.projectId, deployId: inputs.deploymentId } });
+  return { ...inputs, currentDeploymentId: rollback.id, rolledBack: true, stateVersion: STATE_VERSION };
+}
+
+export const productionDeployment: ResourceKind<ProductionDeploymentInputs, ProductionDeploymentOutputs> = {
+  type: "lubes:index:ProductionDeployment",
+  title: "Production deployment",
+  replaceOnChanges: ["projectId"],
+  secretOutputs: [],
+  importId: "the project id, e.g. proj_123",
+  check: (news) => checkWith(ProductionDeploymentInputs, news),
+  diff: (_id, olds, news) => diffInputs(olds, news, ["projectId", "deploymentId"], ["projectId"]),
+  async create(ctx, inputs) {
+    return { id: inputs.projectId, outs: await pointAt(ctx, inputs) };
+  },
+  async read(ctx, id, olds) {
+    const project = await readOrGone(() => ctx.client.call(projectEndpoints.get, { params: { id: olds.projectId } }));
+    if (!project) return undefined;
+    const current = project.current_deployment_id;
+    // Still ours if production runs the deployment, or the rollback record we made for it.
+    const ours = current === olds.deploymentId || current === olds.currentDeploymentId;
+    return { id, outs: ours ? olds : { ...olds, deploymentId: current ?? "", currentDeploymentId: current ?? "" } };
+  },
+  update: (ctx, _id, _olds, news) => pointAt(ctx, news),
+  // Production keeps running what it runs: there is nothing to undo.
+  delete: () => Promise.resolve(),
+};
