@@ -1,0 +1,35 @@
+// Branch: the SDK class of `lubes:index:Branch` (provider/resources/branch.ts holds its lifecycle).
+import * as pulumi from "@pulumi/pulumi";
+import { autoName, providerFor, withSecrets } from "./shim";
+
+export interface BranchArgs {
+  /** The project. */
+  projectId: pulumi.Input<string>;
+  /** Branch name; `<logical name>-<random>` when left out. */
+  name?: pulumi.Input<string>;
+  /** The branch to copy, by name or id; default main. */
+  parent?: pulumi.Input<string>;
+}
+
+/**
+ * A database branch: a full copy of its parent at creation, independent afterwards. Every input replaces it.
+ *
+ * @example
+ * ```ts
+ * import * as lubes from "@lubes/pulumi";
+ * new lubes.Branch("preview", { projectId: project.id, name: "preview/pr-42" });
+ * ```
+ */
+export class Branch extends pulumi.dynamic.Resource {
+  declare readonly projectId: pulumi.Output<string>;
+  declare readonly name: pulumi.Output<string>;
+  declare readonly parent: pulumi.Output<string>;
+  declare readonly branchId: pulumi.Output<string>;
+  declare readonly parentId: pulumi.Output<string | null>;
+  declare readonly createdAt: pulumi.Output<string>;
+
+  constructor(name: string, args: BranchArgs, opts?: pulumi.CustomResourceOptions) {
+    // Output-only properties are passed as undefined, or Pulumi leaves them unset (pulumi/pulumi #12160).
+    super(providerFor("lubes:index:Branch"), name, { branchId: undefined, parentId: undefined, createdAt: undefined, stateVersion: undefined, ...args, ...autoName(name, args.name) }, withSecrets(opts, []), "lubes", "Branch");
+  }
+}

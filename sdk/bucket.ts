@@ -1,0 +1,40 @@
+// Bucket: the SDK class of `lubes:index:Bucket` (provider/resources/bucket.ts holds its lifecycle).
+import * as pulumi from "@pulumi/pulumi";
+import { autoName, providerFor, withSecrets } from "./shim";
+
+export interface BucketArgs {
+  /** The project. Changing it replaces the bucket. */
+  projectId: pulumi.Input<string>;
+  /** DNS-like name; `<logical name>-<random>` when left out. Changing it replaces the bucket. */
+  name?: pulumi.Input<string>;
+  /** Objects download without a token. Changed in place. */
+  public?: pulumi.Input<boolean>;
+  /** Delete the bucket's objects with it. */
+  forceDestroy?: pulumi.Input<boolean>;
+  /** Manage a bucket of that name that already exists instead of failing. */
+  adoptExisting?: pulumi.Input<boolean>;
+}
+
+/**
+ * A storage bucket. A non-empty bucket is not deleted unless forceDestroy is set.
+ *
+ * @example
+ * ```ts
+ * import * as lubes from "@lubes/pulumi";
+ * const assets = new lubes.Bucket("assets", { projectId: project.id, public: true });
+ * ```
+ */
+export class Bucket extends pulumi.dynamic.Resource {
+  declare readonly projectId: pulumi.Output<string>;
+  declare readonly name: pulumi.Output<string>;
+  declare readonly public: pulumi.Output<boolean>;
+  declare readonly forceDestroy: pulumi.Output<boolean>;
+  declare readonly adoptExisting: pulumi.Output<boolean>;
+  declare readonly bucketId: pulumi.Output<string>;
+  declare readonly createdAt: pulumi.Output<string>;
+
+  constructor(name: string, args: BucketArgs, opts?: pulumi.CustomResourceOptions) {
+    // Output-only properties are passed as undefined, or Pulumi leaves them unset (pulumi/pulumi #12160).
+    super(providerFor("lubes:index:Bucket"), name, { bucketId: undefined, createdAt: undefined, stateVersion: undefined, ...args, ...autoName(name, args.name) }, withSecrets(opts, []), "lubes", "Bucket");
+  }
+}

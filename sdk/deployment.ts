@@ -1,0 +1,47 @@
+// Deployment: the SDK class of `lubes:index:Deployment` (provider/resources/deployment.ts holds its lifecycle).
+import * as pulumi from "@pulumi/pulumi";
+import { providerFor, withSecrets } from "./shim";
+
+export interface DeploymentArgs {
+  /** The project. */
+  projectId: pulumi.Input<string>;
+  /** Default production. */
+  environment?: pulumi.Input<"production" | "preview">;
+  /** Source ref, e.g. a branch. */
+  ref?: pulumi.Input<string>;
+  /** Source commit. */
+  commit?: pulumi.Input<string>;
+  /** Values whose change makes a new deployment. */
+  triggers?: pulumi.Input<Record<string, string>>;
+  /** How long create waits for ready; default 300. */
+  waitTimeoutSeconds?: pulumi.Input<number>;
+}
+
+/**
+ * A deployment: an immutable release of the project's live function versions and variables. Any input change makes a new one; create waits until it is ready.
+ *
+ * @example
+ * ```ts
+ * import * as lubes from "@lubes/pulumi";
+ * const release = new lubes.Deployment("release", { projectId: project.id, ref: "main", triggers: { hello: hello.liveVersion.apply(String) } });
+ * ```
+ */
+export class Deployment extends pulumi.dynamic.Resource {
+  declare readonly projectId: pulumi.Output<string>;
+  declare readonly environment: pulumi.Output<"production" | "preview">;
+  declare readonly ref: pulumi.Output<string | undefined>;
+  declare readonly commit: pulumi.Output<string | undefined>;
+  declare readonly triggers: pulumi.Output<Record<string, string>>;
+  declare readonly waitTimeoutSeconds: pulumi.Output<number>;
+  declare readonly deploymentId: pulumi.Output<string>;
+  declare readonly status: pulumi.Output<string>;
+  declare readonly current: pulumi.Output<boolean>;
+  declare readonly functions: pulumi.Output<{ slug: string; version: number }[]>;
+  declare readonly createdAt: pulumi.Output<string>;
+  declare readonly readyAt: pulumi.Output<string | null>;
+
+  constructor(name: string, args: DeploymentArgs, opts?: pulumi.CustomResourceOptions) {
+    // Output-only properties are passed as undefined, or Pulumi leaves them unset (pulumi/pulumi #12160).
+    super(providerFor("lubes:index:Deployment"), name, { deploymentId: undefined, status: undefined, current: undefined, functions: undefined, createdAt: undefined, readyAt: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "Deployment");
+  }
+}

@@ -1,0 +1,41 @@
+// EnvVar: the SDK class of `lubes:index:EnvVar` (provider/resources/env-var.ts holds its lifecycle).
+import * as pulumi from "@pulumi/pulumi";
+import { providerFor, withSecrets } from "./shim";
+
+export interface EnvVarArgs {
+  /** The project. Changing it replaces the variable. */
+  projectId: pulumi.Input<string>;
+  /** `[A-Z_][A-Z0-9_]*`. Changing it replaces the variable. */
+  key: pulumi.Input<string>;
+  /** The value (a secret in state). */
+  value: pulumi.Input<string>;
+  /** Never returned by the API. */
+  sensitive?: pulumi.Input<boolean>;
+  /** Default all three. */
+  environments?: pulumi.Input<("production" | "preview" | "development")[]>;
+}
+
+/**
+ * An environment variable. Its value is a secret in state; a sensitive value is never returned by the API, and drift is still seen through its hash.
+ *
+ * @example
+ * ```ts
+ * import * as lubes from "@lubes/pulumi";
+ * new lubes.EnvVar("db-url", { projectId: project.id, key: "DATABASE_URL", value: config.requireSecret("databaseUrl"), sensitive: true });
+ * ```
+ */
+export class EnvVar extends pulumi.dynamic.Resource {
+  declare readonly projectId: pulumi.Output<string>;
+  declare readonly key: pulumi.Output<string>;
+  declare readonly value: pulumi.Output<string>;
+  declare readonly sensitive: pulumi.Output<boolean>;
+  declare readonly environments: pulumi.Output<("production" | "preview" | "development")[]>;
+  declare readonly valueSha256: pulumi.Output<string>;
+  declare readonly createdAt: pulumi.Output<string>;
+  declare readonly updatedAt: pulumi.Output<string>;
+
+  constructor(name: string, args: EnvVarArgs, opts?: pulumi.CustomResourceOptions) {
+    // Output-only properties are passed as undefined, or Pulumi leaves them unset (pulumi/pulumi #12160).
+    super(providerFor("lubes:index:EnvVar"), name, { valueSha256: undefined, createdAt: undefined, updatedAt: undefined, stateVersion: undefined, ...args }, withSecrets(opts, ["value"]), "lubes", "EnvVar");
+  }
+}

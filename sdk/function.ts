@@ -1,0 +1,54 @@
+// Function: the SDK class of `lubes:index:Function` (provider/resources/function.ts holds its lifecycle).
+import * as pulumi from "@pulumi/pulumi";
+import { autoName, providerFor, withSecrets } from "./shim";
+
+export interface FunctionArgs {
+  /** The project. */
+  projectId: pulumi.Input<string>;
+  /** URL slug; `<logical name>-<random>` when left out. */
+  slug?: pulumi.Input<string>;
+  /** Display name. */
+  name?: pulumi.Input<string>;
+  /** The module's text (or give sourcePath). */
+  source?: pulumi.Input<string>;
+  /** A file holding the module, relative to the program. */
+  sourcePath?: pulumi.Input<string>;
+  /** Runtime; default nodejs20. Changing it replaces the function. */
+  runtime?: pulumi.Input<"nodejs20">;
+  /** Per invocation; default 10000. */
+  timeoutMs?: pulumi.Input<number>;
+  /** Heap limit; default 128. */
+  memoryMb?: pulumi.Input<number>;
+}
+
+/**
+ * A serverless function: an ES module whose default export handles a Web `Request`. Create and update deploy it; the content's hash is diffed, not the path.
+ *
+ * @example
+ * ```ts
+ * import * as lubes from "@lubes/pulumi";
+ * new lubes.Function("hello", { projectId: project.id, sourcePath: "functions/hello.mjs", memoryMb: 256 });
+ * ```
+ */
+export class Function extends pulumi.dynamic.Resource {
+  declare readonly projectId: pulumi.Output<string>;
+  declare readonly slug: pulumi.Output<string>;
+  declare readonly name: pulumi.Output<string>;
+  declare readonly source: pulumi.Output<string | undefined>;
+  declare readonly sourcePath: pulumi.Output<string | undefined>;
+  declare readonly runtime: pulumi.Output<"nodejs20">;
+  declare readonly timeoutMs: pulumi.Output<number>;
+  declare readonly memoryMb: pulumi.Output<number>;
+  declare readonly sourceSha256: pulumi.Output<string>;
+  declare readonly functionId: pulumi.Output<string>;
+  /** The deployed version that runs. */
+  declare readonly liveVersion: pulumi.Output<number | null>;
+  /** Where to invoke it. */
+  declare readonly invokeUrl: pulumi.Output<string>;
+  declare readonly createdAt: pulumi.Output<string>;
+
+  constructor(name: string, args: FunctionArgs, opts?: pulumi.CustomResourceOptions) {
+    // Output-only properties are passed as undefined, or Pulumi leaves them unset (pulumi/pulumi #12160).
+    super(providerFor("lubes:index:Function"), name, { sourceSha256: undefined, functionId: undefined, liveVersion: undefined, invokeUrl: undefined, createdAt: undefined, stateVersion: undefined, ...args, ...autoName(name, args.slug) }, withSecrets(opts, []), "lubes", "Function");
+  }
+}

@@ -1,0 +1,12 @@
+// `import * as lubes from "@lubes/pulumi"`: one class per Lubes resource kind.
+export { Organization, type OrganizationArgs } from "./organization";
+export { OrganizationMember, type OrganizationMemberArgs } from "./organization-member";
+export { Project, type ProjectArgs } from "./project";
+export { Branch, type BranchArgs } from "./branch";
+export { Migration, type MigrationArgs } from "./migration";
+export { Function, type FunctionArgs } from "./function";
+export { Bucket, type BucketArgs } from "./bucket";
+export { StorageObject, type StorageObjectArgs } from "./storage-object";
+export { Deployment, type DeploymentArgs } from "./deployment";
+export { ProductionDeployment, type ProductionDeploymentArgs } from "./production-deployment";
+export { EnvVar, type EnvVarArgs } from "./env-var";

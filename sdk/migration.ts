@@ -1,0 +1,43 @@
+// Migration: the SDK class of `lubes:index:Migration` (provider/resources/migration.ts holds its lifecycle).
+import * as pulumi from "@pulumi/pulumi";
+import { providerFor, withSecrets } from "./shim";
+
+export interface MigrationArgs {
+  /** The project. */
+  projectId: pulumi.Input<string>;
+  /** Branch name or id; default main. */
+  branch?: pulumi.Input<string>;
+  /** Migration name, applied once per branch. */
+  name: pulumi.Input<string>;
+  /** The SQL; immutable once applied. */
+  sql: pulumi.Input<string>;
+  /** SQL that undoes it, run on destroy. */
+  down?: pulumi.Input<string | null>;
+}
+
+/**
+ * A database migration, applied once in one transaction. Its SQL cannot change once applied: add a new migration instead. Destroying it runs `down` when given, and otherwise leaves the database as it is.
+ *
+ * @example
+ * ```ts
+ * import * as lubes from "@lubes/pulumi";
+ * new lubes.Migration("init", { projectId: project.id, name: "001_init", sql: "CREATE TABLE users (id bigserial PRIMARY KEY)" });
+ * ```
+ */
+export class Migration extends pulumi.dynamic.Resource {
+  declare readonly projectId: pulumi.Output<string>;
+  declare readonly branch: pulumi.Output<string>;
+  declare readonly name: pulumi.Output<string>;
+  declare readonly sql: pulumi.Output<string>;
+  declare readonly down: pulumi.Output<string | null>;
+  declare readonly migrationId: pulumi.Output<string>;
+  /** SHA-256 of the SQL. */
+  declare readonly checksum: pulumi.Output<string>;
+  declare readonly status: pulumi.Output<string>;
+  declare readonly appliedAt: pulumi.Output<string | null>;
+
+  constructor(name: string, args: MigrationArgs, opts?: pulumi.CustomResourceOptions) {
+    // Output-only properties are passed as undefined, or Pulumi leaves them unset (pulumi/pulumi #12160).
+    super(providerFor("lubes:index:Migration"), name, { migrationId: undefined, checksum: undefined, status: undefined, appliedAt: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "Migration");
+  }
+}

@@ -1,0 +1,36 @@
+// OrganizationMember: the SDK class of `lubes:index:OrganizationMember` (provider/resources/organization-member.ts holds its lifecycle).
+import * as pulumi from "@pulumi/pulumi";
+import { providerFor, withSecrets } from "./shim";
+
+export interface OrganizationMemberArgs {
+  /** The organization. Changing it replaces the member. */
+  organizationId: pulumi.Input<string>;
+  /** Who to invite. Changing it replaces the member. */
+  email: pulumi.Input<string>;
+  /** Role; default developer. Changed in place. */
+  role?: pulumi.Input<"owner" | "admin" | "developer" | "viewer">;
+}
+
+/**
+ * A member of an organization, invited by email (pending until that email registers).
+ *
+ * @example
+ * ```ts
+ * import * as lubes from "@lubes/pulumi";
+ * new lubes.OrganizationMember("ada", { organizationId: org.id, email: "ada@example.com", role: "admin" });
+ * ```
+ */
+export class OrganizationMember extends pulumi.dynamic.Resource {
+  declare readonly organizationId: pulumi.Output<string>;
+  declare readonly email: pulumi.Output<string>;
+  declare readonly role: pulumi.Output<"owner" | "admin" | "developer" | "viewer">;
+  declare readonly memberId: pulumi.Output<string>;
+  declare readonly userId: pulumi.Output<string | null>;
+  /** `active`, or `pending` until the email registers. */
+  declare readonly status: pulumi.Output<string>;
+
+  constructor(name: string, args: OrganizationMemberArgs, opts?: pulumi.CustomResourceOptions) {
+    // Output-only properties are passed as undefined, or Pulumi leaves them unset (pulumi/pulumi #12160).
+    super(providerFor("lubes:index:OrganizationMember"), name, { memberId: undefined, userId: undefined, status: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "OrganizationMember");
+  }
+}

@@ -1,0 +1,33 @@
+// Organization: the SDK class of `lubes:index:Organization` (provider/resources/organization.ts holds its lifecycle).
+import * as pulumi from "@pulumi/pulumi";
+import { autoName, providerFor, withSecrets } from "./shim";
+
+export interface OrganizationArgs {
+  /** Display name; `<logical name>-<random>` when left out. */
+  name?: pulumi.Input<string>;
+  /** URL slug; derived from the name by the server when left out. */
+  slug?: pulumi.Input<string>;
+  /** Plan (free, pro, team); sets the API rate limit. Default free. */
+  plan?: pulumi.Input<"free" | "pro" | "team">;
+}
+
+/**
+ * An organization: members, a plan, and projects.
+ *
+ * @example
+ * ```ts
+ * import * as lubes from "@lubes/pulumi";
+ * const org = new lubes.Organization("acme", { plan: "pro" });
+ * ```
+ */
+export class Organization extends pulumi.dynamic.Resource {
+  declare readonly name: pulumi.Output<string>;
+  declare readonly slug: pulumi.Output<string>;
+  declare readonly plan: pulumi.Output<"free" | "pro" | "team">;
+  declare readonly createdAt: pulumi.Output<string>;
+
+  constructor(name: string, args: OrganizationArgs, opts?: pulumi.CustomResourceOptions) {
+    // Output-only properties are passed as undefined, or Pulumi leaves them unset (pulumi/pulumi #12160).
+    super(providerFor("lubes:index:Organization"), name, { createdAt: undefined, stateVersion: undefined, ...args, ...autoName(name, args.name) }, withSecrets(opts, []), "lubes", "Organization");
+  }
+}

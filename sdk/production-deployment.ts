@@ -1,0 +1,32 @@
+// ProductionDeployment: the SDK class of `lubes:index:ProductionDeployment` (provider/resources/production-deployment.ts holds its lifecycle).
+import * as pulumi from "@pulumi/pulumi";
+import { providerFor, withSecrets } from "./shim";
+
+export interface ProductionDeploymentArgs {
+  /** The project. */
+  projectId: pulumi.Input<string>;
+  /** The deployment production should run. */
+  deploymentId: pulumi.Input<string>;
+}
+
+/**
+ * Which deployment production runs. Point it at an earlier Deployment and `pulumi up` rolls production back to it.
+ *
+ * @example
+ * ```ts
+ * import * as lubes from "@lubes/pulumi";
+ * new lubes.ProductionDeployment("production", { projectId: project.id, deploymentId: release.deploymentId });
+ * ```
+ */
+export class ProductionDeployment extends pulumi.dynamic.Resource {
+  declare readonly projectId: pulumi.Output<string>;
+  declare readonly deploymentId: pulumi.Output<string>;
+  /** The project's current deployment (the rollback record when one was needed). */
+  declare readonly currentDeploymentId: pulumi.Output<string>;
+  declare readonly rolledBack: pulumi.Output<boolean>;
+
+  constructor(name: string, args: ProductionDeploymentArgs, opts?: pulumi.CustomResourceOptions) {
+    // Output-only properties are passed as undefined, or Pulumi leaves them unset (pulumi/pulumi #12160).
+    super(providerFor("lubes:index:ProductionDeployment"), name, { currentDeploymentId: undefined, rolledBack: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "ProductionDeployment");
+  }
+}

@@ -1,0 +1,38 @@
+// Project: the SDK class of `lubes:index:Project` (provider/resources/project.ts holds its lifecycle).
+import * as pulumi from "@pulumi/pulumi";
+import { autoName, providerFor, withSecrets } from "./shim";
+
+export interface ProjectArgs {
+  /** Display name; `<logical name>-<random>` when left out. */
+  name?: pulumi.Input<string>;
+  /** The organization. Changing it replaces the project. */
+  organizationId: pulumi.Input<string>;
+  /** Slug, unique in the organization; derived from the name when left out. */
+  slug?: pulumi.Input<string>;
+  /** With a slug already taken in the organization, manage that project instead of failing. */
+  adoptExisting?: pulumi.Input<boolean>;
+}
+
+/**
+ * A project: its databases, functions, storage, deployments and variables live under it.
+ *
+ * @example
+ * ```ts
+ * import * as lubes from "@lubes/pulumi";
+ * const project = new lubes.Project("web", { organizationId: org.id });
+ * ```
+ */
+export class Project extends pulumi.dynamic.Resource {
+  declare readonly name: pulumi.Output<string>;
+  declare readonly organizationId: pulumi.Output<string>;
+  declare readonly slug: pulumi.Output<string>;
+  declare readonly adoptExisting: pulumi.Output<boolean>;
+  /** The current production deployment. */
+  declare readonly currentDeploymentId: pulumi.Output<string | null>;
+  declare readonly createdAt: pulumi.Output<string>;
+
+  constructor(name: string, args: ProjectArgs, opts?: pulumi.CustomResourceOptions) {
+    // Output-only properties are passed as undefined, or Pulumi leaves them unset (pulumi/pulumi #12160).
+    super(providerFor("lubes:index:Project"), name, { currentDeploymentId: undefined, createdAt: undefined, stateVersion: undefined, ...args, ...autoName(name, args.name) }, withSecrets(opts, []), "lubes", "Project");
+  }
+}

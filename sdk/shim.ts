@@ -1,0 +1,30 @@
+// The dynamic provider every SDK class passes to Pulumi: a tiny shim whose methods load the provider core by package
+// name when they run. Its serialized form (`__provider` in state) holds only the type string and these few lines, so
+// it stays small, identical across releases, and free of credentials (pulumi/pulumi #5294, #8265, #18997).
+import type * as pulumi from "@pulumi/pulumi";
+import type { dynamicProvider } from "../provider/dynamic";
+
+type Core = ReturnType<typeof dynamicProvider>;
+type Props = Record<string, unknown>;
+
+export function providerFor(type: string): pulumi.dynamic.ResourceProvider {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- resolved from the program's node_modules at run time
+  const core = (): Core => (require("@lubes/pulumi/provider/dynamic") as { dynamicProvider: (t: string) => Core }).dynamicProvider(type);
+  return {
+    configure: (request) => core().configure(request),
+    check: (olds, news) => core().check(olds as Props | undefined, news as Props),
+    diff: (id, olds, news) => core().diff(id, olds as Props, news as Props),
+    create: (inputs) => core().create(inputs as Props),
+    read: (id, props) => core().read(id, props as Props),
+    update: (id, olds, news) => core().update(id, olds as Props, news as Props),
+    delete: (id, props) => core().delete(id, props as Props),
+  };
+}
+
+/** Adds the kind's secret outputs to the caller's options (pulumi/pulumi #3012, #6860). */
+export function withSecrets(opts: pulumi.CustomResourceOptions | undefined, secrets: string[]): pulumi.CustomResourceOptions {
+  return { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...secrets] };
+}
+
+/** The SDK's autonaming: the logical name travels to the provider, which adds a random suffix once. */
+export const autoName = (name: string, explicit: unknown): { lubesAutoName?: string } => (explicit === undefined ? { lubesAutoName: name } : {});

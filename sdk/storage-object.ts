@@ -1,0 +1,47 @@
+// StorageObject: the SDK class of `lubes:index:StorageObject` (provider/resources/storage-object.ts holds its lifecycle).
+import * as pulumi from "@pulumi/pulumi";
+import { providerFor, withSecrets } from "./shim";
+
+export interface StorageObjectArgs {
+  /** The project. */
+  projectId: pulumi.Input<string>;
+  /** The bucket's name. */
+  bucket: pulumi.Input<string>;
+  /** The key in the bucket. */
+  key: pulumi.Input<string>;
+  /** The content as text. */
+  content?: pulumi.Input<string>;
+  /** The content as base64. */
+  contentBase64?: pulumi.Input<string>;
+  /** A file with the content. */
+  sourcePath?: pulumi.Input<string>;
+  /** Default: from the key's extension. */
+  contentType?: pulumi.Input<string>;
+}
+
+/**
+ * An object in a bucket, from text, base64 or a file; diffed by MD5.
+ *
+ * @example
+ * ```ts
+ * import * as lubes from "@lubes/pulumi";
+ * new lubes.StorageObject("index", { projectId: project.id, bucket: assets.name, key: "index.html", sourcePath: "site/index.html" });
+ * ```
+ */
+export class StorageObject extends pulumi.dynamic.Resource {
+  declare readonly projectId: pulumi.Output<string>;
+  declare readonly bucket: pulumi.Output<string>;
+  declare readonly key: pulumi.Output<string>;
+  declare readonly content: pulumi.Output<string | undefined>;
+  declare readonly contentBase64: pulumi.Output<string | undefined>;
+  declare readonly sourcePath: pulumi.Output<string | undefined>;
+  declare readonly contentType: pulumi.Output<string>;
+  declare readonly contentMd5: pulumi.Output<string>;
+  declare readonly size: pulumi.Output<number>;
+  declare readonly url: pulumi.Output<string>;
+
+  constructor(name: string, args: StorageObjectArgs, opts?: pulumi.CustomResourceOptions) {
+    // Output-only properties are passed as undefined, or Pulumi leaves them unset (pulumi/pulumi #12160).
+    super(providerFor("lubes:index:StorageObject"), name, { contentMd5: undefined, size: undefined, url: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "StorageObject");
+  }
+}

@@ -1,0 +1,51 @@
+// The provider every SDK class passes to Pulumi ends up in state as `__provider`: it must be small, hold no
+// credential, require only our package by name, and load on its own (the dynamic-provider host uses
+// require-from-string). Runs the compiled package in a child process (see test/support/serialize-guard.cjs).
+import { execFileSync } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { programFolder } from "../support/program-folder";
+
+interface Report {
+  name: string;
+  bytes: number;
+  containsSecrets: boolean;
+  hasCanary: boolean;
+  requires: string[];
+  methods: string[];
+  checkFailures: number;
+}
+
+describe("the serialized provider of every SDK class", () => {
+  let folder: string;
+  let reports: Report[];
+  beforeAll(() => {
+    if (!existsSync(path.resolve(__dirname, "../../dist/sdk/index.js"))) throw new Error("run `npm run build` first (npm test does)");
+    folder = programFolder();
+    const output = execFileSync(process.execPath, [path.resolve(__dirname, "../support/serialize-guard.cjs")], { cwd: folder, env: { ...process.env, LUBES_API_KEY: "" } });
+    reports = JSON.parse(output.toString()) as Report[];
+  });
+  afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+  it("covers all eleven classes", () => {
+    expect(reports.map((r) => r.name).sort()).toEqual(["Branch", "Bucket", "Deployment", "EnvVar", "Function", "Migration", "Organization", "OrganizationMember", "ProductionDeployment", "Project", "StorageObject"]);
+  });
+
+  it("is under 4 KB, holds no credential, reports no secrets, and requires only our package by name", () => {
+    for (const report of reports) {
+      expect(report.bytes, report.name).toBeLessThan(4096);
+      expect(report.hasCanary, report.name).toBe(false);
+      expect(report.containsSecrets, report.name).toBe(false);
+      expect(report.requires, report.name).toEqual(["@lubes/pulumi/provider/dynamic"]);
+    }
+  });
+
+  it("loads on its own with every method, and reaches the provider core by package name", () => {
+    for (const report of reports) {
+      expect(report.methods, report.name).toEqual(["check", "diff", "create", "read", "update", "delete", "configure"]);
+      // Empty inputs: every kind names what is missing (the core ran), except the ones whose only required input was autonamed.
+      expect(report.checkFailures, report.name).toBeGreaterThan(report.name === "Organization" ? -1 : 0);
+    }
+  });
+});
