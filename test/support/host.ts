@@ -1,0 +1,132 @@
+// Drives the real dynamic-provider host of @pulumi/pulumi as the engine does: started with node from the program's
+// folder (module requires in `__provider` resolve from there), it prints its port, serves the ResourceProvider gRPC
+// service, and is configured first. A harness for tests, not a replacement for the Pulumi CLI.
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import * as provproto from "@pulumi/pulumi/proto/provider_pb";
+import * as services from "@pulumi/pulumi/proto/provider_grpc_pb";
+
+type Props = Record<string, unknown>;
+const ROOT = path.resolve(__dirname, "../..");
+const PROVIDER_KEY = "__provider";
+
+/** The `__provider` text of every type, as `pulumi up` would store it. */
+export function serializedProviders(folder: string): Record<string, string> {
+  const output = execFileSync(process.execPath, [path.join(__dirname, "serialize-providers.cjs")], { cwd: folder });
+  return JSON.parse(output.toString()) as Record<string, string>;
+}
+
+export interface Host {
+  check(type: string, olds: Props | undefined, news: Props): Promise<{ inputs: Props; failures: { property: string; reason: string }[] }>;
+  diff(type: string, id: string, olds: Props, news: Props): Promise<{ changes: boolean; replaces: string[] }>;
+  create(type: string, inputs: Props): Promise<{ id: string; outs: Props }>;
+  read(type: string, id: string, props: Props): Promise<{ id: string; props: Props }>;
+  update(type: string, id: string, olds: Props, news: Props): Promise<Props>;
+  delete(type: string, id: string, props: Props): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startHost(folder: string, config: Record<string, string>, providers: Record<string, string>): Promise<Host> {
+  const entry = path.join(ROOT, "node_modules", "@pulumi", "pulumi", "cmd", "dynamic-provider", "index.js");
+  // The engine address is never dialled in these calls; credentials come only from Configure.
+  const child: ChildProcess = spawn(process.execPath, [entry, "127.0.0.1:1"], {
+    cwd: folder,
+    env: { ...process.env, PULUMI_NODEJS_PROJECT: "lubes-e2e", LUBES_API_KEY: "", LUBES_API_URL: "" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const port = await new Promise<number>((resolve, reject) => {
+    let buffered = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const line = buffered.split("\n")[0];
+      if (buffered.includes("\n") && line) resolve(Number(line.trim()));
+    });
+    child.once("exit", (code) => reject(new Error(`dynamic-provider host exited (${code}): ${stderr}`)));
+  });
+  const client = new services.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  type Method = "configure" | "check" | "diff" | "create" | "read" | "update" | "delete";
+  const call = <Req, Res>(method: Method, request: Req) =>
+    new Promise<Res>((resolve, reject) => {
+      const rpc = client[method].bind(client) as unknown as (req: Req, cb: (error: grpc.ServiceError | null, res: Res) => void) => unknown;
+      rpc(request, (error, response) => (error ? reject(new Error(error.details || error.message)) : resolve(response)));
+    });
+  const struct = (props: Props) => Struct.fromJavaScript(props as Record<string, never>);
+  const withProvider = (type: string, props: Props): Props => {
+    const text = providers[type];
+    if (!text) throw new Error(`no serialized provider for ${type}`);
+    return { ...props, [PROVIDER_KEY]: text };
+  };
+  const urn = (type: string) => `urn:pulumi:test::lubes-e2e::pulumi-nodejs:dynamic/lubes:${type.split(":")[2] ?? ""}::resource`;
+  const plain = (props: Props): Props => {
+    const rest = { ...props };
+    delete rest[PROVIDER_KEY];
+    return rest;
+  };
+
+  const configure = new provproto.ConfigureRequest();
+  configure.setArgs(struct(config));
+  await call("configure", configure);
+
+  return {
+    async check(type, olds, news) {
+      const request = new provproto.CheckRequest();
+      request.setUrn(urn(type));
+      request.setOlds(struct(olds ? withProvider(type, olds) : {}));
+      request.setNews(struct(withProvider(type, news)));
+      const response = await call<provproto.CheckRequest, provproto.CheckResponse>("check", request);
+      return {
+        inputs: plain(response.getInputs()?.toJavaScript() ?? {}),
+        failures: response.getFailuresList().map((f) => ({ property: f.getProperty(), reason: f.getReason() })),
+      };
+    },
+    async diff(type, id, olds, news) {
+      const request = new provproto.DiffRequest();
+      request.setId(id);
+      request.setUrn(urn(type));
+      request.setOlds(struct(withProvider(type, olds)));
+      request.setNews(struct(withProvider(type, news)));
+      const response = await call<provproto.DiffRequest, provproto.DiffResponse>("diff", request);
+      return { changes: response.getChanges() === provproto.DiffResponse.DiffChanges.DIFF_SOME, replaces: response.getReplacesList() };
+    },
+    async create(type, inputs) {
+      const request = new provproto.CreateRequest();
+      request.setUrn(urn(type));
+      request.setProperties(struct(withProvider(type, inputs)));
+      const response = await call<provproto.CreateRequest, provproto.CreateResponse>("create", request);
+      return { id: response.getId(), outs: plain(response.getProperties()?.toJavaScript() ?? {}) };
+    },
+    async read(type, id, props) {
+      const request = new provproto.ReadRequest();
+      request.setId(id);
+      request.setUrn(urn(type));
+      request.setProperties(struct(withProvider(type, props)));
+      const response = await call<provproto.ReadRequest, provproto.ReadResponse>("read", request);
+      return { id: response.getId(), props: plain(response.getProperties()?.toJavaScript() ?? {}) };
+    },
+    async update(type, id, olds, news) {
+      const request = new provproto.UpdateRequest();
+      request.setId(id);
+      request.setUrn(urn(type));
+      request.setOlds(struct(withProvider(type, olds)));
+      request.setNews(struct(withProvider(type, news)));
+      const response = await call<provproto.UpdateRequest, provproto.UpdateResponse>("update", request);
+      return plain(response.getProperties()?.toJavaScript() ?? {});
+    },
+    async delete(type, id, props) {
+      const request = new provproto.DeleteRequest();
+      request.setId(id);
+      request.setUrn(urn(type));
+      request.setProperties(struct(withProvider(type, props)));
+      await call("delete", request);
+    },
+    async stop() {
+      client.close();
+      child.kill("SIGTERM");
+      await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once("exit", resolve)));
+    },
+  };
+}
