@@ -64,6 +64,57 @@ describe("through the real dynamic-provider host", () => {
     expect((await host.read(type, created.id, refreshed.props)).id).toBe("");
   });
 
+  it("lubes:index:Branch: create (a copy) → no change → a new parent replaces → deleted outside Pulumi reads as gone", async () => {
+    const type = "lubes:index:Branch";
+    const checked = await host.check(type, undefined, { projectId: fixture.projectId, name: "feature-x" });
+    const created = await host.create(type, checked.inputs);
+    expect(await host.diff(type, created.id, created.outs, checked.inputs)).toEqual({ changes: false, replaces: [] });
+    const moved = await host.check(type, checked.inputs, { projectId: fixture.projectId, name: "feature-x", parent: "feature-y" });
+    expect((await host.diff(type, created.id, created.outs, moved.inputs)).replaces).toEqual(["parent"]);
+    await fixture.api.delete(`/projects/${fixture.projectId}/db/branches/feature-x`, { token: fixture.token });
+    expect((await host.read(type, created.id, created.outs)).id).toBe("");
+    await host.delete(type, created.id, created.outs); // already gone: done
+  });
+
+  it("lubes:index:Migration: applied once → no change → changed SQL refused at check → down changes in place → destroy runs down", async () => {
+    const type = "lubes:index:Migration";
+    const checked = await host.check(type, undefined, { projectId: fixture.projectId, name: "010_notes", sql: "CREATE TABLE notes (id int)" });
+    const created = await host.create(type, checked.inputs);
+    expect(created.outs["status"]).toBe("applied");
+    expect(await host.diff(type, created.id, created.outs, checked.inputs)).toEqual({ changes: false, replaces: [] });
+    const changed = await host.check(type, checked.inputs, { projectId: fixture.projectId, name: "010_notes", sql: "CREATE TABLE notes (id bigint)" });
+    expect(changed.failures[0]).toMatchObject({ property: "sql", reason: expect.stringMatching(/add|new Migration/) });
+    const withDown = await host.check(type, checked.inputs, { projectId: fixture.projectId, name: "010_notes", sql: "CREATE TABLE notes (id int)", down: "DROP TABLE notes" });
+    expect(await host.diff(type, created.id, created.outs, withDown.inputs)).toEqual({ changes: true, replaces: [] });
+    const updated = await host.update(type, created.id, created.outs, withDown.inputs);
+    await host.delete(type, created.id, updated);
+    const table = await fixture.api.post(`/projects/${fixture.projectId}/db/query`, { token: fixture.token, body: { query: "SELECT to_regclass('notes') AS t" } });
+    expect(table.body.rows).toEqual([{ t: null }]);
+  });
+
+  it("lubes:index:Deployment and ProductionDeployment: ready on create, a new ref replaces, and pointing production back rolls back", async () => {
+    const fn = await host.check("lubes:index:Function", undefined, { projectId: fixture.otherProjectId, slug: "greet", source: "export default async () => new Response('one');" });
+    const fnState = await host.create("lubes:index:Function", fn.inputs);
+    const v1 = await host.create("lubes:index:Deployment", (await host.check("lubes:index:Deployment", undefined, { projectId: fixture.otherProjectId, ref: "one" })).inputs);
+    expect(v1.outs["status"]).toBe("ready");
+    const fnTwo = await host.check("lubes:index:Function", fn.inputs, { projectId: fixture.otherProjectId, slug: "greet", source: "export default async () => new Response('two');" });
+    await host.update("lubes:index:Function", fnState.id, fnState.outs, fnTwo.inputs);
+    const v2Inputs = (await host.check("lubes:index:Deployment", undefined, { projectId: fixture.otherProjectId, ref: "two" })).inputs;
+    expect((await host.diff("lubes:index:Deployment", v1.id, v1.outs, v2Inputs)).replaces).toEqual(["ref"]);
+    const v2 = await host.create("lubes:index:Deployment", v2Inputs);
+
+    const prod = "lubes:index:ProductionDeployment";
+    const atTwo = await host.check(prod, undefined, { projectId: fixture.otherProjectId, deploymentId: v2.outs["deploymentId"] });
+    const pointer = await host.create(prod, atTwo.inputs);
+    const atOne = await host.check(prod, atTwo.inputs, { projectId: fixture.otherProjectId, deploymentId: v1.outs["deploymentId"] });
+    expect(await host.diff(prod, pointer.id, pointer.outs, atOne.inputs)).toEqual({ changes: true, replaces: [] });
+    const rolled = await host.update(prod, pointer.id, pointer.outs, atOne.inputs);
+    expect(rolled["rolledBack"]).toBe(true);
+    const answer = await fetch(`${server.url}/projects/${fixture.otherProjectId}/functions/greet/invoke`, { method: "POST", headers: { authorization: `Bearer ${fixture.token}` } });
+    expect(await answer.text()).toBe("one");
+    await host.delete("lubes:index:Deployment", v1.id, v1.outs); // history stays; forgetting it is all delete does
+  });
+
   it("autonames a resource left unnamed, and keeps the name on later checks", async () => {
     const first = await host.check("lubes:index:Bucket", undefined, { projectId: fixture.projectId, lubesAutoName: "Media Files" });
     expect(first.inputs["name"]).toMatch(/^media-files-[0-9a-f]{7}$/);
