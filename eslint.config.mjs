@@ -30,9 +30,9 @@ export default tseslint.config(
     languageOptions: { sourceType: "commonjs", globals: { require: "readonly", process: "readonly", module: "writable", __dirname: "readonly", Buffer: "readonly" } },
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
-  // Tests read JSON answers as loosely typed values on purpose: the assertions are the type check.
+  // Tests (and benchmarks, which use the test harness) read JSON answers as loosely typed values on purpose.
   {
-    files: ["test/**"],
+    files: ["test/**", "bench/**"],
     rules: {
       "@typescript-eslint/no-explicit-any": "off",
       "@typescript-eslint/no-unsafe-assignment": "off",

@@ -66,12 +66,13 @@ function outputs(ctx: OperationContext, live: ApiFunction, inputs: FunctionInput
   };
 }
 
-/** Deploys the current source; a source that does not load fails with the server's reason. */
-async function deploy(ctx: OperationContext, inputs: FunctionInputs): Promise<void> {
+/** Deploys the current source and answers the live version; a source that does not load fails with the server's reason. */
+async function deploy(ctx: OperationContext, inputs: FunctionInputs): Promise<number> {
   ctx.log(`Deploying function "${inputs.slug}"…`);
   try {
     const version = await ctx.client.call(api.deploy, { params: { id: inputs.projectId, slug: inputs.slug } });
     ctx.log(`Function "${inputs.slug}" version ${version.version} is live`);
+    return version.version;
   } catch (error) {
     if (error instanceof LubesError && error.code === "deploy_failed") {
       const reason = typeof error.details?.["error"] === "string" ? error.details["error"] : error.message;
@@ -94,15 +95,16 @@ export const lubesFunction: ResourceKind<FunctionInputs, FunctionOutputs> = {
   diff: (_id, olds, news) => diffInputs(olds, news, ["projectId", "slug", "name", "sourceSha256", "runtime", "timeoutMs", "memoryMb"], ["projectId", "slug", "runtime"]),
   async create(ctx, inputs) {
     const body = { slug: inputs.slug, source: inputs.source, runtime: inputs.runtime, timeout_ms: inputs.timeoutMs, memory_mb: inputs.memoryMb, ...(inputs.name ? { name: inputs.name } : {}) };
-    await ctx.client.call(api.create, { params: { id: inputs.projectId }, body }).catch((error: unknown) => explainConflict(error, "Function", inputs.slug));
+    const created = await ctx.client.call(api.create, { params: { id: inputs.projectId }, body }).catch((error: unknown) => explainConflict(error, "Function", inputs.slug));
+    let liveVersion: number;
     try {
-      await deploy(ctx, inputs);
+      liveVersion = await deploy(ctx, inputs);
     } catch (error) {
       // The create failed as a whole: leave no undeployed function behind.
       await deleteIgnoringGone(() => ctx.client.call(api.delete, { params: { id: inputs.projectId, slug: inputs.slug } }));
       throw error;
     }
-    return { id: `${inputs.projectId}/${inputs.slug}`, outs: outputs(ctx, await fetchLive(ctx, inputs), inputs) };
+    return { id: `${inputs.projectId}/${inputs.slug}`, outs: outputs(ctx, { ...created, live_version: liveVersion }, inputs) };
   },
   async read(ctx, id, olds) {
     const live = await readOrGone(() => fetchLive(ctx, olds));
@@ -111,8 +113,8 @@ export const lubesFunction: ResourceKind<FunctionInputs, FunctionOutputs> = {
   async update(ctx, id, olds, news) {
     const body = { source: news.source, timeout_ms: news.timeoutMs, memory_mb: news.memoryMb, ...(news.name ? { name: news.name } : {}) };
     const draft = await expectExisting("Function", id, () => ctx.client.call(api.update, { params: { id: news.projectId, slug: news.slug }, body }));
-    if (olds.sourceSha256 !== news.sourceSha256 || draft.live_version === null || olds.liveVersion !== draft.live_version) await deploy(ctx, news);
-    return outputs(ctx, await fetchLive(ctx, news), news);
+    const redeploy = olds.sourceSha256 !== news.sourceSha256 || draft.live_version === null || olds.liveVersion !== draft.live_version;
+    return outputs(ctx, redeploy ? { ...draft, live_version: await deploy(ctx, news) } : draft, news);
   },
   delete: (ctx, _id, olds) => deleteIgnoringGone(() => ctx.client.call(api.delete, { params: { id: olds.projectId, slug: olds.slug } })),
 };

@@ -1,7 +1,8 @@
 // API keys over real HTTP: shown once, stored hashed, scoped to projects and permissions.
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createKey, createOrg, createProject, describeEachEngine, expectEnvelope, signUp, startTestServer, type TestServer, type TestUser } from "../support/server";
+import { describeEachEngine } from "../support/engines";
+import { createKey, createOrg, createProject, expectEnvelope, signUp, startTestServer, type TestServer, type TestUser } from "../support/server";
 
 describeEachEngine("api keys", (engine) => {
   let server: TestServer;

@@ -1,6 +1,7 @@
 // Authentication over real HTTP: sessions, refresh rotation, logout, password reset.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeEachEngine, expectEnvelope, signUp, startTestServer, type TestServer } from "../support/server";
+import { describeEachEngine } from "../support/engines";
+import { expectEnvelope, signUp, startTestServer, type TestServer } from "../support/server";
 
 describeEachEngine("authentication", (engine) => {
   let server: TestServer;

@@ -3,7 +3,8 @@
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { endpoints } from "../../contract";
-import { createKey, createOrg, createProject, describeEachEngine, signUp, startTestServer, type RequestOptions, type TestServer, type TestUser } from "../support/server";
+import { describeEachEngine } from "../support/engines";
+import { createKey, createOrg, createProject, signUp, startTestServer, type RequestOptions, type TestServer, type TestUser } from "../support/server";
 
 type Credential = "none" | "malformed" | "wrong scheme" | "expired session" | "expired key" | "revoked session" | "revoked key" | "key scoped to another project" | "read-only key" | "user of another organization";
 const ALWAYS_401: Credential[] = ["none", "malformed", "wrong scheme", "expired session", "expired key", "revoked session", "revoked key"];

@@ -2,7 +2,8 @@
 // very long names and bad list parameters all answer a 4xx in the seed's envelope.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { endpoints } from "../../contract";
-import { createOrg, createProject, describeEachEngine, expectEnvelope, signUp, startTestServer, type TestServer, type TestUser } from "../support/server";
+import { describeEachEngine } from "../support/engines";
+import { createOrg, createProject, expectEnvelope, signUp, startTestServer, type TestServer, type TestUser } from "../support/server";
 
 describeEachEngine("bad input", (engine) => {
   let server: TestServer;

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createOrg, createProject, describeEachEngine, expectEnvelope, freshPostgresDatabase, signUp, startTestServer, type Engine, type TestServer, type TestUser } from "../support/server";
+import { describeEachEngine } from "../support/engines";
+import { createOrg, createProject, expectEnvelope, freshPostgresDatabase, signUp, startTestServer, type Engine, type TestServer, type TestUser } from "../support/server";
 
 const versionSource = (n: number) => `export default async () => new Response("v${n}");`;
 

@@ -6,7 +6,8 @@ import pg from "pg";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { bootstrap } from "../../server/bootstrap";
 import { lockDataDir } from "../../server/db/dir-lock";
-import { createOrg, createProject, describeEachEngine, freshPostgresDatabase, signUp, startTestServer, type Engine, type TestServerOptions } from "../support/server";
+import { describeEachEngine } from "../support/engines";
+import { createOrg, createProject, freshPostgresDatabase, signUp, startTestServer, type Engine, type TestServerOptions } from "../support/server";
 
 describeEachEngine("restart durability", (engine: Engine) => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "lubes-durability-"));

@@ -1,7 +1,8 @@
 // Environment variables over real HTTP: set creates or updates, sensitive values are write-only, drift stays visible.
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createOrg, createProject, describeEachEngine, expectEnvelope, signUp, startTestServer, type TestServer, type TestUser } from "../support/server";
+import { describeEachEngine } from "../support/engines";
+import { createOrg, createProject, expectEnvelope, signUp, startTestServer, type TestServer, type TestUser } from "../support/server";
 
 const sha = (value: string) => createHash("sha256").update(value).digest("hex");
 

@@ -1,7 +1,8 @@
 // Functions over real HTTP: drafts, immutable deployed versions, invocation in isolated workers, limits and logs.
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createOrg, createProject, describeEachEngine, expectEnvelope, signUp, startTestServer, type TestServer, type TestUser } from "../support/server";
+import { describeEachEngine } from "../support/engines";
+import { createOrg, createProject, expectEnvelope, signUp, startTestServer, type TestServer, type TestUser } from "../support/server";
 
 const ECHO = `export default async (request, env) => {
   console.log("handling", request.method);

@@ -1,6 +1,7 @@
 // Organizations, plans and members over real HTTP.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createOrg, createProject, describeEachEngine, expectEnvelope, signUp, startTestServer, type TestServer, type TestUser } from "../support/server";
+import { describeEachEngine } from "../support/engines";
+import { createOrg, createProject, expectEnvelope, signUp, startTestServer, type TestServer, type TestUser } from "../support/server";
 
 describeEachEngine("organizations", (engine) => {
   let server: TestServer;

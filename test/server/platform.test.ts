@@ -1,7 +1,8 @@
 // Behaviour every endpoint shares: request ids, rate limits by plan, Idempotency-Key, the OpenAPI document.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { endpoints } from "../../contract";
-import { createKey, createOrg, describeEachEngine, expectEnvelope, signUp, startTestServer, type TestServer, type TestUser } from "../support/server";
+import { describeEachEngine } from "../support/engines";
+import { createKey, createOrg, expectEnvelope, signUp, startTestServer, type TestServer, type TestUser } from "../support/server";
 
 /** Moves the clock to just after a minute boundary, so a test's requests all fall in one rate-limit window. */
 function startOfWindow(server: TestServer): void {

@@ -1,6 +1,7 @@
 // Projects over real HTTP, starting with the seed's "Create a Project" example.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createOrg, createProject, describeEachEngine, expectEnvelope, signUp, startTestServer, type TestServer, type TestUser } from "../support/server";
+import { describeEachEngine } from "../support/engines";
+import { createOrg, createProject, expectEnvelope, signUp, startTestServer, type TestServer, type TestUser } from "../support/server";
 
 describeEachEngine("projects", (engine) => {
   let server: TestServer;

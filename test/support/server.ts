@@ -4,22 +4,16 @@ import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import pg from "pg";
 import type { Organization, Project } from "../../contract";
-import { describe, inject } from "vitest";
 import { buildApp } from "../../server/app";
 import { DEFAULT_RATE_LIMITS, type Faults, type RateLimits, type ServerOptions } from "../../server/config";
 import type { QueryLimits } from "../../server/databases/types";
 
 export type Engine = "pglite" | "postgres";
 
-/** Runs `suite` once per engine: the embedded default and real PostgreSQL (skipped, visibly, without binaries). */
-export function describeEachEngine(name: string, suite: (engine: Engine) => void): void {
-  describe(`${name} [pglite]`, () => suite("pglite"));
-  if (inject("postgresUrl")) describe(`${name} [postgres]`, () => suite("postgres"));
-  else describe.skip(`${name} [postgres] (skipped: no PostgreSQL binaries on this machine)`, () => suite("postgres"));
-}
-
 /** A fresh, empty database in the test cluster. */
 export async function freshPostgresDatabase(): Promise<string> {
+  // Loaded here, not at the top, so benchmarks can use this harness outside vitest.
+  const { inject } = await import("vitest");
   const admin = inject("postgresUrl");
   if (!admin) throw new Error("no PostgreSQL cluster in this run");
   const name = `lubes_${randomBytes(6).toString("hex")}`;
