@@ -12,7 +12,7 @@ export interface DeploymentArgs {
   /** Source commit. */
   commit?: pulumi.Input<string>;
   /** Values whose change makes a new deployment. */
-  triggers?: pulumi.Input<Record<string, string>>;
+  triggers?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** How long create waits for ready; default 300. */
   waitTimeoutSeconds?: pulumi.Input<number>;
 }

@@ -1,0 +1,30 @@
+// The README's complete program must compile against the SDK as a user's program would (the built package in its
+// node_modules), so the documentation cannot drift from the classes.
+import { execFileSync } from "node:child_process";
+import { readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { expect, it } from "vitest";
+import { programFolder } from "../support/program-folder";
+
+const ROOT = path.resolve(__dirname, "../..");
+
+it("the README's program, using every kind, type-checks against the SDK", () => {
+  const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+  const program = /## The Pulumi provider\n\n```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+  expect(program).toBeDefined();
+  for (const kind of ["Organization", "OrganizationMember", "Project", "Branch", "Migration", "Function", "Bucket", "StorageObject", "Deployment", "ProductionDeployment", "EnvVar"]) {
+    expect(program, kind).toContain(`new lubes.${kind}(`);
+  }
+  const folder = programFolder();
+  try {
+    symlinkSync(path.join(ROOT, "node_modules", "@types"), path.join(folder, "node_modules", "@types"), "dir");
+    writeFileSync(path.join(folder, "index.ts"), program ?? "");
+    writeFileSync(path.join(folder, "tsconfig.json"), JSON.stringify({
+      compilerOptions: { strict: true, target: "ES2022", module: "node16", moduleResolution: "node16", noEmit: true, skipLibCheck: true, types: ["node"] },
+      files: ["index.ts"],
+    }));
+    execFileSync(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", folder], { stdio: "pipe" });
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+});
