@@ -158,3 +158,30 @@ describe("through the host, against a server that loses responses", () => {
     }
   });
 });
+
+describe("through the host, against a low rate limit", () => {
+  // Waits for a real rate-limit window to reset (the host's client runs on the real clock): up to a minute.
+  it("creates a stack larger than the plan's per-minute limit with no failed operation", { timeout: 150_000 }, async () => {
+    const server = await startTestServer("pglite", { rateLimits: { free: 20, pro: 20, team: 20 } });
+    const folder = programFolder();
+    try {
+      const { fixture, key } = await fixtureOn(server);
+      const host = await startHost(folder, { "lubes:apiKey": key, "lubes:apiUrl": server.url }, serializedProviders(folder));
+      try {
+        const keys = Array.from({ length: 30 }, (_, i) => `BURST_${i}`);
+        const results = await Promise.allSettled(keys.map(async (name) => {
+          const checked = await host.check("lubes:index:EnvVar", undefined, { projectId: fixture.projectId, key: name, value: name });
+          return host.create("lubes:index:EnvVar", checked.inputs);
+        }));
+        expect(results.filter((r) => r.status === "rejected")).toEqual([]);
+        const listed = await server.api.get(`/projects/${fixture.projectId}/env?limit=100`, { token: fixture.token });
+        expect(listed.body.data.filter((v: { key: string }) => v.key.startsWith("BURST_"))).toHaveLength(30);
+      } finally {
+        await host.stop();
+      }
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+      await server.close();
+    }
+  });
+});
