@@ -45,9 +45,22 @@ function autoName(type: string, olds: Props | undefined, news: Props): Props {
   return { ...news, [rule.property]: previous ?? `${base}-${randomBytes(4).toString("hex").slice(0, 7)}` };
 }
 
+/**
+ * Progress of long operations goes through `pulumi.log` of the program's own @pulumi/pulumi (the host's copy), which
+ * reaches the engine when the host has an engine connection; without @pulumi/pulumi, it goes to stderr.
+ */
+function progress(message: string): void {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program's copy, loaded only when needed
+    const pulumi = require("@pulumi/pulumi") as { log: { info(message: string): Promise<void> } };
+    pulumi.log.info(`lubes: ${message}`).catch(() => process.stderr.write(`lubes: ${message}\n`));
+  } catch {
+    process.stderr.write(`lubes: ${message}\n`);
+  }
+}
+
 function context(): OperationContext {
-  const client = clientFor(resolveCredentials(configured));
-  return { client, log: (message) => process.stderr.write(`lubes: ${message}\n`) };
+  return { client: clientFor(resolveCredentials(configured)), log: progress };
 }
 
 /** A dynamic provider (Pulumi's `ResourceProvider` shape) for one resource type. */
