@@ -1,7 +1,7 @@
 // Branch: a copy of its parent's database at creation. Project, name and parent are its identity: any change replaces.
 import { z } from "zod";
 import { BranchName, BranchSelector, Id, databaseEndpoints as api } from "../../contract";
-import { STATE_VERSION, checkWith, deleteIgnoringGone, diffInputs, explainConflict, type OperationContext, type ResourceKind } from "./kind";
+import { STATE_VERSION, checkWith, deleteIgnoringGone, diffInputs, explainConflict, findInPages, readOrGone, type OperationContext, type ResourceKind } from "./kind";
 
 export const BranchInputs = z.strictObject({
   projectId: Id,
@@ -21,13 +21,8 @@ export interface BranchOutputs extends BranchInputs {
 type ApiBranch = { id: string; name: string; parent_id: string | null; created_at: string };
 const outputs = (live: ApiBranch, inputs: BranchInputs): BranchOutputs => ({ ...inputs, branchId: live.id, parentId: live.parent_id, createdAt: live.created_at, stateVersion: STATE_VERSION });
 
-async function findBranch(ctx: OperationContext, projectId: string, name: string): Promise<ApiBranch | undefined> {
-  for (let offset = 0; ; offset += 100) {
-    const page = await ctx.client.call(api.listBranches, { params: { id: projectId }, query: { limit: 100, offset } });
-    const found = page.data.find((b) => b.name === name);
-    if (found || !page.pagination.has_more) return found;
-  }
-}
+const findBranch = (ctx: OperationContext, projectId: string, name: string): Promise<ApiBranch | undefined> =>
+  findInPages((query) => ctx.client.call(api.listBranches, { params: { id: projectId }, query }), (b) => b.name === name);
 
 export const branch: ResourceKind<BranchInputs, BranchOutputs> = {
   type: "lubes:index:Branch",
@@ -43,10 +38,7 @@ export const branch: ResourceKind<BranchInputs, BranchOutputs> = {
     return { id: `${inputs.projectId}/${inputs.name}`, outs: outputs(created, inputs) };
   },
   async read(ctx, id, olds) {
-    const live = await findBranch(ctx, olds.projectId, olds.name).catch((error: unknown) => {
-      if ((error as { status?: number }).status === 404) return undefined;
-      throw error;
-    });
+    const live = await readOrGone(() => findBranch(ctx, olds.projectId, olds.name));
     return live && { id, outs: outputs(live, olds) };
   },
   // Every input replaces: an update only ever records what the diff called no change.

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { BucketName, Id, storageEndpoints as api } from "../../contract";
 import { ConflictError } from "../client";
-import { STATE_VERSION, checkWith, deleteIgnoringGone, diffInputs, explainConflict, type OperationContext, type ResourceKind } from "./kind";
+import { STATE_VERSION, checkWith, deleteIgnoringGone, diffInputs, explainConflict, findInPages, readOrGone, type OperationContext, type ResourceKind } from "./kind";
 
 export const BucketInputs = z.strictObject({
   projectId: Id,
@@ -26,13 +26,8 @@ type ApiBucket = { id: string; name: string; public: boolean; created_at: string
 const outputs = (live: ApiBucket, inputs: BucketInputs): BucketOutputs => ({ ...inputs, public: live.public, bucketId: live.id, createdAt: live.created_at, stateVersion: STATE_VERSION });
 const idOf = (projectId: string, name: string) => `${projectId}/${name}`;
 
-async function findBucket(ctx: OperationContext, projectId: string, name: string): Promise<ApiBucket | undefined> {
-  for (let offset = 0; ; offset += 100) {
-    const page = await ctx.client.call(api.listBuckets, { params: { id: projectId }, query: { limit: 100, offset } });
-    const found = page.data.find((b) => b.name === name);
-    if (found || !page.pagination.has_more) return found;
-  }
-}
+const findBucket = (ctx: OperationContext, projectId: string, name: string): Promise<ApiBucket | undefined> =>
+  findInPages((query) => ctx.client.call(api.listBuckets, { params: { id: projectId }, query }), (b) => b.name === name);
 
 export const bucket: ResourceKind<BucketInputs, BucketOutputs> = {
   type: "lubes:index:Bucket",
@@ -53,10 +48,7 @@ export const bucket: ResourceKind<BucketInputs, BucketOutputs> = {
     }
   },
   async read(ctx, id, olds) {
-    const live = await findBucket(ctx, olds.projectId, olds.name).catch((error: unknown) => {
-      if ((error as { status?: number }).status === 404) return undefined;
-      throw error;
-    });
+    const live = await readOrGone(() => findBucket(ctx, olds.projectId, olds.name));
     return live && { id, outs: outputs(live, olds) };
   },
   async update(ctx, _id, olds, news) {

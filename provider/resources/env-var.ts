@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { ENVIRONMENTS, Environment, EnvKey, EnvValue, Id, envEndpoints as api, type EnvVar as ApiEnvVar } from "../../contract";
-import { STATE_VERSION, checkWith, deleteIgnoringGone, diffInputs, type OperationContext, type ResourceKind } from "./kind";
+import { STATE_VERSION, checkWith, deleteIgnoringGone, diffInputs, findInPages, readOrGone, type OperationContext, type ResourceKind } from "./kind";
 
 export const EnvVarInputs = z.strictObject({
   projectId: Id,
@@ -33,13 +33,8 @@ function outputs(live: ApiEnvVar, projectId: string, known: string | undefined):
   };
 }
 
-async function findVariable(ctx: OperationContext, projectId: string, key: string): Promise<ApiEnvVar | undefined> {
-  for (let offset = 0; ; offset += 100) {
-    const page = await ctx.client.call(api.list, { params: { id: projectId }, query: { limit: 100, offset } });
-    const found = page.data.find((v) => v.key === key);
-    if (found || !page.pagination.has_more) return found;
-  }
-}
+const findVariable = (ctx: OperationContext, projectId: string, key: string): Promise<ApiEnvVar | undefined> =>
+  findInPages((query) => ctx.client.call(api.list, { params: { id: projectId }, query }), (v) => v.key === key);
 
 const idOf = (projectId: string, key: string) => `${projectId}/${key}`;
 
@@ -65,10 +60,7 @@ export const envVar: ResourceKind<EnvVarInputs, EnvVarOutputs> = {
   },
   async read(ctx, id, olds) {
     const [projectId, key] = [olds.projectId, olds.key];
-    const live = await findVariable(ctx, projectId, key).catch((error: unknown) => {
-      if ((error as { status?: number }).status === 404) return undefined; // the project is gone too
-      throw error;
-    });
+    const live = await readOrGone(() => findVariable(ctx, projectId, key));
     return live && { id, outs: outputs(live, projectId, olds.value) };
   },
   update: (ctx, _id, _olds, news) => set(ctx, news),

@@ -87,6 +87,18 @@ export async function readOrGone<T>(read: () => Promise<T>): Promise<T | undefin
   }
 }
 
+/** The first item `match` accepts, walking the pages of a list endpoint 100 at a time (for kinds without a GET). */
+export async function findInPages<T>(
+  fetchPage: (query: { limit: number; offset: number }) => Promise<{ data: T[]; pagination: { has_more: boolean } }>,
+  match: (item: T) => boolean,
+): Promise<T | undefined> {
+  for (let offset = 0; ; offset += 100) {
+    const page = await fetchPage({ limit: 100, offset });
+    const found = page.data.find(match);
+    if (found || !page.pagination.has_more) return found;
+  }
+}
+
 /** Runs a delete; a 404 means it is already done. */
 export async function deleteIgnoringGone(remove: () => Promise<unknown>): Promise<void> {
   try {

@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { BranchSelector, Id, MigrationName, databaseEndpoints as api } from "../../contract";
-import { STATE_VERSION, checkWith, diffInputs, readOrGone, type OperationContext, type ResourceKind } from "./kind";
+import { STATE_VERSION, checkWith, diffInputs, findInPages, readOrGone, type OperationContext, type ResourceKind } from "./kind";
 
 export const MigrationInputs = z.strictObject({
   projectId: Id,
@@ -29,13 +29,8 @@ const outputs = (live: ApiMigration, inputs: MigrationInputs): MigrationOutputs 
   ...inputs, sql: live.sql, migrationId: live.id, checksum: live.checksum, status: live.status, appliedAt: live.applied_at, stateVersion: STATE_VERSION,
 });
 
-async function findMigration(ctx: OperationContext, inputs: MigrationInputs): Promise<ApiMigration | undefined> {
-  for (let offset = 0; ; offset += 100) {
-    const page = await ctx.client.call(api.listMigrations, { params: { id: inputs.projectId }, query: { branch: inputs.branch, limit: 100, offset } });
-    const found = page.data.find((m) => m.name === inputs.name);
-    if (found || !page.pagination.has_more) return found;
-  }
-}
+const findMigration = (ctx: OperationContext, inputs: MigrationInputs): Promise<ApiMigration | undefined> =>
+  findInPages((query) => ctx.client.call(api.listMigrations, { params: { id: inputs.projectId }, query: { ...query, branch: inputs.branch } }), (m) => m.name === inputs.name);
 
 export const migration: ResourceKind<MigrationInputs, MigrationOutputs> = {
   type: "lubes:index:Migration",

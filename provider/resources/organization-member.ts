@@ -2,7 +2,7 @@
 // email are its identity; the role changes in place.
 import { z } from "zod";
 import { Email, Id, Role, organizationEndpoints as api, type Member } from "../../contract";
-import { STATE_VERSION, checkWith, deleteIgnoringGone, diffInputs, explainConflict, expectExisting, type OperationContext, type ResourceKind } from "./kind";
+import { STATE_VERSION, checkWith, deleteIgnoringGone, diffInputs, explainConflict, expectExisting, findInPages, readOrGone, type OperationContext, type ResourceKind } from "./kind";
 
 export const OrganizationMemberInputs = z.strictObject({
   organizationId: Id,
@@ -23,13 +23,8 @@ const outputs = (live: Member): OrganizationMemberOutputs => ({
   organizationId: live.organization_id, email: live.email, role: live.role, memberId: live.id, userId: live.user_id, status: live.status, stateVersion: STATE_VERSION,
 });
 
-async function findMember(ctx: OperationContext, organizationId: string, memberId: string): Promise<Member | undefined> {
-  for (let offset = 0; ; offset += 100) {
-    const page = await ctx.client.call(api.listMembers, { params: { id: organizationId }, query: { limit: 100, offset } });
-    const found = page.data.find((m) => m.id === memberId);
-    if (found || !page.pagination.has_more) return found;
-  }
-}
+const findMember = (ctx: OperationContext, organizationId: string, memberId: string): Promise<Member | undefined> =>
+  findInPages((query) => ctx.client.call(api.listMembers, { params: { id: organizationId }, query }), (m) => m.id === memberId);
 
 export const organizationMember: ResourceKind<OrganizationMemberInputs, OrganizationMemberOutputs> = {
   type: "lubes:index:OrganizationMember",
@@ -45,10 +40,7 @@ export const organizationMember: ResourceKind<OrganizationMemberInputs, Organiza
     return { id: `${member.organization_id}/${member.id}`, outs: outputs(member) };
   },
   async read(ctx, id, olds) {
-    const live = await findMember(ctx, olds.organizationId, olds.memberId).catch((error: unknown) => {
-      if ((error as { status?: number }).status === 404) return undefined;
-      throw error;
-    });
+    const live = await readOrGone(() => findMember(ctx, olds.organizationId, olds.memberId));
     return live && { id, outs: outputs(live) };
   },
   async update(ctx, id, olds, news) {

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { DisplayName, Id, Slug, projectEndpoints as api, type Project as ApiProject } from "../../contract";
 import { ConflictError } from "../client";
-import { STATE_VERSION, checkWith, deleteIgnoringGone, diffInputs, expectExisting, explainConflict, readOrGone, type OperationContext, type ResourceKind } from "./kind";
+import { STATE_VERSION, checkWith, deleteIgnoringGone, diffInputs, expectExisting, explainConflict, findInPages, readOrGone, type OperationContext, type ResourceKind } from "./kind";
 
 export const ProjectInputs = z.strictObject({
   name: DisplayName,
@@ -27,12 +27,8 @@ const outputs = (project: ApiProject, adoptExisting: boolean): ProjectOutputs =>
 });
 
 async function adopt(ctx: OperationContext, inputs: ProjectInputs): Promise<ApiProject | undefined> {
-  for (let offset = 0; ; offset += 100) {
-    const page = await ctx.client.call(api.list, { query: { organization_id: inputs.organizationId, limit: 100, offset } });
-    const found = page.data.find((p) => p.slug === inputs.slug);
-    if (found) return ctx.client.call(api.update, { params: { id: found.id }, body: { name: inputs.name } });
-    if (!page.pagination.has_more) return undefined;
-  }
+  const found = await findInPages((query) => ctx.client.call(api.list, { query: { ...query, organization_id: inputs.organizationId } }), (p) => p.slug === inputs.slug);
+  return found && ctx.client.call(api.update, { params: { id: found.id }, body: { name: inputs.name } });
 }
 
 export const project: ResourceKind<ProjectInputs, ProjectOutputs> = {

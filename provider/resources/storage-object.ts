@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { BucketName, Id, ObjectKey, storageEndpoints as api } from "../../contract";
-import { STATE_VERSION, deleteIgnoringGone, diffInputs, type CheckResult, type OperationContext, type ResourceKind } from "./kind";
+import { STATE_VERSION, deleteIgnoringGone, diffInputs, findInPages, readOrGone, type CheckResult, type OperationContext, type ResourceKind } from "./kind";
 
 const RawObjectInputs = z.strictObject({
   projectId: Id,
@@ -57,13 +57,8 @@ function check(news: unknown): CheckResult<StorageObjectInputs> {
 
 type ApiObject = { key: string; name: string; size: number; content_type: string; etag: string; url: string };
 
-async function findObject(ctx: OperationContext, inputs: StorageObjectInputs): Promise<ApiObject | undefined> {
-  for (let offset = 0; ; offset += 100) {
-    const page = await ctx.client.call(api.listObjects, { params: { id: inputs.projectId }, query: { bucket: inputs.bucket, prefix: inputs.key, limit: 100, offset } });
-    const found = page.data.find((o) => o.name === inputs.key);
-    if (found || !page.pagination.has_more) return found;
-  }
-}
+const findObject = (ctx: OperationContext, inputs: StorageObjectInputs): Promise<ApiObject | undefined> =>
+  findInPages((query) => ctx.client.call(api.listObjects, { params: { id: inputs.projectId }, query: { ...query, bucket: inputs.bucket, prefix: inputs.key } }), (o) => o.name === inputs.key);
 
 async function put(ctx: OperationContext, inputs: StorageObjectInputs): Promise<StorageObjectOutputs> {
   const uploaded = await ctx.client.call(api.putObject, { params: { id: inputs.projectId, key: `${inputs.bucket}/${inputs.key}` }, raw: { bytes: bytesOf(inputs), contentType: inputs.contentType } });
@@ -83,10 +78,7 @@ export const storageObject: ResourceKind<StorageObjectInputs, StorageObjectOutpu
     return { id: `${inputs.projectId}/${inputs.bucket}/${inputs.key}`, outs: await put(ctx, inputs) };
   },
   async read(ctx, id, olds) {
-    const live = await findObject(ctx, olds).catch((error: unknown) => {
-      if ((error as { status?: number }).status === 404) return undefined;
-      throw error;
-    });
+    const live = await readOrGone(() => findObject(ctx, olds));
     return live && { id, outs: { ...olds, contentMd5: live.etag.replaceAll('"', ""), contentType: live.content_type, size: live.size, url: live.url } };
   },
   update: (ctx, _id, _olds, news) => put(ctx, news),
