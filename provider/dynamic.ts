@@ -19,6 +19,9 @@ const AUTO_NAMED: Record<string, { property: string; slug: boolean }> = {
   "lubes:index:Function": { property: "slug", slug: true },
 };
 
+/** How the engine passes a value not known yet (during preview): pulumi's `runtime.unknownValue`. */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
 const configured: { apiKey?: string | undefined; apiUrl?: string | undefined } = {};
 
 interface ConfigureRequest {
@@ -76,6 +79,13 @@ export function dynamicProvider(type: string) {
     check(olds: Props | undefined, news: Props): Promise<{ inputs?: Props; failures: { property: string; reason: string }[] }> {
       const named = autoName(type, olds, news);
       const result = kind.check(strip(named), olds ? strip(olds) : undefined) as { inputs?: Props; failures: { property: string; reason: string }[] };
+      // In a preview, an input that comes from a resource not yet made is unknown: it cannot be judged yet, and the
+      // inputs go on as given. Failures of the inputs that are known still stop the preview.
+      const unknown = Object.keys(named).filter((key) => named[key] === UNKNOWN);
+      if (!result.inputs && unknown.length > 0) {
+        const known = result.failures.filter((f) => !unknown.includes(f.property.split(".")[0] ?? ""));
+        return Promise.resolve(known.length > 0 ? { failures: known } : { inputs: named, failures: [] });
+      }
       // The autoname prefix travels with the inputs, so the next check keeps the same name.
       const inputs = result.inputs ? { ...result.inputs, ...(typeof named[AUTO_NAME] === "string" ? { [AUTO_NAME]: named[AUTO_NAME] } : {}) } : undefined;
       return Promise.resolve({ ...(inputs ? { inputs } : {}), failures: result.failures });

@@ -26,7 +26,7 @@ import { ObjectStore } from "./services/object-store";
 import { createHmac } from "node:crypto";
 import path from "node:path";
 import { openProjectDatabases } from "./databases";
-import { DEFAULT_QUERY_LIMITS } from "./databases/types";
+import { DEFAULT_QUERY_LIMITS, type ProjectDatabases } from "./databases/types";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -130,6 +130,7 @@ function installFaults(app: FastifyInstance, faults: Faults | undefined): void {
 
 export async function buildApp(options: ServerOptions): Promise<FastifyInstance> {
   const sql = await openControlPlane(options);
+  let databases: ProjectDatabases | undefined;
   try {
     await migrateControlPlane(sql);
     const app = Fastify({
@@ -145,7 +146,7 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
       },
     });
     const keys = await loadKeys(sql);
-    const databases = await openProjectDatabases({
+    databases = await openProjectDatabases({
       dataDir: options.dataDir,
       databaseUrl: options.databaseUrl,
       limits: options.queryLimits ?? DEFAULT_QUERY_LIMITS,
@@ -153,9 +154,10 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
       idleMs: options.databaseIdleMs ?? 60_000,
       rolePassword: (projectId) => createHmac("sha256", keys.dbRoles).update(projectId).digest("hex"),
     });
+    const projectDatabases = databases;
     const ctx: ServerContext = {
       sql,
-      databases,
+      databases: projectDatabases,
       objects: ObjectStore.open(options.dataDir, options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES),
       builder: { kick: () => undefined },
       options,
@@ -182,12 +184,14 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
     app.addHook("onClose", async () => {
       clearInterval(sweep);
       await builder.stop();
-      await databases.close();
+      await projectDatabases.close();
       ctx.objects.close();
       await sql.close();
     });
     return app;
   } catch (error) {
+    // Whatever was opened before the failure is closed, so a failed start leaves no worker or lock behind.
+    await databases?.close().catch(() => undefined);
     await sql.close();
     throw error;
   }

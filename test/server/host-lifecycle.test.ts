@@ -122,6 +122,15 @@ describe("through the real dynamic-provider host", () => {
     expect(again.inputs["name"]).toBe(first.inputs["name"]);
   });
 
+  it("lets a preview go on with inputs not known yet, judging only the known ones", async () => {
+    const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    const checked = await host.check("lubes:index:Function", undefined, { projectId: unknown, slug: "later", source: "export default () => new Response()", memoryMb: unknown });
+    expect(checked.failures).toEqual([]);
+    expect(checked.inputs).toMatchObject({ projectId: unknown, memoryMb: unknown });
+    const badKnown = await host.check("lubes:index:Function", undefined, { projectId: unknown, slug: "Not A Slug", source: "x", memoryMb: unknown });
+    expect(badKnown.failures.map((f) => f.property)).toEqual(["slug"]);
+  });
+
   it("reports check failures naming the property, as preview shows them", async () => {
     const checked = await host.check("lubes:index:EnvVar", undefined, { projectId: fixture.projectId, key: "not-valid", value: "x" });
     expect(checked.failures).toEqual([{ property: "key", reason: expect.stringMatching(/uppercase letters/) }]);
