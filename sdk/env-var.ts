@@ -35,7 +35,7 @@ export class EnvVar extends pulumi.dynamic.Resource {
   declare readonly updatedAt: pulumi.Output<string>;
 
   constructor(name: string, args: EnvVarArgs, opts?: pulumi.CustomResourceOptions) {
-    // Output-only properties are passed as undefined, or Pulumi leaves them unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:EnvVar"), name, { valueSha256: undefined, createdAt: undefined, updatedAt: undefined, stateVersion: undefined, ...args }, withSecrets(opts, ["value"]), "lubes", "EnvVar");
+    // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
+    super(providerFor("lubes:index:EnvVar"), name, { sensitive: undefined, environments: undefined, valueSha256: undefined, createdAt: undefined, updatedAt: undefined, stateVersion: undefined, ...args }, withSecrets(opts, ["value"]), "lubes", "EnvVar");
   }
 }

@@ -48,7 +48,7 @@ export class Function extends pulumi.dynamic.Resource {
   declare readonly createdAt: pulumi.Output<string>;
 
   constructor(name: string, args: FunctionArgs, opts?: pulumi.CustomResourceOptions) {
-    // Output-only properties are passed as undefined, or Pulumi leaves them unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:Function"), name, { sourceSha256: undefined, functionId: undefined, liveVersion: undefined, invokeUrl: undefined, createdAt: undefined, stateVersion: undefined, ...args, ...autoName(name, args.slug) }, withSecrets(opts, []), "lubes", "Function");
+    // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
+    super(providerFor("lubes:index:Function"), name, { slug: undefined, name: undefined, source: undefined, sourcePath: undefined, runtime: undefined, timeoutMs: undefined, memoryMb: undefined, sourceSha256: undefined, functionId: undefined, liveVersion: undefined, invokeUrl: undefined, createdAt: undefined, stateVersion: undefined, ...args, ...autoName(name, args.slug) }, withSecrets(opts, []), "lubes", "Function");
   }
 }

@@ -37,7 +37,7 @@ export class Migration extends pulumi.dynamic.Resource {
   declare readonly appliedAt: pulumi.Output<string | null>;
 
   constructor(name: string, args: MigrationArgs, opts?: pulumi.CustomResourceOptions) {
-    // Output-only properties are passed as undefined, or Pulumi leaves them unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:Migration"), name, { migrationId: undefined, checksum: undefined, status: undefined, appliedAt: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "Migration");
+    // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
+    super(providerFor("lubes:index:Migration"), name, { branch: undefined, down: undefined, migrationId: undefined, checksum: undefined, status: undefined, appliedAt: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "Migration");
   }
 }

@@ -30,7 +30,7 @@ export class OrganizationMember extends pulumi.dynamic.Resource {
   declare readonly status: pulumi.Output<string>;
 
   constructor(name: string, args: OrganizationMemberArgs, opts?: pulumi.CustomResourceOptions) {
-    // Output-only properties are passed as undefined, or Pulumi leaves them unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:OrganizationMember"), name, { memberId: undefined, userId: undefined, status: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "OrganizationMember");
+    // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
+    super(providerFor("lubes:index:OrganizationMember"), name, { role: undefined, memberId: undefined, userId: undefined, status: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "OrganizationMember");
   }
 }

@@ -27,7 +27,7 @@ export class Organization extends pulumi.dynamic.Resource {
   declare readonly createdAt: pulumi.Output<string>;
 
   constructor(name: string, args: OrganizationArgs, opts?: pulumi.CustomResourceOptions) {
-    // Output-only properties are passed as undefined, or Pulumi leaves them unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:Organization"), name, { createdAt: undefined, stateVersion: undefined, ...args, ...autoName(name, args.name) }, withSecrets(opts, []), "lubes", "Organization");
+    // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
+    super(providerFor("lubes:index:Organization"), name, { name: undefined, slug: undefined, plan: undefined, createdAt: undefined, stateVersion: undefined, ...args, ...autoName(name, args.name) }, withSecrets(opts, []), "lubes", "Organization");
   }
 }

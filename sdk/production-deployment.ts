@@ -26,7 +26,7 @@ export class ProductionDeployment extends pulumi.dynamic.Resource {
   declare readonly rolledBack: pulumi.Output<boolean>;
 
   constructor(name: string, args: ProductionDeploymentArgs, opts?: pulumi.CustomResourceOptions) {
-    // Output-only properties are passed as undefined, or Pulumi leaves them unset (pulumi/pulumi #12160).
+    // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
     super(providerFor("lubes:index:ProductionDeployment"), name, { currentDeploymentId: undefined, rolledBack: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "ProductionDeployment");
   }
 }

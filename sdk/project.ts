@@ -32,7 +32,7 @@ export class Project extends pulumi.dynamic.Resource {
   declare readonly createdAt: pulumi.Output<string>;
 
   constructor(name: string, args: ProjectArgs, opts?: pulumi.CustomResourceOptions) {
-    // Output-only properties are passed as undefined, or Pulumi leaves them unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:Project"), name, { currentDeploymentId: undefined, createdAt: undefined, stateVersion: undefined, ...args, ...autoName(name, args.name) }, withSecrets(opts, []), "lubes", "Project");
+    // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
+    super(providerFor("lubes:index:Project"), name, { name: undefined, slug: undefined, adoptExisting: undefined, currentDeploymentId: undefined, createdAt: undefined, stateVersion: undefined, ...args, ...autoName(name, args.name) }, withSecrets(opts, []), "lubes", "Project");
   }
 }

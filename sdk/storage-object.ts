@@ -41,7 +41,7 @@ export class StorageObject extends pulumi.dynamic.Resource {
   declare readonly url: pulumi.Output<string>;
 
   constructor(name: string, args: StorageObjectArgs, opts?: pulumi.CustomResourceOptions) {
-    // Output-only properties are passed as undefined, or Pulumi leaves them unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:StorageObject"), name, { contentMd5: undefined, size: undefined, url: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "StorageObject");
+    // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
+    super(providerFor("lubes:index:StorageObject"), name, { content: undefined, contentBase64: undefined, sourcePath: undefined, contentType: undefined, contentMd5: undefined, size: undefined, url: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "StorageObject");
   }
 }

@@ -49,3 +49,17 @@ describe("the serialized provider of every SDK class", () => {
     }
   });
 });
+
+describe("properties a program leaves out", () => {
+  it("still become outputs: an autonamed name, a derived slug, a default plan (pulumi/pulumi #12160)", () => {
+    const folder = programFolder();
+    try {
+      const output = execFileSync(process.execPath, [path.resolve(__dirname, "../support/sdk-outputs.cjs")], { cwd: folder });
+      expect(JSON.parse(output.toString())).toEqual({
+        orgName: "acme-auto", orgSlug: "acme-auto", orgPlan: "free", projectName: "web-auto", bucketName: "assets-auto", functionSlug: "hello-auto",
+      });
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
