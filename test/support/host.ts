@@ -55,12 +55,14 @@ export async function startHost(folder: string, config: Record<string, string>, 
       rpc(request, (error, response) => (error ? reject(new Error(error.details || error.message)) : resolve(response)));
     });
   const struct = (props: Props) => Struct.fromJavaScript(props as Record<string, never>);
+  // Props from a program already carry their own `__provider`; otherwise the type's serialized shim is added.
   const withProvider = (type: string, props: Props): Props => {
+    if (typeof props[PROVIDER_KEY] === "string") return props;
     const text = providers[type];
     if (!text) throw new Error(`no serialized provider for ${type}`);
     return { ...props, [PROVIDER_KEY]: text };
   };
-  const urn = (type: string) => `urn:pulumi:test::lubes-e2e::pulumi-nodejs:dynamic/lubes:${type.split(":")[2] ?? ""}::resource`;
+  const urn = (type: string) => (type.startsWith("urn:") ? type : `urn:pulumi:test::lubes-e2e::pulumi-nodejs:dynamic/lubes:${type.split(":")[2] ?? ""}::resource`);
   const plain = (props: Props): Props => {
     const rest = { ...props };
     delete rest[PROVIDER_KEY];
