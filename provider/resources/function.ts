@@ -6,7 +6,7 @@ import path from "node:path";
 import { z } from "zod";
 import { DisplayName, FunctionSlug, FunctionSource, Id, RUNTIMES, functionEndpoints as api } from "../../contract";
 import { LubesError } from "../client";
-import { STATE_VERSION, deleteIgnoringGone, diffInputs, expectExisting, explainConflict, readOrGone, type CheckResult, type OperationContext, type ResourceKind } from "./kind";
+import { STATE_VERSION, checkWith, deleteIgnoringGone, diffInputs, expectExisting, explainConflict, readOrGone, type CheckResult, type OperationContext, type ResourceKind } from "./kind";
 
 const RawFunctionInputs = z.strictObject({
   projectId: Id,
@@ -35,11 +35,9 @@ export interface FunctionOutputs extends FunctionInputs {
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
 function check(news: unknown): CheckResult<FunctionInputs> {
-  const parsed = RawFunctionInputs.safeParse(news ?? {});
-  if (!parsed.success) {
-    return { failures: parsed.error.issues.map((i) => ({ property: i.path.map(String).join(".") || "(inputs)", reason: i.message })) };
-  }
-  const inputs = parsed.data;
+  const parsed = checkWith(RawFunctionInputs, news);
+  if (!parsed.inputs) return { failures: parsed.failures };
+  const inputs = parsed.inputs;
   if ((inputs.source === undefined) === (inputs.sourcePath === undefined)) {
     return { failures: [{ property: "source", reason: "give exactly one of source (the module's text) or sourcePath (a file)" }] };
   }

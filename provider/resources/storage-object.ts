@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { BucketName, Id, ObjectKey, storageEndpoints as api } from "../../contract";
-import { STATE_VERSION, deleteIgnoringGone, diffInputs, findInPages, readOrGone, type CheckResult, type OperationContext, type ResourceKind } from "./kind";
+import { STATE_VERSION, checkWith, deleteIgnoringGone, diffInputs, findInPages, readOrGone, type CheckResult, type OperationContext, type ResourceKind } from "./kind";
 
 const RawObjectInputs = z.strictObject({
   projectId: Id,
@@ -40,9 +40,9 @@ function bytesOf(inputs: z.output<typeof RawObjectInputs>): Buffer {
 }
 
 function check(news: unknown): CheckResult<StorageObjectInputs> {
-  const parsed = RawObjectInputs.safeParse(news ?? {});
-  if (!parsed.success) return { failures: parsed.error.issues.map((i) => ({ property: i.path.map(String).join(".") || "(inputs)", reason: i.message })) };
-  const inputs = parsed.data;
+  const parsed = checkWith(RawObjectInputs, news);
+  if (!parsed.inputs) return { failures: parsed.failures };
+  const inputs = parsed.inputs;
   const given = [inputs.content, inputs.contentBase64, inputs.sourcePath].filter((v) => v !== undefined).length;
   if (given !== 1) return { failures: [{ property: "content", reason: "give exactly one of content, contentBase64 or sourcePath" }] };
   let bytes: Buffer;

@@ -149,6 +149,7 @@ describe("kind promises", () => {
     expect(lubesFunction.diff(created.id, created.outs, inline).changes).toBe(false);
     expect(lubesFunction.check({ projectId: "p", slug: "x", sourcePath: path.join(dir, "missing.mjs") }).failures[0]?.property).toBe("sourcePath");
     expect(lubesFunction.check({ projectId: "p", slug: "x" }).failures[0]?.reason).toMatch(/exactly one of source/);
+    expect(lubesFunction.check({ projectId: "p", slug: "x", source: "s", colour: "red" }).failures[0]?.property).toBe("colour");
 
     const broken = valid(lubesFunction.check({ projectId: fixture.otherProjectId, slug: "broken", source: "export default (" }));
     await expect(lubesFunction.create(ctx, broken)).rejects.toThrow(/Function "broken" was not deployed: SyntaxError/);
