@@ -7,6 +7,7 @@ export { Migration, type MigrationArgs } from "./migration";
 export { Function, type FunctionArgs } from "./function";
 export { Bucket, type BucketArgs } from "./bucket";
 export { StorageObject, type StorageObjectArgs } from "./storage-object";
+export { SignedUrl, type SignedUrlArgs } from "./signed-url";
 export { Deployment, type DeploymentArgs } from "./deployment";
 export { ProductionDeployment, type ProductionDeploymentArgs } from "./production-deployment";
 export { EnvVar, type EnvVarArgs } from "./env-var";

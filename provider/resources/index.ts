@@ -10,16 +10,17 @@ import { organization } from "./organization";
 import { organizationMember } from "./organization-member";
 import { productionDeployment } from "./production-deployment";
 import { project } from "./project";
+import { signedUrl } from "./signed-url";
 import { storageObject } from "./storage-object";
 
 export * from "./kind";
-export { branch, bucket, deployment, envVar, lubesFunction, migration, organization, organizationMember, productionDeployment, project, storageObject };
+export { branch, bucket, deployment, envVar, lubesFunction, migration, organization, organizationMember, productionDeployment, project, signedUrl, storageObject };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each kind has its own input and output types
 type AnyKind = ResourceKind<any, any>;
 
 export const kinds: readonly AnyKind[] = [
-  organization, organizationMember, project, branch, migration, lubesFunction, bucket, storageObject, deployment, productionDeployment, envVar,
+  organization, organizationMember, project, branch, migration, lubesFunction, bucket, storageObject, signedUrl, deployment, productionDeployment, envVar,
 ];
 const byType = new Map(kinds.map((kind) => [kind.type, kind]));
 

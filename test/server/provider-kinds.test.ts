@@ -5,7 +5,7 @@ import { LubesClient } from "../../provider/client";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { branch, bucket, deployment, envVar, kindOf, kinds, lubesFunction, migration, productionDeployment, project, type CheckResult, type OperationContext } from "../../provider/resources";
+import { branch, bucket, deployment, envVar, kindOf, kinds, lubesFunction, migration, productionDeployment, project, signedUrl, storageObject, type CheckResult, type OperationContext } from "../../provider/resources";
 import { lifecycles, type Fixture } from "../support/lifecycles";
 import { createKey, signUp, startTestServer, type TestServer } from "../support/server";
 
@@ -40,7 +40,7 @@ afterAll(() => server.close());
 
 describe("every kind", () => {
   it("is registered, and an unknown type fails loudly", () => {
-    expect(new Set(kinds.map((k) => k.type)).size).toBe(11);
+    expect(new Set(kinds.map((k) => k.type)).size).toBe(12);
     for (const kind of kinds) expect(kindOf(kind.type)).toBe(kind);
     expect(() => kindOf("lubes:index:Nope")).toThrow(/Unknown Lubes resource type "lubes:index:Nope"/);
   });
@@ -228,5 +228,25 @@ describe("kind promises", () => {
     await server.app.lubes.sql.query("UPDATE function_versions SET source = 'export default (' WHERE function_id = $1", [fn.outs.functionId]);
     await expect(deployment.create(ctx, valid(deployment.check({ projectId, ref: "broken" })))).rejects.toThrow(/failed: function "fragile" version 1: it does not load[\s\S]*Last log lines:[\s\S]*error: function "fragile"/);
     await lubesFunction.delete(ctx, fn.id, fn.outs);
+  });
+
+  it("SignedUrl: downloads without a key; read as gone once the object is gone or the URL expired", async () => {
+    const projectId = fixture.projectId;
+    const object = await storageObject.create(ctx, valid(storageObject.check({ projectId, bucket: "assets", key: "shared/report.txt", content: "quarterly" })));
+    const inputs = valid(signedUrl.check({ projectId, bucket: "assets", key: "shared/report.txt", expiresInSeconds: 600 }));
+    const created = await signedUrl.create(ctx, inputs);
+    expect(signedUrl.secretOutputs).toEqual(["url"]);
+    const download = await fetch(created.outs.url);
+    expect(download.status).toBe(200);
+    expect(await download.text()).toBe("quarterly");
+    expect(Date.parse(created.outs.expiresAt) - Date.now()).toBeGreaterThan(590_000);
+    expect(signedUrl.diff(created.id, created.outs, inputs)).toEqual({ changes: false, replaces: [] });
+    expect(signedUrl.diff(created.id, created.outs, { ...inputs, expiresInSeconds: 60 }).replaces).toEqual(["expiresInSeconds"]);
+    expect(await signedUrl.read(ctx, created.id, created.outs)).toEqual({ id: created.id, outs: created.outs });
+    expect(await signedUrl.read(ctx, created.id, { ...created.outs, expiresAt: new Date(Date.now() - 1000).toISOString() })).toBeUndefined();
+    await storageObject.delete(ctx, object.id, object.outs);
+    expect(await signedUrl.read(ctx, created.id, created.outs)).toBeUndefined();
+    await expect(signedUrl.create(ctx, inputs)).rejects.toThrow(/not found/i);
+    expect(signedUrl.check({ projectId, bucket: "assets", key: "k", expiresInSeconds: 8 * 24 * 3600 }).failures[0]?.property).toBe("expiresInSeconds");
   });
 });

@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { MockAgent } from "undici";
 import { describe, expect, it } from "vitest";
 import { LubesClient } from "../../provider/client";
-import { branch, bucket, deployment, envVar, lubesFunction, migration, organization, organizationMember, productionDeployment, project, storageObject, type OperationContext, type ResourceKind } from "../../provider/resources";
+import { branch, bucket, deployment, envVar, lubesFunction, migration, organization, organizationMember, productionDeployment, project, signedUrl, storageObject, type OperationContext, type ResourceKind } from "../../provider/resources";
 
 const ORIGIN = "https://api.lubes.test";
 const T = "2024-01-15T10:30:00.000Z";
@@ -154,6 +154,15 @@ const tables: Table[] = [
     read: [{ method: "GET", path: "/projects/proj_1/storage/objects", reply: page([{ ...api.object, bucket: "assets", name: "a.txt", etag: `"${md5("abc")}"`, created_at: T, updated_at: T }]) }],
     update: { inputs: { projectId: "proj_1", bucket: "assets", key: "a.txt", content: "abcd" }, calls: [{ method: "PUT", path: "/projects/proj_1/storage/objects/assets/a.txt", reply: { ...api.object, size: 4 } }] },
     remove: [{ method: "DELETE", path: "/projects/proj_1/storage/objects/assets/a.txt", status: 204, reply: "" }],
+    gone: [{ method: "GET", path: "/projects/proj_1/storage/objects", reply: page([]) }],
+  },
+  {
+    kind: signedUrl,
+    inputs: { projectId: "proj_1", bucket: "assets", key: "a.txt" },
+    create: [{ method: "POST", path: "/projects/proj_1/storage/sign", body: { bucket: "assets", key: "a.txt", method: "GET", expires_in: 3600 }, reply: { url: `${ORIGIN}/v1/projects/proj_1/storage/objects/assets/a.txt?expires=1&signature=s`, method: "GET", expires_at: "2999-01-01T00:00:00.000Z" } }],
+    read: [{ method: "GET", path: "/projects/proj_1/storage/objects", reply: page([{ ...api.object, bucket: "assets", name: "a.txt", etag: `"${md5("abc")}"`, created_at: T, updated_at: T }]) }],
+    update: { inputs: { projectId: "proj_1", bucket: "assets", key: "a.txt", method: "GET" }, calls: [] },
+    remove: [],
     gone: [{ method: "GET", path: "/projects/proj_1/storage/objects", reply: page([]) }],
   },
   {

@@ -1,0 +1,58 @@
+// SignedUrl: a time-limited URL to download (GET) or upload (PUT) one object without a key. The URL is a credential,
+// so it is a secret output. It cannot be revoked before it expires (the server signs with HMAC and keeps no record),
+// so delete only forgets it. `refresh` reads an expired URL, or a download URL whose object is gone, as deleted; the
+// next `up` signs a new one. Every input is its identity: any change replaces.
+import { z } from "zod";
+import { BucketName, Id, ObjectKey, storageEndpoints as api } from "../../contract";
+import { STATE_VERSION, checkWith, diffInputs, findInPages, readOrGone, type OperationContext, type ResourceKind } from "./kind";
+
+const MAX_SECONDS = 7 * 24 * 3600;
+
+export const SignedUrlInputs = z.strictObject({
+  projectId: Id,
+  bucket: BucketName,
+  key: ObjectKey,
+  /** GET to download, PUT to upload. */
+  method: z.enum(["GET", "PUT"]).default("GET"),
+  /** How long the URL works, from when it is signed: 1 s to 7 days. */
+  expiresInSeconds: z.number().int().min(1).max(MAX_SECONDS).default(3600),
+});
+export type SignedUrlInputs = z.output<typeof SignedUrlInputs>;
+
+export interface SignedUrlOutputs extends SignedUrlInputs {
+  url: string;
+  expiresAt: string;
+  stateVersion: number;
+}
+
+const IDENTITY = ["projectId", "bucket", "key", "method", "expiresInSeconds"] as const;
+
+const objectExists = async (ctx: OperationContext, o: SignedUrlOutputs): Promise<boolean> =>
+  (await findInPages((query) => ctx.client.call(api.listObjects, { params: { id: o.projectId }, query: { ...query, bucket: o.bucket, prefix: o.key } }), (item) => item.name === o.key)) !== undefined;
+
+export const signedUrl: ResourceKind<SignedUrlInputs, SignedUrlOutputs> = {
+  type: "lubes:index:SignedUrl",
+  title: "Signed URL",
+  replaceOnChanges: [...IDENTITY],
+  secretOutputs: ["url"],
+  importId: "not importable: a signed URL exists only as its text",
+  check: (news) => checkWith(SignedUrlInputs, news),
+  diff: (_id, olds, news) => diffInputs(olds, news, IDENTITY, IDENTITY),
+  async create(ctx, inputs) {
+    const signed = await ctx.client.call(api.sign, {
+      params: { id: inputs.projectId },
+      body: { bucket: inputs.bucket, key: inputs.key, method: inputs.method, expires_in: inputs.expiresInSeconds },
+    });
+    return { id: `${inputs.projectId}/${inputs.bucket}/${inputs.key}@${signed.expires_at}`, outs: { ...inputs, url: signed.url, expiresAt: signed.expires_at, stateVersion: STATE_VERSION } };
+  },
+  async read(_ctx, id, olds) {
+    if (Date.parse(olds.expiresAt) <= Date.now()) return undefined;
+    if (olds.method === "PUT") return { id, outs: olds };
+    const exists = await readOrGone(() => objectExists(_ctx, olds));
+    return exists ? { id, outs: olds } : undefined;
+  },
+  // Every input replaces: an update only ever records what the diff called no change.
+  update: (_ctx, _id, olds, news) => Promise.resolve({ ...olds, ...news }),
+  // Nothing to revoke: the URL stops working when it expires.
+  delete: () => Promise.resolve(),
+};

@@ -1,0 +1,43 @@
+// SignedUrl: the SDK class of `lubes:index:SignedUrl` (provider/resources/signed-url.ts holds its lifecycle).
+import * as pulumi from "@pulumi/pulumi";
+import { providerFor, withSecrets } from "./shim";
+
+export interface SignedUrlArgs {
+  /** The project. */
+  projectId: pulumi.Input<string>;
+  /** The bucket's name. */
+  bucket: pulumi.Input<string>;
+  /** The object's key; for a download, pass a StorageObject's `key` so the object exists first. */
+  key: pulumi.Input<string>;
+  /** "GET" (default) to download, "PUT" to upload. */
+  method?: pulumi.Input<"GET" | "PUT">;
+  /** How long the URL works once signed, in seconds (default 3600, at most 7 days). */
+  expiresInSeconds?: pulumi.Input<number>;
+}
+
+/**
+ * A time-limited URL to download or upload one object without an API key. The URL is a secret output. It cannot be
+ * revoked; `refresh` sees an expired one as deleted, and the next `up` signs a new one.
+ *
+ * @example
+ * ```ts
+ * import * as lubes from "@lubes/pulumi";
+ * const share = new lubes.SignedUrl("share", { projectId: project.id, bucket: assets.name, key: readme.key, expiresInSeconds: 86400 });
+ * export const shareUrl = share.url;
+ * ```
+ */
+export class SignedUrl extends pulumi.dynamic.Resource {
+  declare readonly projectId: pulumi.Output<string>;
+  declare readonly bucket: pulumi.Output<string>;
+  declare readonly key: pulumi.Output<string>;
+  declare readonly method: pulumi.Output<"GET" | "PUT">;
+  declare readonly expiresInSeconds: pulumi.Output<number>;
+  /** The URL (a secret: it grants access until it expires). */
+  declare readonly url: pulumi.Output<string>;
+  declare readonly expiresAt: pulumi.Output<string>;
+
+  constructor(name: string, args: SignedUrlArgs, opts?: pulumi.CustomResourceOptions) {
+    // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
+    super(providerFor("lubes:index:SignedUrl"), name, { method: undefined, expiresInSeconds: undefined, url: undefined, expiresAt: undefined, stateVersion: undefined, ...args }, withSecrets(opts, ["url"]), "lubes", "SignedUrl");
+  }
+}
