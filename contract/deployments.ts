@@ -58,6 +58,10 @@ export const deploymentEndpoints = {
     ...common, operationId: "rollbackDeployment", method: "POST", path: "/projects/:id/deployments/:deployId/rollback", summary: "Roll back to this earlier ready deployment (a new deployment pointing to it)",
     permission: "write", params: DeployParams, status: 201, response: Deployment,
   }),
+  remove: endpoint({
+    ...common, operationId: "deleteDeployment", method: "DELETE", path: "/projects/:id/deployments/:deployId", summary: "Delete a deployment that is finished and not the current production release",
+    extension: true, permission: "write", params: DeployParams, status: 204,
+  }),
   logs: endpoint({
     ...common, operationId: "getDeploymentLogs", method: "GET", path: "/projects/:id/deployments/:deployId/logs", summary: "Get deployment logs (oldest first)",
     permission: "read", params: DeployParams, query: DeploymentLogsQuery, status: 200, response: page(DeploymentLog),

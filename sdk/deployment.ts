@@ -15,6 +15,8 @@ export interface DeploymentArgs {
   triggers?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** How long create waits for ready; default 300. */
   waitTimeoutSeconds?: pulumi.Input<number>;
+  /** Delete the deployment on destroy (default false: kept as history). For per-pull-request previews. */
+  deleteOnDestroy?: pulumi.Input<boolean>;
 }
 
 /**
@@ -33,15 +35,15 @@ export class Deployment extends pulumi.dynamic.Resource {
   declare readonly commit: pulumi.Output<string | undefined>;
   declare readonly triggers: pulumi.Output<Record<string, string>>;
   declare readonly waitTimeoutSeconds: pulumi.Output<number>;
+  declare readonly deleteOnDestroy: pulumi.Output<boolean>;
   declare readonly deploymentId: pulumi.Output<string>;
   declare readonly status: pulumi.Output<string>;
-  declare readonly current: pulumi.Output<boolean>;
   declare readonly functions: pulumi.Output<{ slug: string; version: number }[]>;
   declare readonly createdAt: pulumi.Output<string>;
   declare readonly readyAt: pulumi.Output<string | null>;
 
   constructor(name: string, args: DeploymentArgs, opts?: pulumi.CustomResourceOptions) {
     // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:Deployment"), name, { environment: undefined, ref: undefined, commit: undefined, triggers: undefined, waitTimeoutSeconds: undefined, deploymentId: undefined, status: undefined, current: undefined, functions: undefined, createdAt: undefined, readyAt: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "Deployment");
+    super(providerFor("lubes:index:Deployment"), name, { environment: undefined, ref: undefined, commit: undefined, triggers: undefined, waitTimeoutSeconds: undefined, deploymentId: undefined, status: undefined, deleteOnDestroy: undefined, functions: undefined, createdAt: undefined, readyAt: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "Deployment");
   }
 }

@@ -27,12 +27,10 @@ export class Project extends pulumi.dynamic.Resource {
   declare readonly organizationId: pulumi.Output<string>;
   declare readonly slug: pulumi.Output<string>;
   declare readonly adoptExisting: pulumi.Output<boolean>;
-  /** The current production deployment. */
-  declare readonly currentDeploymentId: pulumi.Output<string | null>;
   declare readonly createdAt: pulumi.Output<string>;
 
   constructor(name: string, args: ProjectArgs, opts?: pulumi.CustomResourceOptions) {
     // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:Project"), name, { name: undefined, slug: undefined, adoptExisting: undefined, currentDeploymentId: undefined, createdAt: undefined, stateVersion: undefined, ...args, ...autoName(name, args.name) }, withSecrets(opts, []), "lubes", "Project");
+    super(providerFor("lubes:index:Project"), name, { name: undefined, slug: undefined, adoptExisting: undefined, createdAt: undefined, stateVersion: undefined, ...args, ...autoName(name, args.name) }, withSecrets(opts, []), "lubes", "Project");
   }
 }

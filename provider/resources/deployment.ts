@@ -1,12 +1,14 @@
 // Deployment: an immutable release. Any change of its inputs makes a new deployment (a replacement); create waits
-// until it is ready, and a failed build fails with the last lines of its logs. Destroying one forgets it: the
-// platform keeps deployments as history.
+// until it is ready, and a failed build fails with the last lines of its logs. Destroying one forgets it (the platform
+// keeps deployments as history) unless `deleteOnDestroy` is set, as for a preview deployment made per pull request.
+// Whether it is production's current release is not an output: that changes with every later deployment, and
+// `refresh` would report it as drift of this one.
 import { z } from "zod";
 import type { z as zod } from "zod";
 import { DeploymentEnvironment, Id, deploymentEndpoints as api, type Deployment } from "../../contract";
 
 type ApiDeployment = zod.infer<typeof Deployment>;
-import { STATE_VERSION, checkWith, diffInputs, readOrGone, type OperationContext, type ResourceKind } from "./kind";
+import { STATE_VERSION, checkWith, deleteIgnoringGone, diffInputs, readOrGone, type OperationContext, type ResourceKind } from "./kind";
 
 export const DeploymentInputs = z.strictObject({
   projectId: Id,
@@ -17,13 +19,14 @@ export const DeploymentInputs = z.strictObject({
   triggers: z.record(z.string(), z.string()).default({}),
   /** How long create waits for the build to be ready. */
   waitTimeoutSeconds: z.number().int().min(1).max(3600).default(300),
+  /** Delete the deployment on destroy instead of keeping it as history (never production's current release). */
+  deleteOnDestroy: z.boolean().default(false),
 });
 export type DeploymentInputs = z.output<typeof DeploymentInputs>;
 
 export interface DeploymentOutputs extends DeploymentInputs {
   deploymentId: string;
   status: string;
-  current: boolean;
   functions: { slug: string; version: number }[];
   createdAt: string;
   readyAt: string | null;
@@ -31,7 +34,7 @@ export interface DeploymentOutputs extends DeploymentInputs {
 }
 
 const outputs = (live: ApiDeployment, inputs: DeploymentInputs): DeploymentOutputs => ({
-  ...inputs, deploymentId: live.id, status: live.status, current: live.current, functions: live.functions, createdAt: live.created_at, readyAt: live.ready_at, stateVersion: STATE_VERSION,
+  ...inputs, deploymentId: live.id, status: live.status, functions: live.functions, createdAt: live.created_at, readyAt: live.ready_at, stateVersion: STATE_VERSION,
 });
 
 export interface WaitOptions {
@@ -68,7 +71,7 @@ export const deployment: ResourceKind<DeploymentInputs, DeploymentOutputs> = {
   secretOutputs: [],
   importId: "<project id>/<deployment id>, e.g. proj_123/dep_456",
   check: (news) => checkWith(DeploymentInputs, news),
-  diff: (_id, olds, news) => diffInputs(olds, news, ["projectId", "environment", "ref", "commit", "triggers", "waitTimeoutSeconds"], ["projectId", "environment", "ref", "commit", "triggers"]),
+  diff: (_id, olds, news) => diffInputs(olds, news, ["projectId", "environment", "ref", "commit", "triggers", "waitTimeoutSeconds", "deleteOnDestroy"], ["projectId", "environment", "ref", "commit", "triggers"]),
   async create(ctx, inputs) {
     const body = { environment: inputs.environment, ...(inputs.ref ? { ref: inputs.ref } : {}), ...(inputs.commit ? { commit: inputs.commit } : {}) };
     const queued = await ctx.client.call(api.create, { params: { id: inputs.projectId }, body });
@@ -79,7 +82,8 @@ export const deployment: ResourceKind<DeploymentInputs, DeploymentOutputs> = {
     const live = await readOrGone(() => ctx.client.call(api.get, { params: { id: olds.projectId, deployId: olds.deploymentId } }));
     return live && { id, outs: outputs(live, olds) };
   },
-  // Only waitTimeoutSeconds changes in place, and it is the provider's own.
-  update: (_ctx, _id, olds, news) => Promise.resolve({ ...olds, waitTimeoutSeconds: news.waitTimeoutSeconds }),
-  delete: () => Promise.resolve(),
+  // Only waitTimeoutSeconds and deleteOnDestroy change in place, and they are the provider's own.
+  update: (_ctx, _id, olds, news) => Promise.resolve({ ...olds, waitTimeoutSeconds: news.waitTimeoutSeconds, deleteOnDestroy: news.deleteOnDestroy }),
+  delete: (ctx, _id, olds) =>
+    olds.deleteOnDestroy ? deleteIgnoringGone(() => ctx.client.call(api.remove, { params: { id: olds.projectId, deployId: olds.deploymentId } })) : Promise.resolve(),
 };

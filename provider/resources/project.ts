@@ -16,14 +16,13 @@ export type ProjectInputs = z.output<typeof ProjectInputs>;
 
 export interface ProjectOutputs extends ProjectInputs {
   slug: string;
-  currentDeploymentId: string | null;
   createdAt: string;
   stateVersion: number;
 }
 
 const outputs = (project: ApiProject, adoptExisting: boolean): ProjectOutputs => ({
   name: project.name, organizationId: project.organization_id, slug: project.slug, adoptExisting,
-  currentDeploymentId: project.current_deployment_id, createdAt: project.created_at, stateVersion: STATE_VERSION,
+  createdAt: project.created_at, stateVersion: STATE_VERSION,
 });
 
 async function adopt(ctx: OperationContext, inputs: ProjectInputs): Promise<ApiProject | undefined> {

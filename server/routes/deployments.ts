@@ -1,4 +1,4 @@
-// Deployment routes: create (queued, built in the background), list, get, roll back, logs.
+// Deployment routes: create (queued, built in the background), list, get, roll back, delete, logs.
 import type { FastifyInstance } from "fastify";
 import { deploymentEndpoints as api } from "../../contract";
 import { iso, type ServerContext } from "../context";
@@ -60,6 +60,16 @@ export function deploymentRoutes(app: FastifyInstance, ctx: ServerContext): void
       for (const note of skipped) await logDeployment(tx, id, "warn", `Not restored: ${note}`);
     });
     return toDeployment(await findDeployment(ctx.sql, params.id, id));
+  });
+
+  // Like Vercel's: a finished deployment can be removed, but never the release production runs (roll back first),
+  // nor one still building. Rollbacks that restored it keep their record (rollback_of becomes null).
+  serve(app, ctx, api.remove, async ({ principal, params }) => {
+    await projectAccess(ctx, principal, params.id, "write");
+    const target = await findDeployment(ctx.sql, params.id, params.deployId);
+    if (target.status === "queued" || target.status === "building") throw conflict("deployment_in_progress", `Deployment ${target.id} is ${target.status}; delete it once it is ready or failed`);
+    if (toDeployment(target).current) throw conflict("deployment_current", `Deployment ${target.id} is the current production deployment; roll back to another one before deleting it`);
+    await ctx.sql.query("DELETE FROM deployments WHERE id = $1 AND project_id = $2", [target.id, params.id]);
   });
 
   serve(app, ctx, api.logs, async ({ principal, params, query }) => {

@@ -78,6 +78,7 @@ const rows: Row[] = [
   { op: "createDeployment", request: (f) => ({ method: "POST", path: `/projects/${f.projectId}/deployments`, body: {} }), scoped: 403, readOnly: 403, stranger: 404 },
   { op: "getDeployment", request: (f) => ({ method: "GET", path: `/projects/${f.projectId}/deployments/${f.deploymentId}` }), scoped: 403, readOnly: 200, stranger: 404 },
   { op: "rollbackDeployment", request: (f) => ({ method: "POST", path: `/projects/${f.projectId}/deployments/${f.deploymentId}/rollback` }), scoped: 403, readOnly: 403, stranger: 404 },
+  { op: "deleteDeployment", request: (f) => ({ method: "DELETE", path: `/projects/${f.projectId}/deployments/${f.deploymentId}` }), scoped: 403, readOnly: 403, stranger: 404 },
   { op: "getDeploymentLogs", request: (f) => ({ method: "GET", path: `/projects/${f.projectId}/deployments/${f.deploymentId}/logs` }), scoped: 403, readOnly: 200, stranger: 404 },
   { op: "deleteProject", request: (f) => ({ method: "DELETE", path: `/projects/${f.projectId}` }), scoped: 403, readOnly: 403, stranger: 404 },
 ];

@@ -97,6 +97,21 @@ describeEachEngine("deployments", (engine: Engine) => {
     expect(previews.body.data.map((d: { id: string }) => d.id)).toEqual([preview.body.id]);
   });
 
+  it("deletes a finished deployment, never the current production one, and keeps rollbacks that restored it", async () => {
+    const current = (await server.api.get(`/projects/${projectId}`, { token: owner.token })).body.current_deployment_id;
+    expectEnvelope(await server.api.delete(deployments(`/${current}`), { token: owner.token }), 409, "deployment_current");
+    const preview = await server.api.post(deployments(), { token: owner.token, body: { environment: "preview", ref: "pr-7" } });
+    await settled(server, owner.token, projectId, preview.body.id);
+    expect((await server.api.delete(deployments(`/${preview.body.id}`), { token: owner.token })).status).toBe(204);
+    expectEnvelope(await server.api.get(deployments(`/${preview.body.id}`), { token: owner.token }), 404);
+    expectEnvelope(await server.api.delete(deployments(`/${preview.body.id}`), { token: owner.token }), 404);
+    const restored = (await server.api.get(deployments(), { token: owner.token })).body.data.find((d: { rollback_of: string | null }) => d.rollback_of !== null);
+    expect(restored).toBeDefined();
+    expect((await server.api.delete(deployments(`/${restored.rollback_of}`), { token: owner.token })).status).toBe(204);
+    expect((await server.api.get(deployments(`/${restored.id}`), { token: owner.token })).body.rollback_of).toBeNull();
+    expect((await server.api.get(`/projects/${projectId}`, { token: owner.token })).body.current_deployment_id).toBe(current);
+  });
+
   it("answers 404 for a deployment of another project and for unknown ids", async () => {
     const other = await createProject(server.api, owner.token, (await createOrg(server.api, owner.token)).id, "Other");
     const mine = (await server.api.get(deployments(), { token: owner.token })).body.data[0].id;
