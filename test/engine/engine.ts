@@ -1,81 +1,159 @@
-// A TEST HARNESS THAT EMULATES THE PULUMI ENGINE, NOT THE PULUMI CLI. It runs a real Pulumi program in this process
-// under `pulumi.runtime.setMocks`, forwards every registration of a Lubes resource to @pulumi/pulumi's real
-// dynamic-provider host over gRPC, and keeps the stack's state by URN in a JSON file (secret fields sealed).
-// `up`: check, then create, or diff and update, or replace (create before delete), then delete what the program no
-// longer declares, newest first. `destroy`: delete everything, newest first.
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+// A TEST HARNESS THAT EMULATES THE PULUMI ENGINE; IT IS NOT THE PULUMI CLI. It runs a real Pulumi program in this
+// process with a resource monitor of its own (pulumi's MockMonitor, with registration replaced), sends every Lubes
+// resource through @pulumi/pulumi's real dynamic-provider host over gRPC, and keeps the stack's state by URN in a
+// file (state.ts). The steps follow the engine's:
+//   up       check; then create, or diff and update, or replace (create before delete, unless the provider or the
+//            resource asks delete-before-replace); then delete what the program no longer declares and what was
+//            replaced, each after everything that depends on it.
+//   preview  check and diff only; what is not known yet reaches the program as unknown.
+//   refresh  read every resource; report and record the drift.
+//   destroy  delete everything, each after its dependents.
 import { createRequire } from "node:module";
 import path from "node:path";
 import type * as Pulumi from "@pulumi/pulumi";
 import { kindOf } from "../../provider/resources";
 import { startHost, type Host } from "../support/host";
+import { loadProject } from "./project";
+import { loadState, saveState, type Props, type StackState, type StateResource } from "./state";
 
-type Props = Record<string, unknown>;
 const PROVIDER_KEY = "__provider";
+const AUTO_NAME = "lubesAutoName";
 const DYNAMIC = "pulumi-nodejs:dynamic/lubes:";
+/** Pulumi's wire markers of a secret: its signature key and value. */
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+/** At most this many provider operations at once, like `pulumi up --parallel 16`. */
+const PARALLEL = 16;
 
-interface StateResource {
+export interface StackOptions {
+  /** The program's folder: Pulumi.yaml, Pulumi.<stack>.yaml, index.ts and node_modules. */
+  programDir: string;
+  stack: string;
+  stateFile: string;
+  /** Seals the state's secrets, as PULUMI_CONFIG_PASSPHRASE does for the CLI. */
+  passphrase: string;
+  /** Config by full key (`lubes:apiKey`, `<project>:plan`) over the stack file's, as `pulumi config set` adds. */
+  config?: Record<string, string>;
+  /** Keys of `config` set with `--secret`. */
+  secretConfig?: string[];
+}
+
+/** The project's name and the stack's whole config. */
+function resolve(options: StackOptions): { project: string; config: Record<string, string> } {
+  const project = loadProject(options.programDir, options.stack);
+  return { project: project.name, config: { ...project.config, ...options.config } };
+}
+
+export type Operation = "create" | "update" | "replace" | "delete" | "same";
+
+export interface Step {
   urn: string;
-  type: string;
-  id: string;
-  provider: string;
-  inputs: Props;
-  outputs: Props;
+  op: Operation;
+  /** The properties whose change caused an update or replace. */
+  changed?: string[];
+}
+
+export interface Drift {
+  urn: string;
+  /** `changed`: some outputs differ from the state; `deleted`: the resource is gone. */
+  change: "changed" | "deleted";
+  fields: string[];
 }
 
 export interface RunResult {
-  operations: { urn: string; op: "create" | "update" | "replace" | "same" | "delete" }[];
+  command: "up" | "preview" | "refresh" | "destroy";
+  steps: Step[];
+  summary: Record<Operation, number>;
+  drift: Drift[];
+  /** The stack's outputs; secret ones are "[secret]", ones not known yet (preview) "[unknown]". */
   outputs: Props;
 }
 
-// --- State file: secret fields (the kind's secret outputs) are sealed with a key from the passphrase.
+export class EngineError extends Error {}
 
-const keyOf = (passphrase: string) => createHash("sha256").update(`lubes-harness:${passphrase}`).digest();
+const typeOf = (dynamicType: string) => `lubes:index:${dynamicType.slice(DYNAMIC.length)}`;
+const withProvider = (r: StateResource, props: Props): Props => ({ ...props, [PROVIDER_KEY]: r.provider });
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
-function seal(passphrase: string, value: unknown): Props {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv("aes-256-gcm", keyOf(passphrase), iv);
-  const body = Buffer.concat([cipher.update(JSON.stringify(value), "utf8"), cipher.final()]);
-  return { sealed: Buffer.concat([iv, cipher.getAuthTag(), body]).toString("base64") };
+function summarize(steps: Step[]): Record<Operation, number> {
+  const summary: Record<Operation, number> = { create: 0, update: 0, replace: 0, delete: 0, same: 0 };
+  for (const step of steps) summary[step.op] += 1;
+  return summary;
 }
 
-function unseal(passphrase: string, sealed: Props): unknown {
-  const data = Buffer.from(String(sealed["sealed"]), "base64");
-  const decipher = createDecipheriv("aes-256-gcm", keyOf(passphrase), data.subarray(0, 12));
-  decipher.setAuthTag(data.subarray(12, 28));
-  return JSON.parse(Buffer.concat([decipher.update(data.subarray(28)), decipher.final()]).toString("utf8")) as unknown;
+/** A counting semaphore: provider operations wait for a slot. */
+function limiter(slots: number) {
+  let free = slots;
+  const waiting: (() => void)[] = [];
+  return async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (free === 0) await new Promise<void>((resolve) => waiting.push(resolve));
+    else free -= 1;
+    try {
+      return await fn();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else free += 1;
+    }
+  };
 }
 
-const secretFields = (type: string): readonly string[] => kindOf(`lubes:index:${type.slice(DYNAMIC.length)}`).secretOutputs;
-
-function transformSecrets(resource: StateResource, fn: (value: unknown) => unknown): StateResource {
-  const map = (props: Props) => Object.fromEntries(Object.entries(props).map(([k, v]) => [k, secretFields(resource.type).includes(k) && v !== undefined ? fn(v) : v]));
-  return { ...resource, inputs: map(resource.inputs), outputs: map(resource.outputs) };
+/** Splits a registration's wire properties into plain values and the names of the secret ones. */
+function unwrapSecrets(raw: Props): { props: Props; secrets: string[] } {
+  const props: Props = {};
+  const secrets: string[] = [];
+  for (const [key, value] of Object.entries(raw)) {
+    const wrapped = value !== null && typeof value === "object" && (value as Props)[SIG_KEY] === SECRET_SIG;
+    props[key] = wrapped ? (value as Props)["value"] : value;
+    if (wrapped) secrets.push(key);
+  }
+  return { props, secrets };
 }
 
-export function loadState(file: string, passphrase: string): StateResource[] {
-  if (!existsSync(file)) return [];
-  const saved = JSON.parse(readFileSync(file, "utf8")) as { resources: StateResource[] };
-  return saved.resources.map((r) => transformSecrets(r, (v) => unseal(passphrase, v as Props)));
+/** The wire form of a resource's state for the program: secret properties wrapped as secrets. */
+const wireState = (props: Props, secrets: readonly string[]): Props =>
+  Object.fromEntries(Object.entries(props).filter(([, v]) => v !== undefined).map(([k, v]) => [k, secrets.includes(k) ? { [SIG_KEY]: SECRET_SIG, value: v } : v]));
+
+/** Properties the program's inputs changed, for the preview's display (the provider's diff decides). */
+function changedKeys(olds: Props, news: Props): string[] {
+  return Object.keys(news).filter((k) => k !== PROVIDER_KEY && k !== AUTO_NAME && !same(olds[k], news[k]));
 }
 
-function saveState(file: string, passphrase: string, resources: StateResource[]): void {
-  writeFileSync(file, JSON.stringify({ version: 1, note: "lubes test harness state (not the Pulumi CLI's)", resources: resources.map((r) => transformSecrets(r, (v) => seal(passphrase, v))) }, null, 2));
-}
+class Stack {
+  readonly state: StackState;
+  private saveTimer: NodeJS.Timeout | undefined;
 
-export interface StackOptions {
-  programDir: string;
-  stateFile: string;
-  passphrase: string;
-  project: string;
-  stack: string;
-  /** Stack config, e.g. { "lubes:apiKey": …, "lubes:apiUrl": … } (also visible to the program). */
-  config: Record<string, string>;
+  constructor(readonly options: StackOptions) {
+    this.state = loadState(options.stateFile, options.passphrase);
+  }
+
+  find = (urn: string) => this.state.resources.find((r) => r.urn === urn && !r.pendingDelete);
+
+  /** Records a resource's new state, replacing what the state held for its URN (unless that awaits deletion). */
+  put(resource: StateResource): void {
+    this.state.resources = [...this.state.resources.filter((r) => r.urn !== resource.urn || r.pendingDelete), resource];
+    this.checkpoint();
+  }
+
+  remove(resource: StateResource): void {
+    this.state.resources = this.state.resources.filter((r) => r !== resource);
+    this.checkpoint();
+  }
+
+  /** Like the engine's checkpoints: state reaches the file soon after every step, so a crash loses at most one. */
+  checkpoint(): void {
+    this.saveTimer ??= setTimeout(() => this.save(), 50);
+  }
+
+  save(): void {
+    clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    saveState(this.options.stateFile, this.options.passphrase, this.state);
+  }
 }
 
 async function withHost<T>(options: StackOptions, fn: (host: Host) => Promise<T>): Promise<T> {
-  const host = await startHost(options.programDir, options.config, {});
+  const host = await startHost(options.programDir, resolve(options).config, {});
   try {
     return await fn(host);
   } finally {
@@ -83,91 +161,294 @@ async function withHost<T>(options: StackOptions, fn: (host: Host) => Promise<T>
   }
 }
 
-const withProvider = (r: StateResource, props: Props): Props => ({ ...props, [PROVIDER_KEY]: r.provider });
-
-export async function up(options: StackOptions): Promise<RunResult> {
-  const requireFromProgram = createRequire(path.join(options.programDir, "index.ts"));
-  const pulumi = requireFromProgram("@pulumi/pulumi") as typeof Pulumi;
-  const state = loadState(options.stateFile, options.passphrase);
-  const byUrn = new Map(state.map((r) => [r.urn, r]));
-  const operations: RunResult["operations"] = [];
-  const declared = new Set<string>();
-  let next = [...state];
-  const record = (resource: StateResource, replacing?: StateResource) => {
-    next = next.filter((r) => r !== replacing && r.urn !== resource.urn);
-    next.push(resource);
+/**
+ * Deletes the given resources, each once every other one of them that depends on it is gone; independent ones in
+ * parallel. What fails to delete stays in the state; the first failure is thrown after all others settled.
+ */
+async function deleteInOrder(stack: Stack, host: Host, doomed: StateResource[], steps: Step[], run: ReturnType<typeof limiter>): Promise<void> {
+  const done = new Map<StateResource, Promise<void>>();
+  const deleteOne = (resource: StateResource): Promise<void> => {
+    let promise = done.get(resource);
+    if (!promise) {
+      const dependents = doomed.filter((r) => r !== resource && r.dependencies.includes(resource.urn) && !(r.urn === resource.urn));
+      promise = Promise.all(dependents.map(deleteOne)).then(async () => {
+        if (resource.protect) throw new EngineError(`${resource.urn} is protected: unprotect it (protect: false) before it can be deleted or replaced`);
+        if (!resource.retainOnDelete) await run(() => host.delete(resource.urn, resource.id, withProvider(resource, resource.outputs)));
+        stack.remove(resource);
+        // A replaced resource's delete is part of its replace step, as the engine counts it.
+        if (!resource.pendingDelete) steps.push({ urn: resource.urn, op: "delete" });
+      });
+      done.set(resource, promise);
+    }
+    return promise;
   };
+  const results = await Promise.allSettled(doomed.map(deleteOne));
+  const failed = results.find((r) => r.status === "rejected");
+  if (failed) throw failed.reason;
+}
+
+interface Registration {
+  urn: string;
+  type: string;
+  props: Props;
+  secrets: string[];
+  dependencies: string[];
+  deleteBeforeReplace: boolean;
+  ignoreChanges: string[];
+  replaceOnChanges: string[];
+  protect: boolean;
+  retainOnDelete: boolean;
+}
+
+/** What the engine answers the program for one registration. */
+interface Answer {
+  id: string;
+  state: Props;
+  secrets: string[];
+}
+
+/** Runs the program; `register` answers every registration of a Lubes resource. Returns the stack's outputs. */
+async function runProgram(options: StackOptions, preview: boolean, register: (r: Registration) => Promise<Answer>): Promise<{ outputs: Props; secretOutputs: string[]; unknownOutputs: string[] }> {
+  const requireFromProgram = createRequire(path.join(options.programDir, "index.ts"));
+  const requireFromPulumi = createRequire(requireFromProgram.resolve("@pulumi/pulumi/package.json"));
+  const pulumi = requireFromProgram("@pulumi/pulumi") as typeof Pulumi;
+  // pulumi's generated protobuf modules and its runtime settings have no types: `require` answers `any`.
+  const resproto = requireFromPulumi("./proto/resource_pb");
+  const structproto = requireFromPulumi("google-protobuf/google/protobuf/struct_pb");
+  const { project, config } = resolve(options);
+  process.env["PULUMI_CONFIG"] = JSON.stringify(config);
+  process.env["PULUMI_CONFIG_SECRET_KEYS"] = JSON.stringify(options.secretConfig ?? []);
+  await pulumi.runtime.setMocks({ call: () => ({}), newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs as Props }) }, project, options.stack, preview);
+  const settings = requireFromPulumi("./runtime/settings") as { getMonitor(): any };
+  const monitor = settings.getMonitor();
+  const mockRegister = monitor.registerResource.bind(monitor) as (req: any, callback: (error: unknown, response?: unknown) => void) => void;
+  const failures: string[] = [];
+  monitor.registerResource = (req: any, callback: (error: unknown, response?: unknown) => void) => {
+    if (!String(req.getType()).startsWith(DYNAMIC) || !req.getCustom()) return mockRegister(req, callback);
+    const urn = monitor.newUrn(req.getParent(), req.getType(), req.getName()) as string;
+    const { props, secrets } = unwrapSecrets(req.getObject().toJavaScript() as Props);
+    const registration: Registration = {
+      urn, type: req.getType(), props, secrets: [...secrets, ...(req.getAdditionalsecretoutputsList() as string[])],
+      dependencies: [...new Set([...(req.getDependenciesList() as string[]), ...(req.getParent() ? [req.getParent() as string] : [])])],
+      deleteBeforeReplace: req.getDeletebeforereplace(), ignoreChanges: req.getIgnorechangesList(), replaceOnChanges: req.getReplaceonchangesList(),
+      protect: req.getProtect() === true, retainOnDelete: req.getRetainondelete() === true,
+    };
+    register(registration).then(
+      (answer) => {
+        const response = new resproto.RegisterResourceResponse();
+        response.setUrn(urn);
+        response.setId(answer.id);
+        response.setObject(structproto.Struct.fromJavaScript(wireState(answer.state, answer.secrets)));
+        callback(null, response);
+      },
+      (error: unknown) => {
+        failures.push(error instanceof Error ? error.message : String(error));
+        callback(error);
+      },
+    );
+  };
+   
+
+  const failed = (error: unknown) => failures.push(error instanceof Error ? error.message : String(error));
+  process.on("unhandledRejection", failed);
+  try {
+    let exported: Record<string, unknown> = {};
+    try {
+      exported = requireFromProgram("./index.ts") as Record<string, unknown>;
+    } catch (error) {
+      failed(error);
+    }
+    await pulumi.runtime.disconnect().catch(failed);
+    const outputs: Props = {};
+    const secretOutputs: string[] = [];
+    const unknownOutputs: string[] = [];
+    for (const [name, value] of Object.entries(exported)) {
+      if (!pulumi.Output.isInstance(value)) {
+        outputs[name] = value;
+        continue;
+      }
+      // Output's internals, as the language host reads them to export a stack's outputs.
+      const output = value as unknown as { promise(): Promise<unknown>; isKnown: Promise<boolean>; isSecret: Promise<boolean> };
+      try {
+        const [resolved, known, secret] = await Promise.all([output.promise(), output.isKnown, output.isSecret]);
+        if (!known) unknownOutputs.push(name);
+        else outputs[name] = resolved;
+        if (secret) secretOutputs.push(name);
+      } catch (error) {
+        failed(error);
+      }
+    }
+    if (failures.length > 0) throw new EngineError([...new Set(failures)].join("\n"));
+    return { outputs, secretOutputs, unknownOutputs };
+  } finally {
+    process.off("unhandledRejection", failed);
+  }
+}
+
+function displayOutputs(outputs: Props, secretOutputs: string[], unknownOutputs: string[]): Props {
+  const shown: Props = {};
+  for (const [name, value] of Object.entries(outputs)) shown[name] = secretOutputs.includes(name) ? "[secret]" : value;
+  for (const name of unknownOutputs) shown[name] = "[unknown]";
+  return shown;
+}
+
+/** `up` (or `preview` with `preview: true`). */
+export async function up(options: StackOptions, preview = false): Promise<RunResult> {
+  const stack = new Stack(options);
+  const steps: Step[] = [];
+  const declared = new Set<string>();
+  const replaced: StateResource[] = [];
+  const run = limiter(PARALLEL);
 
   return withHost(options, async (host) => {
-    process.env["PULUMI_CONFIG"] = JSON.stringify(options.config);
-    await pulumi.runtime.setMocks({
-      call: () => ({}),
-      newResource: async (args) => {
-        if (!args.type.startsWith(DYNAMIC)) return { id: `${args.name}-id`, state: args.inputs as Props };
-        const urn = `urn:pulumi:${options.stack}::${options.project}::${args.type}::${args.name}`;
-        declared.add(urn);
-        const news = args.inputs as Props;
-        const provider = String(news[PROVIDER_KEY]);
-        const old = byUrn.get(urn);
-        const checked = await host.check(urn, old ? withProvider(old, old.inputs) : undefined, news);
-        if (checked.failures.length > 0) throw new Error(`${urn}: ${checked.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
-        const inputs = { ...checked.inputs, [PROVIDER_KEY]: provider };
-        const make = async () => {
-          const created = await host.create(urn, inputs);
-          return { urn, type: args.type, id: created.id, provider, inputs: checked.inputs, outputs: created.outs };
+    const register = async (reg: Registration): Promise<Answer> => {
+      declared.add(reg.urn);
+      const kind = kindOf(typeOf(reg.type));
+      const secrets = [...new Set([...reg.secrets, ...kind.secretOutputs])];
+      const provider = String(reg.props[PROVIDER_KEY]);
+      const old = stack.find(reg.urn);
+      const news = { ...reg.props };
+      // ignoreChanges: the engine keeps the old input, so the property never shows as a change.
+      for (const key of reg.ignoreChanges) if (old && key in old.inputs) news[key] = old.inputs[key];
+      const checked = await host.check(reg.urn, old ? withProvider(old, old.inputs) : undefined, news);
+      if (checked.failures.length > 0) {
+        throw new EngineError(`${reg.urn}: ${checked.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
+      }
+      const inputs = { ...checked.inputs, [PROVIDER_KEY]: provider };
+      const record = (id: string, outputs: Props): StateResource => {
+        const resource: StateResource = {
+          urn: reg.urn, type: reg.type, id, provider, inputs: checked.inputs, outputs, dependencies: reg.dependencies, secrets,
+          protect: reg.protect, retainOnDelete: reg.retainOnDelete,
         };
-        if (!old) {
-          const created = await make();
-          record(created);
-          operations.push({ urn, op: "create" });
-          return { id: created.id, state: created.outputs };
-        }
-        const diff = await host.diff(urn, old.id, withProvider(old, old.outputs), inputs);
-        if (!diff.changes) {
-          record({ ...old, inputs: checked.inputs });
-          operations.push({ urn, op: "same" });
-          return { id: old.id, state: old.outputs };
-        }
-        if (diff.replaces.length === 0) {
-          const outputs = await host.update(urn, old.id, withProvider(old, old.outputs), inputs);
-          record({ ...old, provider, inputs: checked.inputs, outputs });
-          operations.push({ urn, op: "update" });
-          return { id: old.id, state: outputs };
-        }
-        const created = await make();
-        await host.delete(urn, old.id, withProvider(old, old.outputs));
-        record(created, old);
-        operations.push({ urn, op: "replace" });
-        return { id: created.id, state: created.outputs };
-      },
-    }, options.project, options.stack, false);
+        if (!preview) stack.put(resource);
+        return resource;
+      };
+      const create = async (): Promise<Answer> => {
+        if (preview) return { id: "", state: checked.inputs, secrets };
+        const created = await run(() => host.create(reg.urn, inputs));
+        record(created.id, created.outs);
+        return { id: created.id, state: created.outs, secrets };
+      };
 
-    const exported = requireFromProgram("./index.ts") as Record<string, unknown>;
-    await pulumi.runtime.disconnect();
-    const outputs: Props = {};
-    for (const [name, value] of Object.entries(exported)) {
-      outputs[name] = pulumi.Output.isInstance(value) ? await (value as unknown as { promise(): Promise<unknown> }).promise() : value;
+      if (!old) {
+        steps.push({ urn: reg.urn, op: "create" });
+        return create();
+      }
+      const diff = await host.diff(reg.urn, old.id, withProvider(old, old.outputs), inputs);
+      const changed = changedKeys(old.outputs, checked.inputs);
+      const replaces = [...new Set([...diff.replaces, ...reg.replaceOnChanges.filter((k) => changed.includes(k))])];
+      if (!diff.changes && replaces.length === 0) {
+        steps.push({ urn: reg.urn, op: "same" });
+        if (!preview) record(old.id, old.outputs);
+        return { id: old.id, state: old.outputs, secrets };
+      }
+      if (replaces.length === 0) {
+        steps.push({ urn: reg.urn, op: "update", changed });
+        // In a preview the outputs the provider computes are not known yet: only the inputs are answered.
+        if (preview) return { id: old.id, state: checked.inputs, secrets };
+        const outputs = await run(() => host.update(reg.urn, old.id, withProvider(old, old.outputs), inputs));
+        record(old.id, outputs);
+        return { id: old.id, state: outputs, secrets };
+      }
+      steps.push({ urn: reg.urn, op: "replace", changed: replaces });
+      if (old.protect) throw new EngineError(`${reg.urn} is protected: it would be replaced (${replaces.join(", ")} changed); unprotect it first`);
+      if (preview) return create();
+      if (diff.deleteBeforeReplace || reg.deleteBeforeReplace) {
+        await run(() => host.delete(reg.urn, old.id, withProvider(old, old.outputs)));
+        stack.remove(old);
+        return create();
+      }
+      // Create before delete: the old one waits, marked in the state, for the deletes at the end.
+      old.pendingDelete = true;
+      replaced.push(old);
+      stack.checkpoint();
+      return create();
+    };
+
+    const deletes = () => {
+      const doomed = [...replaced, ...stack.state.resources.filter((r) => !declared.has(r.urn) && !r.pendingDelete)];
+      // Left over from an interrupted run: replaced resources still waiting to be deleted.
+      for (const r of stack.state.resources) if (r.pendingDelete && !doomed.includes(r)) doomed.push(r);
+      return doomed;
+    };
+    try {
+      const program = await runProgram(options, preview, register);
+      if (preview) {
+        for (const r of deletes()) steps.push({ urn: r.urn, op: "delete" });
+      } else {
+        stack.state.outputs = program.outputs;
+        stack.state.secretOutputs = program.secretOutputs;
+        await deleteInOrder(stack, host, deletes(), steps, run);
+      }
+      return { command: preview ? "preview" : "up", steps, summary: summarize(steps), drift: [], outputs: displayOutputs(program.outputs, program.secretOutputs, program.unknownOutputs) };
+    } finally {
+      if (!preview) stack.save();
     }
-    // What the program no longer declares goes, newest first (the reverse of the order resources were made in).
-    for (const gone of [...next].reverse().filter((r) => !declared.has(r.urn))) {
-      await host.delete(gone.urn, gone.id, withProvider(gone, gone.outputs));
-      next = next.filter((r) => r !== gone);
-      operations.push({ urn: gone.urn, op: "delete" });
+  });
+}
+
+export const preview = (options: StackOptions) => up(options, true);
+
+/** Reads every resource; what changed outside Pulumi is reported and recorded, what is gone leaves the state. */
+export async function refresh(options: StackOptions): Promise<RunResult> {
+  const stack = new Stack(options);
+  const drift: Drift[] = [];
+  const steps: Step[] = [];
+  const run = limiter(PARALLEL);
+  return withHost(options, async (host) => {
+    try {
+      await Promise.all(
+        [...stack.state.resources].map((resource) =>
+          run(async () => {
+            const live = await host.read(resource.urn, resource.id, withProvider(resource, resource.outputs));
+            if (live.id === "") {
+              drift.push({ urn: resource.urn, change: "deleted", fields: [] });
+              steps.push({ urn: resource.urn, op: "delete" });
+              stack.remove(resource);
+              return;
+            }
+            const keys = [...new Set([...Object.keys(resource.outputs), ...Object.keys(live.props)])];
+            const fields = keys.filter((k) => k !== AUTO_NAME && !same(resource.outputs[k], live.props[k]));
+            steps.push({ urn: resource.urn, op: fields.length > 0 ? "update" : "same", ...(fields.length > 0 ? { changed: fields } : {}) });
+            if (fields.length > 0) {
+              drift.push({ urn: resource.urn, change: "changed", fields });
+              stack.put({ ...resource, id: live.id, outputs: live.props });
+            }
+          }),
+        ),
+      );
+      const outputs = displayOutputs(stack.state.outputs, stack.state.secretOutputs, []);
+      return { command: "refresh", steps, summary: summarize(steps), drift, outputs };
+    } finally {
+      stack.save();
     }
-    saveState(options.stateFile, options.passphrase, next);
-    return { operations, outputs };
   });
 }
 
 export async function destroy(options: StackOptions): Promise<RunResult> {
-  const state = loadState(options.stateFile, options.passphrase);
+  const stack = new Stack(options);
+  const steps: Step[] = [];
   return withHost(options, async (host) => {
-    const operations: RunResult["operations"] = [];
-    for (const resource of [...state].reverse()) {
-      await host.delete(resource.urn, resource.id, withProvider(resource, resource.outputs));
-      operations.push({ urn: resource.urn, op: "delete" });
+    try {
+      await deleteInOrder(stack, host, [...stack.state.resources], steps, limiter(PARALLEL));
+      stack.state.outputs = {};
+      stack.state.secretOutputs = [];
+      return { command: "destroy", steps, summary: summarize(steps), drift: [], outputs: {} };
+    } finally {
+      stack.save();
     }
-    saveState(options.stateFile, options.passphrase, []);
-    return { operations, outputs: {} };
   });
 }
+
+/** `pulumi stack output --json [--show-secrets]`. */
+export function stackOutputs(options: StackOptions, showSecrets: boolean): Props {
+  const state = loadState(options.stateFile, options.passphrase);
+  return showSecrets ? state.outputs : displayOutputs(state.outputs, state.secretOutputs, []);
+}
+
+/** The resources of the stack as the state holds them, secrets in the clear (for tests only). */
+export const stackResources = (options: StackOptions): StateResource[] => loadState(options.stateFile, options.passphrase).resources;
+
+/** The URN a resource of a Lubes kind gets in a stack (no parent). */
+export const urnOf = (options: StackOptions, kind: string, name: string) =>
+  `urn:pulumi:${options.stack}::${resolve(options).project}::${DYNAMIC}${kind}::${name}`;

@@ -20,7 +20,7 @@ export function serializedProviders(folder: string): Record<string, string> {
 
 export interface Host {
   check(type: string, olds: Props | undefined, news: Props): Promise<{ inputs: Props; failures: { property: string; reason: string }[] }>;
-  diff(type: string, id: string, olds: Props, news: Props): Promise<{ changes: boolean; replaces: string[] }>;
+  diff(type: string, id: string, olds: Props, news: Props): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }>;
   create(type: string, inputs: Props): Promise<{ id: string; outs: Props }>;
   read(type: string, id: string, props: Props): Promise<{ id: string; props: Props }>;
   update(type: string, id: string, olds: Props, news: Props): Promise<Props>;
@@ -92,7 +92,7 @@ export async function startHost(folder: string, config: Record<string, string>, 
       request.setOlds(struct(withProvider(type, olds)));
       request.setNews(struct(withProvider(type, news)));
       const response = await call<provproto.DiffRequest, provproto.DiffResponse>("diff", request);
-      return { changes: response.getChanges() === provproto.DiffResponse.DiffChanges.DIFF_SOME, replaces: response.getReplacesList() };
+      return { changes: response.getChanges() === provproto.DiffResponse.DiffChanges.DIFF_SOME, replaces: response.getReplacesList(), deleteBeforeReplace: response.getDeletebeforereplace() };
     },
     async create(type, inputs) {
       const request = new provproto.CreateRequest();

@@ -1,13 +1,15 @@
 // A folder laid out as a user's Pulumi program: its node_modules holds @lubes/pulumi (this repository, compiled by
 // `npm run build`) and @pulumi/pulumi, so requires by package name resolve as they do for a user (DESIGN.md).
-import { mkdirSync, mkdtempSync, symlinkSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, symlinkSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
 const ROOT = path.resolve(__dirname, "../..");
 
-export function programFolder(): string {
+/** An empty program folder, or a copy of `example` (a folder under examples/, without its node_modules). */
+export function programFolder(example?: string): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), "lubes-program-"));
+  if (example) cpSync(path.join(ROOT, "examples", example), dir, { recursive: true, filter: (source) => !source.includes(`${path.sep}node_modules`) });
   mkdirSync(path.join(dir, "node_modules", "@lubes"), { recursive: true });
   mkdirSync(path.join(dir, "node_modules", "@pulumi"), { recursive: true });
   symlinkSync(ROOT, path.join(dir, "node_modules", "@lubes", "pulumi"), "dir");
