@@ -1,0 +1,45 @@
+// GitOps environments: one program, one stack per environment. What differs between dev, staging and production is
+// only config (Pulumi.<stack>.yaml, secrets set with `pulumi config set --secret`), so a pull request's `preview` on
+// each stack shows exactly what merging it will change there.
+import * as pulumi from "@pulumi/pulumi";
+import * as lubes from "@lubes/pulumi";
+
+const config = new pulumi.Config();
+const stage = pulumi.getStack();
+
+// Each environment is its own organization: plans, members and rate limits stay apart.
+const org = new lubes.Organization("org", { name: `acme-${stage}`, plan: config.require("plan") });
+const project = new lubes.Project("app", { organizationId: org.id, name: `app-${stage}`, slug: "app" });
+
+const variables = [
+  new lubes.EnvVar("stage", { projectId: project.id, key: "STAGE", value: stage }),
+  new lubes.EnvVar("log-level", { projectId: project.id, key: "LOG_LEVEL", value: config.require("logLevel") }),
+  new lubes.EnvVar("database-url", { projectId: project.id, key: "DATABASE_URL", value: config.requireSecret("databaseUrl"), sensitive: true }),
+];
+
+const api = new lubes.Function("api", {
+  projectId: project.id,
+  slug: "api",
+  sourcePath: "functions/api.js",
+  memoryMb: config.requireNumber("functionMemoryMb"),
+});
+
+new lubes.Bucket("uploads", { projectId: project.id, name: "uploads" });
+
+// A release whenever the API's live version changes, made once the variables are in place.
+const release = new lubes.Deployment("release", {
+  projectId: project.id,
+  ref: config.require("gitRef"),
+  triggers: { api: api.liveVersion.apply((version) => String(version)) },
+}, { dependsOn: variables });
+
+// Production runs the latest release; set `rollbackTo` to an earlier releaseId and `up` rolls back to it.
+const production = new lubes.ProductionDeployment("production", {
+  projectId: project.id,
+  deploymentId: config.get("rollbackTo") ?? release.deploymentId,
+});
+
+export const projectId = project.id;
+export const apiUrl = api.invokeUrl;
+export const releaseId = release.deploymentId;
+export const productionDeploymentId = production.currentDeploymentId;
