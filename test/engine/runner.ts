@@ -40,7 +40,10 @@ export interface ExampleStack {
 }
 
 export interface ExampleOptions {
-  example: string;
+  /** A folder under examples/ to copy… */
+  example?: string;
+  /** …and files to write over it (or instead of it): path → text. */
+  files?: Record<string, string>;
   stack: string;
   /** Config by full key, set as `pulumi config set` would (`secret` ones with `--secret`). */
   config: Record<string, string>;
@@ -65,8 +68,14 @@ function editFile(folder: string, file: string, from: string | RegExp, to: strin
 }
 
 /** The stack run through the engine harness (test/engine/cli.ts), one child process per command. */
-export function harnessStack(options: ExampleOptions): ExampleStack {
+function layOut(options: ExampleOptions): string {
   const folder = programFolder(options.example);
+  for (const [file, text] of Object.entries(options.files ?? {})) writeFileSync(path.join(folder, file), text);
+  return folder;
+}
+
+export function harnessStack(options: ExampleOptions): ExampleStack {
+  const folder = layOut(options);
   mkdirSync(path.join(folder, ".harness"));
   const optionsFile = path.join(folder, ".harness", "options.json");
   const stackOptions: StackOptions = {
@@ -117,7 +126,7 @@ export function harnessStack(options: ExampleOptions): ExampleStack {
  */
 export async function cliStack(options: ExampleOptions): Promise<ExampleStack> {
   const automation = await import("@pulumi/pulumi/automation");
-  const folder = programFolder(options.example);
+  const folder = layOut(options);
   const backend = path.join(folder, ".pulumi-backend");
   mkdirSync(backend);
   const envVars = { PULUMI_BACKEND_URL: `file://${backend}`, PULUMI_CONFIG_PASSPHRASE: randomBytes(16).toString("hex"), PULUMI_SKIP_UPDATE_CHECK: "true" };
