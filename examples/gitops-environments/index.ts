@@ -8,7 +8,8 @@ const config = new pulumi.Config();
 const stage = pulumi.getStack();
 
 // Each environment is its own organization: plans, members and rate limits stay apart.
-const org = new lubes.Organization("org", { name: `acme-${stage}`, plan: config.require("plan") });
+const plans = ["free", "pro", "team"] as const;
+const org = new lubes.Organization("org", { name: `acme-${stage}`, plan: config.require<(typeof plans)[number]>("plan", { allowedValues: [...plans] }) });
 const project = new lubes.Project("app", { organizationId: org.id, name: `app-${stage}`, slug: "app" });
 
 const variables = [

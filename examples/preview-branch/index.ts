@@ -2,7 +2,7 @@
 // pull request's own migrations (migrations/*.sql) applied to that copy only, and a preview deployment. CI makes one
 // stack per pull request (`pr-<n>`), runs `up` on every push and `destroy` when the pull request closes.
 import { readFileSync, readdirSync } from "node:fs";
-import path from "node:path";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as lubes from "@lubes/pulumi";
 
