@@ -15,6 +15,8 @@ interface OpenBranch {
   ready: Promise<void>;
   pending: Map<number, { resolve: (r: WorkerResponse) => void; reject: (e: Error) => void }>;
   lastUsed: number;
+  /** Set when the worker has exited: a message posted to it would never be answered. */
+  exited?: Error;
 }
 
 export interface PgliteEngineOptions {
@@ -97,6 +99,7 @@ export class PgliteDatabases implements ProjectDatabases {
       worker.on("error", reject);
       worker.on("exit", (code) => {
         const error = new Error(`database worker exited (code ${code})`);
+        branch.exited = error;
         reject(error);
         for (const waiter of branch.pending.values()) waiter.reject(error);
         branch.pending.clear();
@@ -109,6 +112,7 @@ export class PgliteDatabases implements ProjectDatabases {
     const id = this.nextId++;
     branch.lastUsed = Date.now();
     return new Promise((resolve, reject) => {
+      if (branch.exited) return reject(branch.exited);
       branch.pending.set(id, { resolve, reject });
       branch.worker.postMessage({ ...payload, id });
     });
@@ -140,10 +144,13 @@ export class PgliteDatabases implements ProjectDatabases {
     await branch.worker.terminate();
   }
 
-  /** Closes the least recently used idle databases beyond the limit. */
+  /**
+   * Closes the least recently used idle databases beyond the limit. A database with work queued or running (its lock
+   * is held: it may be starting, or between two messages) is never idle: closing it under that work hung the work.
+   */
   private async makeRoom(): Promise<void> {
     while (this.open.size >= this.options.maxOpen) {
-      const idle = [...this.open.entries()].filter(([, b]) => b.pending.size === 0).sort(([, a], [, b]) => a.lastUsed - b.lastUsed)[0];
+      const idle = [...this.open.entries()].filter(([key, b]) => b.pending.size === 0 && !this.locks.has(key)).sort(([, a], [, b]) => a.lastUsed - b.lastUsed)[0];
       if (!idle) return; // every open database is busy: exceed the limit briefly rather than fail
       await this.closeBranch(idle[0], true);
     }

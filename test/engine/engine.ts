@@ -135,6 +135,12 @@ class Stack {
     this.checkpoint();
   }
 
+  /** Swaps one entry of the state for another (a refreshed resource may share its URN with a replacement). */
+  swap(resource: StateResource, next: StateResource): void {
+    this.state.resources = this.state.resources.map((r) => (r === resource ? next : r));
+    this.checkpoint();
+  }
+
   remove(resource: StateResource): void {
     this.state.resources = this.state.resources.filter((r) => r !== resource);
     this.checkpoint();
@@ -412,7 +418,7 @@ export async function refresh(options: StackOptions): Promise<RunResult> {
             steps.push({ urn: resource.urn, op: fields.length > 0 ? "update" : "same", ...(fields.length > 0 ? { changed: fields } : {}) });
             if (fields.length > 0) {
               drift.push({ urn: resource.urn, change: "changed", fields });
-              stack.put({ ...resource, id: live.id, outputs: live.props });
+              stack.swap(resource, { ...resource, id: live.id, outputs: live.props });
             }
           }),
         ),

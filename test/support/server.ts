@@ -90,6 +90,7 @@ export interface TestServerOptions {
   faults?: Faults;
   /** Start the server's clock this far from real time. */
   clockOffsetMs?: number;
+  maxOpenDatabases?: number;
 }
 
 export async function startTestServer(engine: Engine, overrides: TestServerOptions = {}): Promise<TestServer> {
@@ -108,6 +109,7 @@ export async function startTestServer(engine: Engine, overrides: TestServerOptio
     ...(overrides.maxObjectBytes ? { maxObjectBytes: overrides.maxObjectBytes } : {}),
     ...(overrides.buildDeployments === false ? { buildDeployments: false } : {}),
     ...(overrides.faults ? { faults: overrides.faults } : {}),
+    ...(overrides.maxOpenDatabases ? { maxOpenDatabases: overrides.maxOpenDatabases } : {}),
   };
   const app = await buildApp(options);
   await app.listen({ port: 0, host: "127.0.0.1" });
