@@ -213,33 +213,29 @@ interface Answer {
   secrets: string[];
 }
 
-/** Runs the program; `register` answers every registration of a Lubes resource. Returns the stack's outputs. */
-async function runProgram(options: StackOptions, preview: boolean, register: (r: Registration) => Promise<Answer>): Promise<{ outputs: Props; secretOutputs: string[]; unknownOutputs: string[] }> {
-  const requireFromProgram = createRequire(path.join(options.programDir, "index.ts"));
-  const requireFromPulumi = createRequire(requireFromProgram.resolve("@pulumi/pulumi/package.json"));
-  const pulumi = requireFromProgram("@pulumi/pulumi") as typeof Pulumi;
-  // pulumi's generated protobuf modules and its runtime settings have no types: `require` answers `any`.
+// pulumi's generated protobuf modules and runtime settings have no types: what they answer is `any`.
+type Callback = (error: unknown, response?: unknown) => void;
+
+/**
+ * Replaces the mock monitor's registration of Lubes resources: each goes to `register`, and its answer back to the
+ * program as the engine would send it (secret properties marked). Other registrations keep the mock's answer.
+ */
+function interceptRegistrations(requireFromPulumi: NodeJS.Require, register: (r: Registration) => Promise<Answer>, failures: string[]): void {
   const resproto = requireFromPulumi("./proto/resource_pb");
   const structproto = requireFromPulumi("google-protobuf/google/protobuf/struct_pb");
-  const { project, config } = resolve(options);
-  process.env["PULUMI_CONFIG"] = JSON.stringify(config);
-  process.env["PULUMI_CONFIG_SECRET_KEYS"] = JSON.stringify(options.secretConfig ?? []);
-  await pulumi.runtime.setMocks({ call: () => ({}), newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs as Props }) }, project, options.stack, preview);
-  const settings = requireFromPulumi("./runtime/settings") as { getMonitor(): any };
-  const monitor = settings.getMonitor();
-  const mockRegister = monitor.registerResource.bind(monitor) as (req: any, callback: (error: unknown, response?: unknown) => void) => void;
-  const failures: string[] = [];
-  monitor.registerResource = (req: any, callback: (error: unknown, response?: unknown) => void) => {
+  const monitor = (requireFromPulumi("./runtime/settings") as { getMonitor(): any }).getMonitor();
+  const mockRegister = monitor.registerResource.bind(monitor) as (req: any, callback: Callback) => void;
+  monitor.registerResource = (req: any, callback: Callback) => {
     if (!String(req.getType()).startsWith(DYNAMIC) || !req.getCustom()) return mockRegister(req, callback);
     const urn = monitor.newUrn(req.getParent(), req.getType(), req.getName()) as string;
     const { props, secrets } = unwrapSecrets(req.getObject().toJavaScript() as Props);
-    const registration: Registration = {
+    const parent = req.getParent() as string;
+    register({
       urn, type: req.getType(), props, secrets: [...secrets, ...(req.getAdditionalsecretoutputsList() as string[])],
-      dependencies: [...new Set([...(req.getDependenciesList() as string[]), ...(req.getParent() ? [req.getParent() as string] : [])])],
+      dependencies: [...new Set([...(req.getDependenciesList() as string[]), ...(parent ? [parent] : [])])],
       deleteBeforeReplace: req.getDeletebeforereplace(), ignoreChanges: req.getIgnorechangesList(), replaceOnChanges: req.getReplaceonchangesList(),
       protect: req.getProtect() === true, retainOnDelete: req.getRetainondelete() === true,
-    };
-    register(registration).then(
+    }).then(
       (answer) => {
         const response = new resproto.RegisterResourceResponse();
         response.setUrn(urn);
@@ -253,8 +249,18 @@ async function runProgram(options: StackOptions, preview: boolean, register: (r:
       },
     );
   };
-   
+}
 
+/** Runs the program; `register` answers every registration of a Lubes resource. Returns the stack's outputs. */
+async function runProgram(options: StackOptions, preview: boolean, register: (r: Registration) => Promise<Answer>): Promise<{ outputs: Props; secretOutputs: string[]; unknownOutputs: string[] }> {
+  const requireFromProgram = createRequire(path.join(options.programDir, "index.ts"));
+  const pulumi = requireFromProgram("@pulumi/pulumi") as typeof Pulumi;
+  const { project, config } = resolve(options);
+  process.env["PULUMI_CONFIG"] = JSON.stringify(config);
+  process.env["PULUMI_CONFIG_SECRET_KEYS"] = JSON.stringify(options.secretConfig ?? []);
+  await pulumi.runtime.setMocks({ call: () => ({}), newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs as Props }) }, project, options.stack, preview);
+  const failures: string[] = [];
+  interceptRegistrations(createRequire(requireFromProgram.resolve("@pulumi/pulumi/package.json")), register, failures);
   const failed = (error: unknown) => failures.push(error instanceof Error ? error.message : String(error));
   process.on("unhandledRejection", failed);
   try {
