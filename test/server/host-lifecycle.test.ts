@@ -44,10 +44,10 @@ describe("through the real dynamic-provider host", () => {
     expect(first.failures).toEqual([]);
     const created = await host.create(type, first.inputs);
     expect(created.id).not.toBe("");
-    expect(await host.diff(type, created.id, created.outs, first.inputs)).toEqual({ changes: false, replaces: [] });
+    expect(await host.diff(type, created.id, created.outs, first.inputs)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
 
     const second = await host.check(type, first.inputs, life.update(fixture));
-    expect(await host.diff(type, created.id, created.outs, second.inputs)).toEqual({ changes: true, replaces: [] });
+    expect(await host.diff(type, created.id, created.outs, second.inputs)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
     const updated = await host.update(type, created.id, created.outs, second.inputs);
     expect((await host.diff(type, created.id, updated, second.inputs)).changes).toBe(false);
 
@@ -68,7 +68,7 @@ describe("through the real dynamic-provider host", () => {
     const type = "lubes:index:Branch";
     const checked = await host.check(type, undefined, { projectId: fixture.projectId, name: "feature-x" });
     const created = await host.create(type, checked.inputs);
-    expect(await host.diff(type, created.id, created.outs, checked.inputs)).toEqual({ changes: false, replaces: [] });
+    expect(await host.diff(type, created.id, created.outs, checked.inputs)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
     const moved = await host.check(type, checked.inputs, { projectId: fixture.projectId, name: "feature-x", parent: "feature-y" });
     expect((await host.diff(type, created.id, created.outs, moved.inputs)).replaces).toEqual(["parent"]);
     await fixture.api.delete(`/projects/${fixture.projectId}/db/branches/feature-x`, { token: fixture.token });
@@ -81,11 +81,11 @@ describe("through the real dynamic-provider host", () => {
     const checked = await host.check(type, undefined, { projectId: fixture.projectId, name: "010_notes", sql: "CREATE TABLE notes (id int)" });
     const created = await host.create(type, checked.inputs);
     expect(created.outs["status"]).toBe("applied");
-    expect(await host.diff(type, created.id, created.outs, checked.inputs)).toEqual({ changes: false, replaces: [] });
+    expect(await host.diff(type, created.id, created.outs, checked.inputs)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
     const changed = await host.check(type, checked.inputs, { projectId: fixture.projectId, name: "010_notes", sql: "CREATE TABLE notes (id bigint)" });
     expect(changed.failures[0]).toMatchObject({ property: "sql", reason: expect.stringMatching(/add|new Migration/) });
     const withDown = await host.check(type, checked.inputs, { projectId: fixture.projectId, name: "010_notes", sql: "CREATE TABLE notes (id int)", down: "DROP TABLE notes" });
-    expect(await host.diff(type, created.id, created.outs, withDown.inputs)).toEqual({ changes: true, replaces: [] });
+    expect(await host.diff(type, created.id, created.outs, withDown.inputs)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
     const updated = await host.update(type, created.id, created.outs, withDown.inputs);
     await host.delete(type, created.id, updated);
     const table = await fixture.api.post(`/projects/${fixture.projectId}/db/query`, { token: fixture.token, body: { query: "SELECT to_regclass('notes') AS t" } });
@@ -107,7 +107,7 @@ describe("through the real dynamic-provider host", () => {
     const atTwo = await host.check(prod, undefined, { projectId: fixture.otherProjectId, deploymentId: v2.outs["deploymentId"] });
     const pointer = await host.create(prod, atTwo.inputs);
     const atOne = await host.check(prod, atTwo.inputs, { projectId: fixture.otherProjectId, deploymentId: v1.outs["deploymentId"] });
-    expect(await host.diff(prod, pointer.id, pointer.outs, atOne.inputs)).toEqual({ changes: true, replaces: [] });
+    expect(await host.diff(prod, pointer.id, pointer.outs, atOne.inputs)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
     const rolled = await host.update(prod, pointer.id, pointer.outs, atOne.inputs);
     expect(rolled["rolledBack"]).toBe(true);
     const answer = await fetch(`${server.url}/projects/${fixture.otherProjectId}/functions/greet/invoke`, { method: "POST", headers: { authorization: `Bearer ${fixture.token}` } });
