@@ -53,10 +53,13 @@ export class ObjectStore {
         done(null, chunk);
       },
     });
+    const out = createWriteStream(partial);
     try {
-      await pipeline(body, meter, createWriteStream(partial));
+      await pipeline(body, meter, out);
       await rename(partial, target);
     } catch (error) {
+      // The file may still be opening when the pipeline fails: removed before it exists, it would be left behind.
+      if (!out.closed) await new Promise<void>((resolve) => out.once("close", () => resolve()));
       await rm(partial, { force: true });
       throw error;
     }
