@@ -176,7 +176,7 @@ async function deleteInOrder(stack: Stack, host: Host, doomed: StateResource[], 
   const deleteOne = (resource: StateResource): Promise<void> => {
     let promise = done.get(resource);
     if (!promise) {
-      const dependents = doomed.filter((r) => r !== resource && r.dependencies.includes(resource.urn) && !(r.urn === resource.urn));
+      const dependents = doomed.filter((r) => r.urn !== resource.urn && r.dependencies.includes(resource.urn));
       promise = Promise.all(dependents.map(deleteOne)).then(async () => {
         if (resource.protect) throw new EngineError(`${resource.urn} is protected: unprotect it (protect: false) before it can be deleted or replaced`);
         if (!resource.retainOnDelete) await run(() => host.delete(resource.urn, resource.id, withProvider(resource, resource.outputs)));
