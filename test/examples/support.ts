@@ -2,7 +2,7 @@
 // and the scenario run once through the engine harness and once through the real Pulumi CLI where it is on PATH.
 import { describe, expect } from "vitest";
 import { cliStack, harnessStack, pulumiOnPath, type ExampleOptions, type ExampleStack, type StackRun } from "../engine/runner";
-import { createKey, signUp, startTestServer, type Api, type TestServer } from "../support/server";
+import { createKey, signUp, startTestServer, type Api, type TestServer, type TestServerOptions } from "../support/server";
 
 export interface ExampleServer {
   server: TestServer;
@@ -15,8 +15,8 @@ export interface ExampleServer {
   close(): Promise<void>;
 }
 
-export async function exampleServer(): Promise<ExampleServer> {
-  const server = await startTestServer("pglite");
+export async function exampleServer(options: TestServerOptions = {}): Promise<ExampleServer> {
+  const server = await startTestServer("pglite", options);
   const owner = await signUp(server.api, "stack-owner");
   const key = await createKey(server.api, owner.token, { name: "pulumi" });
   return { server, api: server.api, token: owner.token, config: { "lubes:apiUrl": server.url, "lubes:apiKey": key }, secret: ["lubes:apiKey"], close: () => server.close() };
