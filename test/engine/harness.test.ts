@@ -1,7 +1,7 @@
 // The engine harness's own promises, with small programs: mistakes stop at preview, a preview of a new stack answers
 // unknowns and calls nothing, a failure halfway through `up` leaves no orphan, and protect is honoured.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { changes, exampleServer, listOf, type ExampleServer } from "../examples/support";
+import { changes, exampleServer, listOf, type ExampleServer } from "../e2e/support";
 import { harnessStack, type ExampleStack } from "./runner";
 
 const LONG = 120_000;
