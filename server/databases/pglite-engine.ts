@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { cp, mkdir, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Worker } from "node:worker_threads";
-import { startWorker } from "../workers";
+import { retireWorker, startWorker } from "../workers";
 import type { WorkerRequest, WorkerResponse } from "./pglite-worker";
 import { QueryTimeoutError, ResultTooLargeError, SqlError, type BranchRef, type ProjectDatabases, type QueryLimits, type QueryOutcome } from "./types";
 
@@ -68,7 +68,7 @@ export class PgliteDatabases implements ProjectDatabases {
       const worker = this.spawn(dir, true);
       await worker.ready;
       await this.post(worker, { kind: "close" });
-      await worker.worker.terminate();
+      await retireWorker(worker.worker);
       await writeFile(path.join(dir, ".lubes-ready"), "");
       return dir;
     })();
@@ -140,8 +140,9 @@ export class PgliteDatabases implements ProjectDatabases {
     const branch = this.open.get(key);
     if (!branch) return;
     this.open.delete(key);
-    if (graceful) await this.post(branch, { kind: "close" }).catch(() => undefined);
-    await branch.worker.terminate();
+    if (!graceful) return void (await branch.worker.terminate());
+    const closed = await this.post(branch, { kind: "close" }).catch(() => undefined);
+    await (closed?.ok ? retireWorker(branch.worker) : branch.worker.terminate());
   }
 
   /**

@@ -125,6 +125,11 @@ async function main(): Promise<void> {
         response = { id: request.id, ok: false, error: sqlError(error) };
       }
       port?.postMessage(response);
+      // Closed: nothing keeps this thread alive any more, so it exits on its own (the engine waits for that).
+      if (request.kind === "close" && response.ok) {
+        port?.removeAllListeners("message");
+        port?.unref();
+      }
     })();
   });
 }

@@ -1,7 +1,7 @@
 // Runs function code in a fresh worker thread per invocation: its own process.env (the project's variables only),
 // a heap limit, a time limit. A function that loops, throws or runs out of memory is stopped and reported; the
 // server goes on. This isolates failures, not hostile code: it is not a security sandbox.
-import { startWorker } from "../workers";
+import { retireWorker, startWorker } from "../workers";
 import type { InvocationData, WorkerMessage } from "./function-worker";
 
 export interface LogLine {
@@ -44,7 +44,8 @@ export function runFunction(data: InvocationData, env: Record<string, string>, l
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      void worker.terminate();
+      // A worker that answered exits on its own once its work drains; one that did not is stopped now.
+      void (outcome.kind === "response" || outcome.kind === "checked" ? retireWorker(worker, 1_000) : worker.terminate());
       resolve({ ...outcome, logs, durationMs: Date.now() - started });
     };
     const timer = setTimeout(() => finish({ kind: "timeout", message: `Function ran longer than its timeout of ${limits.timeoutMs} ms and was stopped` }), limits.timeoutMs);
