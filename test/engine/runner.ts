@@ -67,13 +67,13 @@ function editFile(folder: string, file: string, from: string | RegExp, to: strin
   writeFileSync(target, edited);
 }
 
-/** The stack run through the engine harness (test/engine/cli.ts), one child process per command. */
 function layOut(options: ExampleOptions): string {
   const folder = programFolder(options.example);
   for (const [file, text] of Object.entries(options.files ?? {})) writeFileSync(path.join(folder, file), text);
   return folder;
 }
 
+/** The stack run through the engine harness (test/engine/cli.ts), one child process per command. */
 export function harnessStack(options: ExampleOptions): ExampleStack {
   const folder = layOut(options);
   mkdirSync(path.join(folder, ".harness"));
@@ -82,7 +82,8 @@ export function harnessStack(options: ExampleOptions): ExampleStack {
     programDir: folder, stack: options.stack, stateFile: path.join(folder, ".harness", "state.json"), passphrase: randomBytes(16).toString("hex"),
     config: { ...options.config }, secretConfig: [...(options.secret ?? [])],
   };
-  const save = () => writeFileSync(optionsFile, JSON.stringify(stackOptions));
+  // It holds the stack's config, API key included, as a CLI's stack holds it: readable by its owner only.
+  const save = () => writeFileSync(optionsFile, JSON.stringify(stackOptions), { mode: 0o600 });
   save();
   const cli = async (command: string, ...args: string[]): Promise<string> => {
     try {
