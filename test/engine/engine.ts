@@ -14,6 +14,7 @@ import type * as Pulumi from "@pulumi/pulumi";
 import { kindOf } from "../../provider/resources";
 import { startHost, type Host } from "../support/host";
 import { loadProject } from "./project";
+import { summarize, type Drift, type Operation, type Step } from "./steps";
 import { loadState, saveState, type Props, type StackState, type StateResource } from "./state";
 
 const PROVIDER_KEY = "__provider";
@@ -44,22 +45,6 @@ function resolve(options: StackOptions): { project: string; config: Record<strin
   return { project: project.name, config: { ...project.config, ...options.config } };
 }
 
-export type Operation = "create" | "update" | "replace" | "delete" | "same";
-
-export interface Step {
-  urn: string;
-  op: Operation;
-  /** The properties whose change caused an update or replace. */
-  changed?: string[];
-}
-
-export interface Drift {
-  urn: string;
-  /** `changed`: some outputs differ from the state; `deleted`: the resource is gone. */
-  change: "changed" | "deleted";
-  fields: string[];
-}
-
 export interface RunResult {
   command: "up" | "preview" | "refresh" | "destroy";
   steps: Step[];
@@ -69,17 +54,12 @@ export interface RunResult {
   outputs: Props;
 }
 
+
 export class EngineError extends Error {}
 
 const typeOf = (dynamicType: string) => `lubes:index:${dynamicType.slice(DYNAMIC.length)}`;
 const withProvider = (r: StateResource, props: Props): Props => ({ ...props, [PROVIDER_KEY]: r.provider });
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-
-function summarize(steps: Step[]): Record<Operation, number> {
-  const summary: Record<Operation, number> = { create: 0, update: 0, replace: 0, delete: 0, same: 0 };
-  for (const step of steps) summary[step.op] += 1;
-  return summary;
-}
 
 /** A counting semaphore: provider operations wait for a slot. */
 function limiter(slots: number) {

@@ -8,7 +8,8 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { programFolder } from "../support/program-folder";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
-import type { Drift, Operation, RunResult, StackOptions, Step } from "./engine";
+import type { RunResult, StackOptions } from "./engine";
+import { summarize, type Drift, type Operation, type Step } from "./steps";
 import type { Props } from "./state";
 
 const run = promisify(execFile);
@@ -144,11 +145,6 @@ export async function cliStack(options: ExampleOptions): Promise<ExampleStack> {
       if (meta && op && meta.type.startsWith("pulumi-nodejs:dynamic/lubes:")) steps.push({ urn: meta.urn, op, ...(meta.diffs?.length ? { changed: meta.diffs } : {}) });
     };
     return { steps, onEvent };
-  };
-  const summarize = (steps: Step[]) => {
-    const summary: Record<Operation, number> = { create: 0, update: 0, replace: 0, delete: 0, same: 0 };
-    for (const step of steps) summary[step.op] += 1;
-    return summary;
   };
   const plainOutputs = (outputs: Record<string, { value: unknown; secret: boolean }>) =>
     Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value]));
