@@ -4,7 +4,8 @@
 // next `up` signs a new one. Every input is its identity: any change replaces.
 import { z } from "zod";
 import { BucketName, Id, ObjectKey, storageEndpoints as api } from "../../contract";
-import { STATE_VERSION, checkWith, diffInputs, findInPages, readOrGone, type OperationContext, type ResourceKind } from "./kind";
+import { STATE_VERSION, checkWith, diffInputs, readOrGone, type ResourceKind } from "./kind";
+import { findObject } from "./storage-object";
 
 const MAX_SECONDS = 7 * 24 * 3600;
 
@@ -27,9 +28,6 @@ export interface SignedUrlOutputs extends SignedUrlInputs {
 
 const IDENTITY = ["projectId", "bucket", "key", "method", "expiresInSeconds"] as const;
 
-const objectExists = async (ctx: OperationContext, o: SignedUrlOutputs): Promise<boolean> =>
-  (await findInPages((query) => ctx.client.call(api.listObjects, { params: { id: o.projectId }, query: { ...query, bucket: o.bucket, prefix: o.key } }), (item) => item.name === o.key)) !== undefined;
-
 export const signedUrl: ResourceKind<SignedUrlInputs, SignedUrlOutputs> = {
   type: "lubes:index:SignedUrl",
   title: "Signed URL",
@@ -45,11 +43,11 @@ export const signedUrl: ResourceKind<SignedUrlInputs, SignedUrlOutputs> = {
     });
     return { id: `${inputs.projectId}/${inputs.bucket}/${inputs.key}@${signed.expires_at}`, outs: { ...inputs, url: signed.url, expiresAt: signed.expires_at, stateVersion: STATE_VERSION } };
   },
-  async read(_ctx, id, olds) {
+  async read(ctx, id, olds) {
     if (Date.parse(olds.expiresAt) <= Date.now()) return undefined;
     if (olds.method === "PUT") return { id, outs: olds };
-    const exists = await readOrGone(() => objectExists(_ctx, olds));
-    return exists ? { id, outs: olds } : undefined;
+    const object = await readOrGone(() => findObject(ctx, olds));
+    return object ? { id, outs: olds } : undefined;
   },
   // Every input replaces: an update only ever records what the diff called no change.
   update: (_ctx, _id, olds, news) => Promise.resolve({ ...olds, ...news }),

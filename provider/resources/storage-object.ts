@@ -57,7 +57,8 @@ function check(news: unknown): CheckResult<StorageObjectInputs> {
 
 type ApiObject = { key: string; name: string; size: number; content_type: string; etag: string; url: string };
 
-const findObject = (ctx: OperationContext, inputs: StorageObjectInputs): Promise<ApiObject | undefined> =>
+/** The object at `bucket`/`key`, listed by prefix (the API has no metadata endpoint). */
+export const findObject = (ctx: OperationContext, inputs: Pick<StorageObjectInputs, "projectId" | "bucket" | "key">): Promise<ApiObject | undefined> =>
   findInPages((query) => ctx.client.call(api.listObjects, { params: { id: inputs.projectId }, query: { ...query, bucket: inputs.bucket, prefix: inputs.key } }), (o) => o.name === inputs.key);
 
 async function put(ctx: OperationContext, inputs: StorageObjectInputs): Promise<StorageObjectOutputs> {

@@ -68,8 +68,12 @@ export function deploymentRoutes(app: FastifyInstance, ctx: ServerContext): void
     await projectAccess(ctx, principal, params.id, "write");
     const target = await findDeployment(ctx.sql, params.id, params.deployId);
     if (target.status === "queued" || target.status === "building") throw conflict("deployment_in_progress", `Deployment ${target.id} is ${target.status}; delete it once it is ready or failed`);
-    if (toDeployment(target).current) throw conflict("deployment_current", `Deployment ${target.id} is the current production deployment; roll back to another one before deleting it`);
-    await ctx.sql.query("DELETE FROM deployments WHERE id = $1 AND project_id = $2", [target.id, params.id]);
+    // The condition is in the DELETE itself, so a rollback to this release at the same moment cannot be undone by it.
+    const { rowCount } = await ctx.sql.query(
+      "DELETE FROM deployments d WHERE d.id = $1 AND d.project_id = $2 AND NOT EXISTS (SELECT 1 FROM projects p WHERE p.id = $2 AND p.current_deployment_id = $1)",
+      [target.id, params.id],
+    );
+    if (rowCount === 0) throw conflict("deployment_current", `Deployment ${target.id} is the current production deployment; roll back to another one before deleting it`);
   });
 
   serve(app, ctx, api.logs, async ({ principal, params, query }) => {

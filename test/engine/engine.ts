@@ -54,7 +54,6 @@ export interface RunResult {
   outputs: Props;
 }
 
-
 export class EngineError extends Error {}
 
 const typeOf = (dynamicType: string) => `lubes:index:${dynamicType.slice(DYNAMIC.length)}`;
