@@ -37,7 +37,7 @@ export const envEndpoints = {
     auth: "bearer", permission: "read", projectScoped: true, params: IdParam, query: PageQuery, status: 200, response: page(EnvVar),
   }),
   set: endpoint({
-    operationId: "setEnvVar", method: "POST", path: "/projects/:id/env", summary: "Set environment variable (201 when created, 200 when an existing key is updated)", tag,
+    operationId: "setEnvVar", method: "POST", path: "/projects/:id/env", summary: "Set environment variable (201 when created, 200 when an existing key is updated; with If-None-Match: * only created, 412 already_exists when the key exists)", tag,
     auth: "bearer", permission: "write", projectScoped: true, params: IdParam, body: SetEnvVarBody, status: 201, response: EnvVar,
   }),
   delete: endpoint({

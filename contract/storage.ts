@@ -93,11 +93,11 @@ export const storageEndpoints = {
     auth: "bearer", permission: "read", params: IdParam, query: ListObjectsQuery, status: 200, response: page(StoredObject),
   }),
   uploadObject: endpoint({
-    ...common, operationId: "uploadObject", method: "POST", path: "/projects/:id/storage/objects", summary: "Upload object (multipart/form-data: bucket, file, optional key)",
+    ...common, operationId: "uploadObject", method: "POST", path: "/projects/:id/storage/objects", summary: "Upload object (multipart/form-data: bucket, file, optional key; with If-None-Match: * only created, 412 already_exists when the key exists)",
     auth: "bearer", permission: "write", params: IdParam, status: 201, response: UploadedObject,
   }),
   putObject: endpoint({
-    ...common, operationId: "putObject", method: "PUT", path: "/projects/:id/storage/objects/:key", summary: "Upload an object as the raw request body (large files; signed PUT URLs)",
+    ...common, operationId: "putObject", method: "PUT", path: "/projects/:id/storage/objects/:key", summary: "Upload an object as the raw request body (large files; signed PUT URLs; with If-None-Match: * only created, 412 already_exists when the key exists)",
     extension: true, auth: "bearer-or-signed", permission: "write", wildcard: "key", params: ObjectParams, status: 201, response: UploadedObject,
   }),
   downloadObject: endpoint({

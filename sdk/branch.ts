@@ -9,6 +9,8 @@ export interface BranchArgs {
   name?: pulumi.Input<string>;
   /** The branch to copy, by name or id; default main. */
   parent?: pulumi.Input<string>;
+  /** A branch of that name already in the project, copied from the same parent, is managed instead of failing. To keep a branch when you rename this resource, use the `aliases` option instead. */
+  adoptExisting?: pulumi.Input<boolean>;
 }
 
 /**
@@ -27,9 +29,18 @@ export class Branch extends pulumi.dynamic.Resource {
   declare readonly branchId: pulumi.Output<string>;
   declare readonly parentId: pulumi.Output<string | null>;
   declare readonly createdAt: pulumi.Output<string>;
+  declare readonly adoptExisting: pulumi.Output<boolean>;
 
   constructor(name: string, args: BranchArgs, opts?: pulumi.CustomResourceOptions) {
     // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:Branch"), name, { name: undefined, parent: undefined, branchId: undefined, parentId: undefined, createdAt: undefined, stateVersion: undefined, ...args, ...autoName(name, args.name) }, withSecrets(opts, []), "lubes", "Branch");
+    super(providerFor("lubes:index:Branch"), name, { name: undefined, parent: undefined, branchId: undefined, parentId: undefined, createdAt: undefined, adoptExisting: undefined, stateVersion: undefined, ...args, ...autoName(name, args.name, opts) }, withSecrets(opts, []), "lubes", "Branch");
+  }
+
+  /**
+   * Reads the live Branch with this id into the program, without managing it; `pulumi import` (or the `import`
+   * option) brings one under management. The id is `<project id>/<branch name>`, e.g. `proj_123/preview/pr-42`.
+   */
+  static get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions): Branch {
+    return new Branch(name, {} as BranchArgs, { ...opts, id });
   }
 }

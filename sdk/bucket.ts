@@ -35,6 +35,14 @@ export class Bucket extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: BucketArgs, opts?: pulumi.CustomResourceOptions) {
     // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:Bucket"), name, { name: undefined, public: undefined, forceDestroy: undefined, adoptExisting: undefined, bucketId: undefined, createdAt: undefined, stateVersion: undefined, ...args, ...autoName(name, args.name) }, withSecrets(opts, []), "lubes", "Bucket");
+    super(providerFor("lubes:index:Bucket"), name, { name: undefined, public: undefined, forceDestroy: undefined, adoptExisting: undefined, bucketId: undefined, createdAt: undefined, stateVersion: undefined, ...args, ...autoName(name, args.name, opts) }, withSecrets(opts, []), "lubes", "Bucket");
+  }
+
+  /**
+   * Reads the live Bucket with this id into the program, without managing it; `pulumi import` (or the `import`
+   * option) brings one under management. The id is `<project id>/<bucket name>`, e.g. `proj_123/avatars`.
+   */
+  static get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions): Bucket {
+    return new Bucket(name, {} as BucketArgs, { ...opts, id });
   }
 }

@@ -46,4 +46,12 @@ export class Deployment extends pulumi.dynamic.Resource {
     // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
     super(providerFor("lubes:index:Deployment"), name, { environment: undefined, ref: undefined, commit: undefined, triggers: undefined, waitTimeoutSeconds: undefined, deploymentId: undefined, status: undefined, deleteOnDestroy: undefined, functions: undefined, createdAt: undefined, readyAt: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "Deployment");
   }
+
+  /**
+   * Reads the live Deployment with this id into the program, without managing it; `pulumi import` (or the `import`
+   * option) brings one under management. The id is `<project id>/<deployment id>`, e.g. `proj_123/dep_456`.
+   */
+  static get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions): Deployment {
+    return new Deployment(name, {} as DeploymentArgs, { ...opts, id });
+  }
 }

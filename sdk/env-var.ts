@@ -13,6 +13,8 @@ export interface EnvVarArgs {
   sensitive?: pulumi.Input<boolean>;
   /** Default all three. */
   environments?: pulumi.Input<("production" | "preview" | "development")[]>;
+  /** A variable of that key already in the project is managed (its value set) instead of failing. To keep a variable when you rename this resource, use the `aliases` option instead. */
+  adoptExisting?: pulumi.Input<boolean>;
 }
 
 /**
@@ -33,9 +35,18 @@ export class EnvVar extends pulumi.dynamic.Resource {
   declare readonly valueSha256: pulumi.Output<string>;
   declare readonly createdAt: pulumi.Output<string>;
   declare readonly updatedAt: pulumi.Output<string>;
+  declare readonly adoptExisting: pulumi.Output<boolean>;
 
   constructor(name: string, args: EnvVarArgs, opts?: pulumi.CustomResourceOptions) {
     // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:EnvVar"), name, { sensitive: undefined, environments: undefined, valueSha256: undefined, createdAt: undefined, updatedAt: undefined, stateVersion: undefined, ...args }, withSecrets(opts, ["value"]), "lubes", "EnvVar");
+    super(providerFor("lubes:index:EnvVar"), name, { sensitive: undefined, environments: undefined, valueSha256: undefined, createdAt: undefined, updatedAt: undefined, adoptExisting: undefined, stateVersion: undefined, ...args }, withSecrets(opts, ["value"]), "lubes", "EnvVar");
+  }
+
+  /**
+   * Reads the live EnvVar with this id into the program, without managing it; `pulumi import` (or the `import`
+   * option) brings one under management. The id is `<project id>/<KEY>`, e.g. `proj_123/DATABASE_URL`.
+   */
+  static get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions): EnvVar {
+    return new EnvVar(name, {} as EnvVarArgs, { ...opts, id });
   }
 }

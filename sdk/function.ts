@@ -19,6 +19,8 @@ export interface FunctionArgs {
   timeoutMs?: pulumi.Input<number>;
   /** Heap limit; default 128. */
   memoryMb?: pulumi.Input<number>;
+  /** A function of that slug already in the project is managed (its source replaced and deployed) instead of failing. To keep a function when you rename this resource, use the `aliases` option instead. */
+  adoptExisting?: pulumi.Input<boolean>;
 }
 
 /**
@@ -46,9 +48,18 @@ export class Function extends pulumi.dynamic.Resource {
   /** Where to invoke it. */
   declare readonly invokeUrl: pulumi.Output<string>;
   declare readonly createdAt: pulumi.Output<string>;
+  declare readonly adoptExisting: pulumi.Output<boolean>;
 
   constructor(name: string, args: FunctionArgs, opts?: pulumi.CustomResourceOptions) {
     // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:Function"), name, { slug: undefined, name: undefined, source: undefined, sourcePath: undefined, runtime: undefined, timeoutMs: undefined, memoryMb: undefined, sourceSha256: undefined, functionId: undefined, liveVersion: undefined, invokeUrl: undefined, createdAt: undefined, stateVersion: undefined, ...args, ...autoName(name, args.slug) }, withSecrets(opts, []), "lubes", "Function");
+    super(providerFor("lubes:index:Function"), name, { slug: undefined, name: undefined, source: undefined, sourcePath: undefined, runtime: undefined, timeoutMs: undefined, memoryMb: undefined, sourceSha256: undefined, functionId: undefined, liveVersion: undefined, invokeUrl: undefined, createdAt: undefined, adoptExisting: undefined, stateVersion: undefined, ...args, ...autoName(name, args.slug, opts) }, withSecrets(opts, []), "lubes", "Function");
+  }
+
+  /**
+   * Reads the live Function with this id into the program, without managing it; `pulumi import` (or the `import`
+   * option) brings one under management. The id is `<project id>/<slug>`, e.g. `proj_123/hello`.
+   */
+  static get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions): Function {
+    return new Function(name, {} as FunctionArgs, { ...opts, id });
   }
 }

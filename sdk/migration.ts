@@ -13,6 +13,8 @@ export interface MigrationArgs {
   sql: pulumi.Input<string>;
   /** SQL that undoes it, run on destroy. */
   down?: pulumi.Input<string | null>;
+  /** A migration of that name already applied on the branch (with the same SQL) is managed instead of failing. To keep a migration when you rename this resource, use the `aliases` option instead. */
+  adoptExisting?: pulumi.Input<boolean>;
 }
 
 /**
@@ -35,9 +37,18 @@ export class Migration extends pulumi.dynamic.Resource {
   declare readonly checksum: pulumi.Output<string>;
   declare readonly status: pulumi.Output<string>;
   declare readonly appliedAt: pulumi.Output<string | null>;
+  declare readonly adoptExisting: pulumi.Output<boolean>;
 
   constructor(name: string, args: MigrationArgs, opts?: pulumi.CustomResourceOptions) {
     // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:Migration"), name, { branch: undefined, down: undefined, migrationId: undefined, checksum: undefined, status: undefined, appliedAt: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "Migration");
+    super(providerFor("lubes:index:Migration"), name, { branch: undefined, down: undefined, migrationId: undefined, checksum: undefined, status: undefined, appliedAt: undefined, adoptExisting: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "Migration");
+  }
+
+  /**
+   * Reads the live Migration with this id into the program, without managing it; `pulumi import` (or the `import`
+   * option) brings one under management. The id is `<project id>/<branch>/<migration name>`, e.g. `proj_123/main/001_init`.
+   */
+  static get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions): Migration {
+    return new Migration(name, {} as MigrationArgs, { ...opts, id });
   }
 }

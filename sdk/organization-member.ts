@@ -9,6 +9,8 @@ export interface OrganizationMemberArgs {
   email: pulumi.Input<string>;
   /** Role; default developer. Changed in place. */
   role?: pulumi.Input<"owner" | "admin" | "developer" | "viewer">;
+  /** A member or invitation of that email already in the organization is managed instead of failing. To keep a member when you rename this resource, use the `aliases` option instead. */
+  adoptExisting?: pulumi.Input<boolean>;
 }
 
 /**
@@ -28,9 +30,18 @@ export class OrganizationMember extends pulumi.dynamic.Resource {
   declare readonly userId: pulumi.Output<string | null>;
   /** `active`, or `pending` until the email registers. */
   declare readonly status: pulumi.Output<string>;
+  declare readonly adoptExisting: pulumi.Output<boolean>;
 
   constructor(name: string, args: OrganizationMemberArgs, opts?: pulumi.CustomResourceOptions) {
     // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:OrganizationMember"), name, { role: undefined, memberId: undefined, userId: undefined, status: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "OrganizationMember");
+    super(providerFor("lubes:index:OrganizationMember"), name, { role: undefined, memberId: undefined, userId: undefined, status: undefined, adoptExisting: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "OrganizationMember");
+  }
+
+  /**
+   * Reads the live OrganizationMember with this id into the program, without managing it; `pulumi import` (or the `import`
+   * option) brings one under management. The id is `<organization id>/<member id>`, e.g. `org_123/mem_456`.
+   */
+  static get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions): OrganizationMember {
+    return new OrganizationMember(name, {} as OrganizationMemberArgs, { ...opts, id });
   }
 }

@@ -28,6 +28,14 @@ export class Organization extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: OrganizationArgs, opts?: pulumi.CustomResourceOptions) {
     // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:Organization"), name, { name: undefined, slug: undefined, plan: undefined, createdAt: undefined, stateVersion: undefined, ...args, ...autoName(name, args.name) }, withSecrets(opts, []), "lubes", "Organization");
+    super(providerFor("lubes:index:Organization"), name, { name: undefined, slug: undefined, plan: undefined, createdAt: undefined, stateVersion: undefined, ...args, ...autoName(name, args.name, opts) }, withSecrets(opts, []), "lubes", "Organization");
+  }
+
+  /**
+   * Reads the live Organization with this id into the program, without managing it; `pulumi import` (or the `import`
+   * option) brings one under management. The id is the organization id, e.g. `org_123`.
+   */
+  static get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions): Organization {
+    return new Organization(name, {}, { ...opts, id });
   }
 }

@@ -29,4 +29,12 @@ export class ProductionDeployment extends pulumi.dynamic.Resource {
     // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
     super(providerFor("lubes:index:ProductionDeployment"), name, { currentDeploymentId: undefined, rolledBack: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "ProductionDeployment");
   }
+
+  /**
+   * Reads the live ProductionDeployment with this id into the program, without managing it; `pulumi import` (or the `import`
+   * option) brings one under management. The id is the project id, e.g. `proj_123`.
+   */
+  static get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions): ProductionDeployment {
+    return new ProductionDeployment(name, {} as ProductionDeploymentArgs, { ...opts, id });
+  }
 }

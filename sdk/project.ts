@@ -31,6 +31,14 @@ export class Project extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: ProjectArgs, opts?: pulumi.CustomResourceOptions) {
     // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:Project"), name, { name: undefined, slug: undefined, adoptExisting: undefined, createdAt: undefined, stateVersion: undefined, ...args, ...autoName(name, args.name) }, withSecrets(opts, []), "lubes", "Project");
+    super(providerFor("lubes:index:Project"), name, { name: undefined, slug: undefined, adoptExisting: undefined, createdAt: undefined, stateVersion: undefined, ...args, ...autoName(name, args.name, opts) }, withSecrets(opts, []), "lubes", "Project");
+  }
+
+  /**
+   * Reads the live Project with this id into the program, without managing it; `pulumi import` (or the `import`
+   * option) brings one under management. The id is the project id, e.g. `proj_123`.
+   */
+  static get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions): Project {
+    return new Project(name, {} as ProjectArgs, { ...opts, id });
   }
 }

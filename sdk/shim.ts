@@ -38,5 +38,9 @@ export function withSecrets(opts: pulumi.CustomResourceOptions | undefined, secr
   return { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...secrets] };
 }
 
-/** The SDK's autonaming: the logical name travels to the provider, which adds a random suffix once. */
-export const autoName = (name: string, explicit: unknown): { lubesAutoName?: string } => (explicit === undefined ? { lubesAutoName: name } : {});
+/**
+ * The SDK's autonaming: the logical name travels to the provider, which adds a random suffix once. A resource read by
+ * id (`get`) names nothing.
+ */
+export const autoName = (name: string, explicit: unknown, opts?: pulumi.CustomResourceOptions): { lubesAutoName?: string } =>
+  explicit === undefined && opts?.id === undefined ? { lubesAutoName: name } : {};

@@ -17,6 +17,8 @@ export interface StorageObjectArgs {
   sourcePath?: pulumi.Input<string>;
   /** Default: from the key's extension. */
   contentType?: pulumi.Input<string>;
+  /** An object already at that key is managed (overwritten with this content) instead of failing. To keep an object when you rename this resource, use the `aliases` option instead. */
+  adoptExisting?: pulumi.Input<boolean>;
 }
 
 /**
@@ -39,9 +41,18 @@ export class StorageObject extends pulumi.dynamic.Resource {
   declare readonly contentMd5: pulumi.Output<string>;
   declare readonly size: pulumi.Output<number>;
   declare readonly url: pulumi.Output<string>;
+  declare readonly adoptExisting: pulumi.Output<boolean>;
 
   constructor(name: string, args: StorageObjectArgs, opts?: pulumi.CustomResourceOptions) {
     // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:StorageObject"), name, { content: undefined, contentBase64: undefined, sourcePath: undefined, contentType: undefined, contentMd5: undefined, size: undefined, url: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "StorageObject");
+    super(providerFor("lubes:index:StorageObject"), name, { content: undefined, contentBase64: undefined, sourcePath: undefined, contentType: undefined, contentMd5: undefined, size: undefined, url: undefined, adoptExisting: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "StorageObject");
+  }
+
+  /**
+   * Reads the live StorageObject with this id into the program, without managing it; `pulumi import` (or the `import`
+   * option) brings one under management. The id is `<project id>/<bucket>/<key>`, e.g. `proj_123/avatars/logo.png`.
+   */
+  static get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions): StorageObject {
+    return new StorageObject(name, {} as StorageObjectArgs, { ...opts, id });
   }
 }

@@ -6,10 +6,10 @@ import { Agent, errors as undiciErrors, request, type Dispatcher } from "undici"
 import type { z } from "zod";
 import type { Endpoint } from "../../contract";
 import type { Credentials } from "./credentials";
-import { LubesError, NetworkError, ResponseShapeError, TimeoutError, errorFromResponse } from "./errors";
+import { LubesError, NetworkError, RateLimitedError, ResponseShapeError, TimeoutError, errorFromResponse } from "./errors";
 import { RateLimiter } from "./limiter";
 import { buildPath } from "./path";
-import { isRetryable, retryDelayMs } from "./retry";
+import { isRetryable, mayHaveBeenApplied, retryDelayMs } from "./retry";
 
 export const USER_AGENT = "lubes-pulumi/0.1.0";
 
@@ -23,6 +23,8 @@ export interface CallInput {
   raw?: { bytes: Uint8Array; contentType: string };
   /** Reuse a key across separate calls that are the same operation; by default each call gets its own. */
   idempotencyKey?: string;
+  /** Extra request headers, e.g. `if-none-match: *` for a create that must not overwrite. */
+  headers?: Record<string, string>;
 }
 
 /** One HTTP attempt, for counting calls and for logs. */
@@ -50,14 +52,18 @@ export interface ClientOptions {
 
 const NETWORK_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_SOCKET", "UND_ERR_CLOSED"]);
 
-function transportError(error: unknown, endpoint: string): LubesError | undefined {
+function transportError(error: unknown, endpoint: string, credentials: Credentials): LubesError | undefined {
   const code = (error as { code?: string }).code ?? "";
+  const where = `${credentials.apiUrl}${credentials.sources ? ` (set by ${credentials.sources.apiUrl})` : ""}`;
   const fields = { status: null, details: undefined, requestId: null, endpoint };
   if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError || error instanceof undiciErrors.ConnectTimeoutError) {
-    return new TimeoutError("The Lubes API did not answer in time", { ...fields, code: "timeout" });
+    return new TimeoutError(`The Lubes API at ${where} did not answer in time`, { ...fields, code: "timeout" });
   }
   if (NETWORK_CODES.has(code) || error instanceof undiciErrors.SocketError) {
-    return new NetworkError(`Could not reach the Lubes API (${code || "connection lost"})`, { ...fields, code: "network_error" });
+    const hint = code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN"
+      ? "check that the server is running there, or set the right URL with `pulumi config set lubes:apiUrl <url>` (or LUBES_API_URL)"
+      : undefined;
+    return new NetworkError(`Could not reach the Lubes API at ${where} (${code || "connection lost"})`, { ...fields, code: code === "ECONNREFUSED" ? "connection_refused" : "network_error", hint });
   }
   return undefined;
 }
@@ -94,29 +100,55 @@ export class LubesClient {
 
   /** Calls `endpoint` and returns its answer as the contract describes it. */
   async call<E extends Endpoint>(endpoint: E, input: CallInput = {}): Promise<Output<E>> {
+    return (await this.send(endpoint, input)).body;
+  }
+
+  /** As `call`, with the answer's status (201 created, 200 already there). */
+  async send<E extends Endpoint>(endpoint: E, input: CallInput = {}): Promise<{ status: number; body: Output<E> }> {
     const path = buildPath(endpoint.path, input.params, endpoint.wildcard);
     const label = `${endpoint.method} ${path}`;
     const url = new URL(this.credentials.apiUrl + path);
     for (const [name, value] of Object.entries(input.query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value));
     const idempotencyKey = endpoint.method === "POST" ? (input.idempotencyKey ?? randomUUID()) : undefined;
     const deadline = this.now() + this.deadlineMs;
+    let uncertain = false;
 
     for (let attempt = 0; ; attempt++) {
-      const outcome = await this.attempt(endpoint, url, label, input, idempotencyKey, attempt);
-      if (!(outcome instanceof LubesError)) return outcome.body as Output<E>;
-      const delay = retryDelayMs(attempt, outcome, outcome.hints, this.now(), this.random);
+      const outcome = await this.attempt(endpoint, url, label, input, idempotencyKey, attempt, deadline);
+      if (!(outcome instanceof LubesError)) return outcome as { status: number; body: Output<E> };
+      outcome.afterUncertainAttempt = uncertain;
+      uncertain ||= mayHaveBeenApplied(outcome);
       if (!isRetryable(outcome) || attempt >= this.maxRetries) throw outcome;
-      if (this.now() + delay > deadline) {
-        throw new TimeoutError(`Gave up after ${attempt + 1} attempts in ${Math.round(this.deadlineMs / 1000)} s; last error: ${outcome.message}`, {
-          status: outcome.status, code: "deadline_exceeded", details: outcome.details, requestId: outcome.requestId, endpoint: label,
-        });
-      }
+      const delay = retryDelayMs(attempt, outcome, outcome.hints, this.now(), this.random);
+      if (this.now() + delay > deadline) throw this.pastDeadline(outcome, label, attempt + 1, delay);
       await this.sleep(delay);
     }
   }
 
-  private async attempt(endpoint: Endpoint, url: URL, label: string, input: CallInput, idempotencyKey: string | undefined, attempt: number): Promise<{ body: unknown } | (LubesError & { hints: { retryAfter?: string | undefined; rateLimitReset?: string | undefined } })> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.credentials.apiKey}`, "user-agent": USER_AGENT, accept: "application/json" };
+  /** Waiting `delay` more would pass the call's deadline: fail now, saying when a rate limit resets. */
+  private pastDeadline(last: LubesError, label: string, attempts: number, delay: number): LubesError {
+    const fields = { status: last.status, code: "deadline_exceeded", details: last.details, requestId: last.requestId, endpoint: label };
+    if (last instanceof RateLimitedError) {
+      const resetAt = new Date(this.now() + delay).toISOString();
+      return new RateLimitedError(`The Lubes rate limit is spent until ${resetAt} (in ${Math.ceil(delay / 1000)} s), past this call's deadline of ${Math.round(this.deadlineMs / 1000)} s: run again after the reset, or ask for a higher plan limit`, fields);
+    }
+    return new TimeoutError(`Gave up after ${attempts} attempts in ${Math.round(this.deadlineMs / 1000)} s; last error: ${last.message}`, fields);
+  }
+
+  /** A hint after the server's words, where the cause is likely a setting of ours. */
+  private hintFor(status: number, code: string): string | undefined {
+    const sources = this.credentials.sources;
+    if (status === 401) {
+      return `the API key from ${sources?.apiKey ?? "lubes:apiKey or LUBES_API_KEY"} was refused; set a valid key with \`pulumi config set --secret lubes:apiKey <key>\` (or the LUBES_API_KEY environment variable)`;
+    }
+    if (status === 404 && code === "route_not_found" && !/\/v\d+$/.test(new URL(this.credentials.apiUrl).pathname)) {
+      return `the API URL ${this.credentials.apiUrl}${sources ? ` (from ${sources.apiUrl})` : ""} probably lacks its version: set it to ${this.credentials.apiUrl}/v1`;
+    }
+    return undefined;
+  }
+
+  private async attempt(endpoint: Endpoint, url: URL, label: string, input: CallInput, idempotencyKey: string | undefined, attempt: number, deadline: number): Promise<{ status: number; body: unknown } | (LubesError & { hints: { retryAfter?: string | undefined; rateLimitReset?: string | undefined } })> {
+    const headers: Record<string, string> = { ...input.headers, authorization: `Bearer ${this.credentials.apiKey}`, "user-agent": USER_AGENT, accept: "application/json" };
     let body: string | Uint8Array | undefined;
     if (input.raw) {
       body = input.raw.bytes;
@@ -127,6 +159,11 @@ export class LubesClient {
     }
     if (idempotencyKey) headers["idempotency-key"] = idempotencyKey;
 
+    const waitUntil = this.limiter.waitUntil();
+    if (waitUntil > deadline) {
+      const error = new RateLimitedError("waiting for the plan's rate limit", { status: null, code: "rate_limited", details: undefined, requestId: null, endpoint: label });
+      throw this.pastDeadline(error, label, attempt, waitUntil - this.now());
+    }
     await this.limiter.acquire();
     const started = this.now();
     let status: number | null = null;
@@ -154,9 +191,9 @@ export class LubesClient {
       }
       const requestId = one("x-request-id") ?? null;
       if (status >= 400) {
-        return Object.assign(errorFromResponse(label, status, parsed, requestId), { hints: { retryAfter: one("retry-after"), rateLimitReset: one("x-ratelimit-reset") } });
+        return Object.assign(errorFromResponse(label, status, parsed, requestId, (code) => this.hintFor(status ?? 0, code)), { hints: { retryAfter: one("retry-after"), rateLimitReset: one("x-ratelimit-reset") } });
       }
-      if (endpoint.status === 204 || !endpoint.response) return { body: undefined };
+      if (endpoint.status === 204 || !endpoint.response) return { status, body: undefined };
       if (parsed === undefined) {
         return Object.assign(new ResponseShapeError(`${label} answered ${status} without a JSON body`, { status, code: "bad_response", details: undefined, requestId, endpoint: label }), { hints: {} });
       }
@@ -166,9 +203,9 @@ export class LubesClient {
         const field = issue?.path.map(String).join(".") || "(body)";
         return Object.assign(new ResponseShapeError(`${label} answered a body the contract does not describe: ${field}: ${issue?.message ?? "invalid"}`, { status, code: "bad_response", details: { field }, requestId, endpoint: label }), { hints: {} });
       }
-      return { body: checked.data };
+      return { status, body: checked.data };
     } catch (error) {
-      const mapped = transportError(error, label);
+      const mapped = transportError(error, label, this.credentials);
       if (!mapped) throw error;
       return Object.assign(mapped, { hints: {} });
     } finally {

@@ -8,6 +8,18 @@ export interface ErrorFields {
   requestId: string | null;
   /** `METHOD /path` of the call, e.g. `GET /projects/proj_123`. */
   endpoint: string;
+  /** What to do next, after the server's words. */
+  hint?: string | undefined;
+}
+
+/**
+ * Text from a server made safe for a terminal: control characters (ANSI escapes, carriage returns, bells) are shown
+ * escaped instead of acting on the screen; long text is cut.
+ */
+export function printable(text: string, max = 2_000): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  const safe = text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => (c === "\n" ? " " : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`));
+  return safe.length > max ? `${safe.slice(0, max)}…` : safe;
 }
 
 export class LubesError extends Error {
@@ -16,9 +28,15 @@ export class LubesError extends Error {
   readonly details: Record<string, unknown> | undefined;
   readonly requestId: string | null;
   readonly endpoint: string;
+  /** The server's own message (made printable), without the endpoint or a hint. */
+  readonly serverMessage: string;
+  /** True when an earlier attempt of this call may have been carried out although no answer came (a lost response). */
+  afterUncertainAttempt = false;
 
   constructor(message: string, fields: ErrorFields) {
-    super(fields.requestId ? `${message} (${fields.endpoint}, request ${fields.requestId})` : `${message} (${fields.endpoint})`);
+    const where = fields.requestId ? `(${fields.endpoint}, request ${fields.requestId})` : `(${fields.endpoint})`;
+    super(`${message} ${where}${fields.hint ? `: ${fields.hint}` : ""}`);
+    this.serverMessage = message;
     this.name = new.target.name;
     this.status = fields.status;
     this.code = fields.code;
@@ -34,6 +52,8 @@ export class PermissionDeniedError extends LubesError {}
 export class NotFoundError extends LubesError {}
 export class ConflictError extends LubesError {}
 export class ValidationError extends LubesError {}
+/** A conditional request (`If-None-Match: *`) found the thing already there. */
+export class PreconditionFailedError extends LubesError {}
 export class RateLimitedError extends LubesError {}
 export class ServerError extends LubesError {}
 /** The connection failed or was reset before an answer came. */
@@ -49,6 +69,7 @@ const BY_STATUS: Record<number, typeof LubesError> = {
   403: PermissionDeniedError,
   404: NotFoundError,
   409: ConflictError,
+  412: PreconditionFailedError,
   413: BadRequestError,
   416: BadRequestError,
   422: ValidationError,
@@ -56,11 +77,11 @@ const BY_STATUS: Record<number, typeof LubesError> = {
 };
 
 /** The error for an answer with `status`, from the seed's envelope when the body is one. */
-export function errorFromResponse(endpoint: string, status: number, body: unknown, requestId: string | null): LubesError {
+export function errorFromResponse(endpoint: string, status: number, body: unknown, requestId: string | null, hint?: (code: string) => string | undefined): LubesError {
   const envelope = (body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | null)?.error;
-  const code = typeof envelope?.code === "string" ? envelope.code : `http_${status}`;
-  const message = typeof envelope?.message === "string" ? envelope.message : `HTTP ${status}`;
+  const code = typeof envelope?.code === "string" ? printable(envelope.code, 100) : `http_${status}`;
+  const message = typeof envelope?.message === "string" ? printable(envelope.message) : `HTTP ${status}`;
   const details = envelope?.details && typeof envelope.details === "object" ? (envelope.details as Record<string, unknown>) : undefined;
   const Kind = BY_STATUS[status] ?? (status >= 500 ? ServerError : LubesError);
-  return new Kind(message, { status, code, details, requestId, endpoint });
+  return new Kind(message, { status, code, details, requestId, endpoint, hint: hint?.(code) });
 }

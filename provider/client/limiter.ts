@@ -25,6 +25,13 @@ export class RateLimiter {
     this.resetAt = this.limit === undefined ? 0 : this.resetAt + Math.ceil((now - this.resetAt + 1) / WINDOW_MS) * WINDOW_MS;
   }
 
+  /** When a call could start: now, or the window's reset when its budget is spent. */
+  waitUntil(): number {
+    const now = this.now();
+    this.roll(now);
+    return this.remaining === undefined || this.remaining - this.inFlight > 0 ? now : this.resetAt;
+  }
+
   /** Waits until the current window has budget for one more call, counting calls already under way. */
   async acquire(): Promise<void> {
     for (;;) {

@@ -1,15 +1,29 @@
 // When to retry a call, and how long to wait first.
-import type { LubesError} from "./errors";
-import { NetworkError, RateLimitedError, ServerError, TimeoutError } from "./errors";
+import type { LubesError } from "./errors";
+import { ConflictError, NetworkError, RateLimitedError, ServerError, TimeoutError } from "./errors";
+
+/** Conflicts that only say "not yet": the same request succeeds once the other work is done. */
+const IN_PROGRESS = new Set(["idempotency_request_in_progress", "migration_in_progress", "deployment_in_progress"]);
 
 /**
  * Retried: 429 (the server asks us to wait), 5xx other than 501 (transient on a healthy service), a reset or refused
- * connection, and a request timeout. Never retried: other 4xx, which the same request would get again. POSTs are
- * safe to retry because every one carries an Idempotency-Key, the same on each attempt.
+ * connection, a request timeout, and a conflict with work still in progress (a slow first attempt of this very POST,
+ * a migration being applied). Never retried: other 4xx, which the same request would get again. POSTs are safe to
+ * retry because every one carries an Idempotency-Key, the same on each attempt.
  */
 export function isRetryable(error: unknown): boolean {
   if (error instanceof RateLimitedError || error instanceof NetworkError || error instanceof TimeoutError) return true;
+  if (error instanceof ConflictError) return IN_PROGRESS.has(error.code);
   return error instanceof ServerError && error.status !== 501;
+}
+
+/**
+ * Whether a failed attempt may still have been carried out by the server: its answer was lost (a reset, a timeout) or
+ * was a 5xx. A refused connection never reached it.
+ */
+export function mayHaveBeenApplied(error: LubesError): boolean {
+  if (error instanceof NetworkError) return error.code !== "connection_refused";
+  return error instanceof TimeoutError || error instanceof ServerError;
 }
 
 export interface RetryHints {

@@ -1,13 +1,17 @@
 // Branch: a copy of its parent's database at creation. Project, name and parent are its identity: any change replaces.
+// `adoptExisting` takes over a branch of that name when its parent is the one declared (a branch is a copy made once:
+// one with another parent is another branch, and is refused).
 import { z } from "zod";
 import { BranchName, BranchSelector, Id, databaseEndpoints as api } from "../../contract";
-import { STATE_VERSION, checkWith, deleteIgnoringGone, diffInputs, explainConflict, findInPages, readOrGone, type OperationContext, type ResourceKind } from "./kind";
+import { STATE_VERSION, checkWith, deleteIgnoringGone, diffInputs, explainConflict, findInPages, isAlreadyExists, parseId, readOrGone, type OperationContext, type ResourceKind } from "./kind";
 
 export const BranchInputs = z.strictObject({
   projectId: Id,
   name: BranchName,
   /** The branch to copy, by name or id. */
   parent: BranchSelector.default("main"),
+  /** A branch of that name already in the project, copied from the same parent, is managed instead of failing. */
+  adoptExisting: z.boolean().default(false),
 });
 export type BranchInputs = z.output<typeof BranchInputs>;
 
@@ -21,25 +25,56 @@ export interface BranchOutputs extends BranchInputs {
 type ApiBranch = { id: string; name: string; parent_id: string | null; created_at: string };
 const outputs = (live: ApiBranch, inputs: BranchInputs): BranchOutputs => ({ ...inputs, branchId: live.id, parentId: live.parent_id, createdAt: live.created_at, stateVersion: STATE_VERSION });
 
-const findBranch = (ctx: OperationContext, projectId: string, name: string): Promise<ApiBranch | undefined> =>
-  findInPages((query) => ctx.client.call(api.listBranches, { params: { id: projectId }, query }), (b) => b.name === name);
+const findBranch = (ctx: OperationContext, projectId: string, match: (b: ApiBranch) => boolean): Promise<ApiBranch | undefined> =>
+  findInPages((query) => ctx.client.call(api.listBranches, { params: { id: projectId }, query }), match);
+
+const ID_FORMAT = "<project id>/<branch name>, e.g. proj_123/preview/pr-42";
+
+/** The branch of that name, with its parent's name (for an import, which knows no `parent` input). */
+async function findWithParent(ctx: OperationContext, projectId: string, name: string): Promise<{ live: ApiBranch; parentName: string | undefined } | undefined> {
+  const live = await findBranch(ctx, projectId, (b) => b.name === name);
+  if (!live) return undefined;
+  const parent = live.parent_id ? await findBranch(ctx, projectId, (b) => b.id === live.parent_id) : undefined;
+  return { live, parentName: parent?.name };
+}
+
+async function adopt(ctx: OperationContext, inputs: BranchInputs): Promise<ApiBranch> {
+  const found = await findWithParent(ctx, inputs.projectId, inputs.name);
+  if (!found) throw new Error(`Branch "${inputs.name}" was reported to exist in project ${inputs.projectId} but cannot be found; run \`pulumi up\` again`);
+  if (inputs.parent !== found.parentName && inputs.parent !== found.live.parent_id) {
+    throw new Error(`Branch "${inputs.name}" exists in project ${inputs.projectId} as a copy of "${found.parentName ?? "nothing"}", not of "${inputs.parent}": it cannot be adopted as declared; choose another name, or declare parent "${found.parentName ?? ""}"`);
+  }
+  return found.live;
+}
 
 export const branch: ResourceKind<BranchInputs, BranchOutputs> = {
   type: "lubes:index:Branch",
   title: "Branch",
   replaceOnChanges: ["projectId", "name", "parent"],
+  identity: ["projectId", "name"],
+  autoName: { property: "name", slug: true },
   secretOutputs: [],
-  importId: "<project id>/<branch name>, e.g. proj_123/preview/pr-42",
+  importId: ID_FORMAT,
   check: (news) => checkWith(BranchInputs, news),
   diff: (_id, olds, news) => diffInputs(olds, news, ["projectId", "name", "parent"], ["projectId", "name", "parent"]),
   async create(ctx, inputs) {
+    const id = `${inputs.projectId}/${inputs.name}`;
     ctx.log(`Copying branch "${inputs.parent}" into "${inputs.name}"…`);
-    const created = await ctx.client.call(api.createBranch, { params: { id: inputs.projectId }, body: { name: inputs.name, parent: inputs.parent } }).catch((error: unknown) => explainConflict(error, "Branch", inputs.name));
-    return { id: `${inputs.projectId}/${inputs.name}`, outs: outputs(created, inputs) };
+    try {
+      const created = await ctx.client.call(api.createBranch, { params: { id: inputs.projectId }, body: { name: inputs.name, parent: inputs.parent } });
+      return { id, outs: outputs(created, inputs) };
+    } catch (error) {
+      if (!(isAlreadyExists(error) && inputs.adoptExisting)) return explainConflict(error, "Branch", inputs.name, `project ${inputs.projectId}`);
+      return { id, outs: outputs(await adopt(ctx, inputs), inputs), adopted: true };
+    }
   },
   async read(ctx, id, olds) {
-    const live = await readOrGone(() => findBranch(ctx, olds.projectId, olds.name));
-    return live && { id, outs: outputs(live, olds) };
+    const [projectId, name] = olds.projectId && olds.name ? [olds.projectId, olds.name] : parseId(id, 1, ID_FORMAT);
+    // The parent's name is looked up only for an import: state already has it.
+    const found = await readOrGone(async () => (olds.parent ? { live: await findBranch(ctx, projectId, (b) => b.name === name), parentName: olds.parent } : findWithParent(ctx, projectId, name)));
+    if (!found?.live) return undefined;
+    const inputs = { projectId, name, parent: found.parentName ?? "main", adoptExisting: olds.adoptExisting ?? false };
+    return { id, outs: outputs(found.live, inputs) };
   },
   // Every input replaces: an update only ever records what the diff called no change.
   update: (_ctx, _id, olds, news) => Promise.resolve({ ...olds, ...news }),

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { BucketName, Id, storageEndpoints as api } from "../../contract";
 import { ConflictError } from "../client";
-import { STATE_VERSION, checkWith, deleteIgnoringGone, diffInputs, explainConflict, findInPages, readOrGone, type OperationContext, type ResourceKind } from "./kind";
+import { STATE_VERSION, checkWith, deleteIgnoringGone, diffInputs, explainConflict, findInPages, isAlreadyExists, parseId, readOrGone, type OperationContext, type ResourceKind } from "./kind";
 
 export const BucketInputs = z.strictObject({
   projectId: Id,
@@ -25,6 +25,7 @@ export interface BucketOutputs extends BucketInputs {
 type ApiBucket = { id: string; name: string; public: boolean; created_at: string };
 const outputs = (live: ApiBucket, inputs: BucketInputs): BucketOutputs => ({ ...inputs, public: live.public, bucketId: live.id, createdAt: live.created_at, stateVersion: STATE_VERSION });
 const idOf = (projectId: string, name: string) => `${projectId}/${name}`;
+const ID_FORMAT = "<project id>/<bucket name>, e.g. proj_123/avatars";
 
 const findBucket = (ctx: OperationContext, projectId: string, name: string): Promise<ApiBucket | undefined> =>
   findInPages((query) => ctx.client.call(api.listBuckets, { params: { id: projectId }, query }), (b) => b.name === name);
@@ -33,23 +34,27 @@ export const bucket: ResourceKind<BucketInputs, BucketOutputs> = {
   type: "lubes:index:Bucket",
   title: "Bucket",
   replaceOnChanges: ["projectId", "name"],
+  identity: ["projectId", "name"],
+  autoName: { property: "name", slug: true },
   secretOutputs: [],
-  importId: "<project id>/<bucket name>, e.g. proj_123/avatars",
+  importId: ID_FORMAT,
   check: (news) => checkWith(BucketInputs, news),
-  diff: (_id, olds, news) => diffInputs(olds, news, ["projectId", "name", "public", "forceDestroy", "adoptExisting"], ["projectId", "name"]),
+  // adoptExisting matters only when the bucket is created: changing it later is no change.
+  diff: (_id, olds, news) => diffInputs(olds, news, ["projectId", "name", "public", "forceDestroy"], ["projectId", "name"]),
   async create(ctx, inputs) {
     try {
       const created = await ctx.client.call(api.createBucket, { params: { id: inputs.projectId }, body: { name: inputs.name, public: inputs.public } });
       return { id: idOf(inputs.projectId, inputs.name), outs: outputs(created, inputs) };
     } catch (error) {
-      if (!(error instanceof ConflictError && inputs.adoptExisting)) return explainConflict(error, "Bucket", inputs.name);
+      if (!(isAlreadyExists(error) && inputs.adoptExisting)) return explainConflict(error, "Bucket", inputs.name, `project ${inputs.projectId}`);
       const adopted = await ctx.client.call(api.updateBucket, { params: { id: inputs.projectId, name: inputs.name }, body: { public: inputs.public } });
-      return { id: idOf(inputs.projectId, inputs.name), outs: outputs(adopted, inputs) };
+      return { id: idOf(inputs.projectId, inputs.name), outs: outputs(adopted, inputs), adopted: true };
     }
   },
   async read(ctx, id, olds) {
-    const live = await readOrGone(() => findBucket(ctx, olds.projectId, olds.name));
-    return live && { id, outs: outputs(live, olds) };
+    const [projectId, name] = olds.projectId && olds.name ? [olds.projectId, olds.name] : parseId(id, 1, ID_FORMAT);
+    const live = await readOrGone(() => findBucket(ctx, projectId, name));
+    return live && { id, outs: outputs(live, { projectId, name, public: live.public, forceDestroy: olds.forceDestroy ?? false, adoptExisting: olds.adoptExisting ?? false }) };
   },
   async update(ctx, _id, olds, news) {
     // forceDestroy and adoptExisting are the provider's own settings: only visibility goes to the API.

@@ -6,9 +6,10 @@
 import { z } from "zod";
 import type { z as zod } from "zod";
 import { DeploymentEnvironment, Id, deploymentEndpoints as api, type Deployment } from "../../contract";
+import { printable } from "../client";
 
 type ApiDeployment = zod.infer<typeof Deployment>;
-import { STATE_VERSION, checkWith, deleteIgnoringGone, diffInputs, readOrGone, type OperationContext, type ResourceKind } from "./kind";
+import { STATE_VERSION, checkWith, deleteIgnoringGone, diffInputs, parseId, printableLine, readOrGone, type OperationContext, type ResourceKind } from "./kind";
 
 export const DeploymentInputs = z.strictObject({
   projectId: Id,
@@ -56,8 +57,8 @@ export async function waitForDeployment(ctx: OperationContext, projectId: string
     if (live.status === "ready") return live;
     if (live.status === "failed") {
       const logs = await ctx.client.call(api.logs, { params: { id: projectId, deployId: id }, query: { limit: 100 } });
-      const tail = logs.data.slice(-5).map((l) => `  ${l.level}: ${l.message}`).join("\n");
-      throw new Error(`Deployment ${id} failed: ${live.error ?? "no reason given"}\nLast log lines:\n${tail}`);
+      const tail = logs.data.slice(-5).map((l) => `  ${printable(l.level, 20)}: ${printable(l.message, 500)}`).join("\n");
+      throw new Error(`Deployment ${id} failed: ${live.error ? printableLine(live.error) : "no reason given"}\nLast log lines:\n${tail}`);
     }
     if (now() > deadline) throw new Error(`Deployment ${id} is still ${live.status} after ${timeoutSeconds} s; it may finish later (raise waitTimeoutSeconds, or run \`pulumi refresh\`)`);
     await sleep(Math.min(options.pollMs ?? 2_000, 250 * 2 ** poll));
@@ -79,8 +80,12 @@ export const deployment: ResourceKind<DeploymentInputs, DeploymentOutputs> = {
     return { id: `${inputs.projectId}/${queued.id}`, outs: outputs(ready, inputs) };
   },
   async read(ctx, id, olds) {
-    const live = await readOrGone(() => ctx.client.call(api.get, { params: { id: olds.projectId, deployId: olds.deploymentId } }));
-    return live && { id, outs: outputs(live, olds) };
+    const [projectId, deploymentId] = olds.projectId && olds.deploymentId ? [olds.projectId, olds.deploymentId] : parseId(id, 1, "<project id>/<deployment id>, e.g. proj_123/dep_456");
+    const live = await readOrGone(() => ctx.client.call(api.get, { params: { id: projectId, deployId: deploymentId } }));
+    if (!live) return undefined;
+    // An import knows only the id: what the deployment was made with comes from the deployment itself.
+    const fromLive = { environment: live.environment, ...(live.ref ? { ref: live.ref } : {}), ...(live.commit ? { commit: live.commit } : {}), triggers: {}, waitTimeoutSeconds: 300, deleteOnDestroy: false };
+    return { id, outs: outputs(live, { ...fromLive, ...olds, projectId }) };
   },
   // Only waitTimeoutSeconds and deleteOnDestroy change in place, and they are the provider's own.
   update: (_ctx, _id, olds, news) => Promise.resolve({ ...olds, waitTimeoutSeconds: news.waitTimeoutSeconds, deleteOnDestroy: news.deleteOnDestroy }),

@@ -1,12 +1,13 @@
 // Function: source as text or as a file path; what is diffed is the content's hash, never the path. Create and
-// update deploy, so what is declared is what runs; the outputs carry the live version.
+// update deploy, so what is declared is what runs; the outputs carry the live version. `adoptExisting` takes over a
+// function of that slug: its settings and source become the declared ones, deployed.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { DisplayName, FunctionSlug, FunctionSource, Id, RUNTIMES, functionEndpoints as api } from "../../contract";
 import { LubesError } from "../client";
-import { STATE_VERSION, checkWith, deleteIgnoringGone, diffInputs, expectExisting, explainConflict, readOrGone, type CheckResult, type OperationContext, type ResourceKind } from "./kind";
+import { STATE_VERSION, checkWith, deleteIgnoringGone, diffInputs, expectExisting, explainConflict, isAlreadyExists, parseId, printableLine, readOrGone, type CheckResult, type OperationContext, type ResourceKind } from "./kind";
 
 const RawFunctionInputs = z.strictObject({
   projectId: Id,
@@ -19,6 +20,8 @@ const RawFunctionInputs = z.strictObject({
   runtime: z.enum(RUNTIMES).default("nodejs20"),
   timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
   memoryMb: z.number().int().min(16).max(1024).default(128),
+  /** A function of that slug already in the project is managed (its source replaced and deployed) instead of failing. */
+  adoptExisting: z.boolean().default(false),
 });
 
 export type FunctionInputs = z.output<typeof RawFunctionInputs> & { source: string; sourceSha256: string };
@@ -73,8 +76,8 @@ async function deploy(ctx: OperationContext, inputs: FunctionInputs): Promise<nu
     return version.version;
   } catch (error) {
     if (error instanceof LubesError && error.code === "deploy_failed") {
-      const reason = typeof error.details?.["error"] === "string" ? error.details["error"] : error.message;
-      throw new Error(`Function "${inputs.slug}" was not deployed: ${reason.split("\n")[0] ?? ""}`, { cause: error });
+      const reason = typeof error.details?.["error"] === "string" ? error.details["error"] : error.serverMessage;
+      throw new Error(`Function "${inputs.slug}" was not deployed: ${printableLine(reason)}`, { cause: error });
     }
     throw error;
   }
@@ -82,18 +85,37 @@ async function deploy(ctx: OperationContext, inputs: FunctionInputs): Promise<nu
 
 const fetchLive = (ctx: OperationContext, inputs: { projectId: string; slug: string }) => ctx.client.call(api.get, { params: { id: inputs.projectId, slug: inputs.slug } });
 
+const ID_FORMAT = "<project id>/<slug>, e.g. proj_123/hello";
+
+/** Saves the declared settings and source as the function's draft, then deploys when the live code is not ours. */
+async function saveAndDeploy(ctx: OperationContext, id: string, news: FunctionInputs, olds?: FunctionOutputs): Promise<FunctionOutputs> {
+  const body = { source: news.source, timeout_ms: news.timeoutMs, memory_mb: news.memoryMb, ...(news.name ? { name: news.name } : {}) };
+  const draft = await expectExisting("Function", id, () => ctx.client.call(api.update, { params: { id: news.projectId, slug: news.slug }, body }));
+  const redeploy = !olds || olds.sourceSha256 !== news.sourceSha256 || draft.live_version === null || olds.liveVersion !== draft.live_version;
+  return outputs(ctx, redeploy ? { ...draft, live_version: await deploy(ctx, news) } : draft, news);
+}
+
 export const lubesFunction: ResourceKind<FunctionInputs, FunctionOutputs> = {
   type: "lubes:index:Function",
   title: "Function",
   replaceOnChanges: ["projectId", "slug", "runtime"],
+  identity: ["projectId", "slug"],
+  autoName: { property: "slug", slug: true },
   secretOutputs: [],
-  importId: "<project id>/<slug>, e.g. proj_123/hello",
+  importId: ID_FORMAT,
   check,
   // The content's hash is diffed, not the path nor the text: the same file moved, or inlined, is no change.
   diff: (_id, olds, news) => diffInputs(olds, news, ["projectId", "slug", "name", "sourceSha256", "runtime", "timeoutMs", "memoryMb"], ["projectId", "slug", "runtime"]),
   async create(ctx, inputs) {
     const body = { slug: inputs.slug, source: inputs.source, runtime: inputs.runtime, timeout_ms: inputs.timeoutMs, memory_mb: inputs.memoryMb, ...(inputs.name ? { name: inputs.name } : {}) };
-    const created = await ctx.client.call(api.create, { params: { id: inputs.projectId }, body }).catch((error: unknown) => explainConflict(error, "Function", inputs.slug));
+    const id = `${inputs.projectId}/${inputs.slug}`;
+    let created: ApiFunction;
+    try {
+      created = await ctx.client.call(api.create, { params: { id: inputs.projectId }, body });
+    } catch (error) {
+      if (!(isAlreadyExists(error) && inputs.adoptExisting)) return explainConflict(error, "Function", inputs.slug, `project ${inputs.projectId}`);
+      return { id, outs: await saveAndDeploy(ctx, id, inputs), adopted: true };
+    }
     let liveVersion: number;
     try {
       liveVersion = await deploy(ctx, inputs);
@@ -102,17 +124,15 @@ export const lubesFunction: ResourceKind<FunctionInputs, FunctionOutputs> = {
       await deleteIgnoringGone(() => ctx.client.call(api.delete, { params: { id: inputs.projectId, slug: inputs.slug } }));
       throw error;
     }
-    return { id: `${inputs.projectId}/${inputs.slug}`, outs: outputs(ctx, { ...created, live_version: liveVersion }, inputs) };
+    return { id, outs: outputs(ctx, { ...created, live_version: liveVersion }, inputs) };
   },
   async read(ctx, id, olds) {
-    const live = await readOrGone(() => fetchLive(ctx, olds));
-    return live && { id, outs: outputs(ctx, live, olds) };
+    const [projectId, slug] = olds.projectId && olds.slug ? [olds.projectId, olds.slug] : parseId(id, 1, ID_FORMAT);
+    const live = await readOrGone(() => fetchLive(ctx, { projectId, slug }));
+    if (!live) return undefined;
+    const known = { adoptExisting: false, ...olds, projectId, slug } as FunctionInputs;
+    return { id, outs: outputs(ctx, live, known) };
   },
-  async update(ctx, id, olds, news) {
-    const body = { source: news.source, timeout_ms: news.timeoutMs, memory_mb: news.memoryMb, ...(news.name ? { name: news.name } : {}) };
-    const draft = await expectExisting("Function", id, () => ctx.client.call(api.update, { params: { id: news.projectId, slug: news.slug }, body }));
-    const redeploy = olds.sourceSha256 !== news.sourceSha256 || draft.live_version === null || olds.liveVersion !== draft.live_version;
-    return outputs(ctx, redeploy ? { ...draft, live_version: await deploy(ctx, news) } : draft, news);
-  },
+  update: (ctx, id, olds, news) => saveAndDeploy(ctx, id, news, olds),
   delete: (ctx, _id, olds) => deleteIgnoringGone(() => ctx.client.call(api.delete, { params: { id: olds.projectId, slug: olds.slug } })),
 };

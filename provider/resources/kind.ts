@@ -1,7 +1,10 @@
 // The lifecycle every resource kind implements, independent of how Pulumi calls it (dynamic provider or plugin),
 // and the mechanics they share: input checking with zod, the pure diff, and the not-found conventions.
 import type { z } from "zod";
-import { ConflictError, NotFoundError, type LubesClient } from "../client";
+import { ConflictError, NotFoundError, PreconditionFailedError, printable, type LubesClient, type LubesError } from "../client";
+
+/** The first line of a server's text, safe for a terminal. */
+export const printableLine = (text: string): string => printable(text.split("\n")[0] ?? "");
 
 /** Written into every resource's outputs, so a later release can read state an earlier one wrote. */
 export const STATE_VERSION = 1;
@@ -20,7 +23,6 @@ export interface DiffResult {
   changes: boolean;
   /** Properties whose change forces a replacement. */
   replaces: string[];
-  deleteBeforeReplace?: boolean;
 }
 
 export interface OperationContext {
@@ -36,6 +38,13 @@ export interface ResourceKind<I extends object, O extends object> {
   title: string;
   /** Input properties whose change replaces the resource (immutable identity). */
   replaceOnChanges: readonly (keyof I & string)[];
+  /**
+   * The inputs that name it uniquely on the server, when a user can choose them (a bucket's project and name). A
+   * replacement that keeps them must delete the old one first, or the new one's create would meet the old.
+   */
+  identity?: readonly (keyof I & string)[];
+  /** The input named `<logical name>-<random>` when the program leaves it out (`slug`: lowercase, API-safe). */
+  autoName?: { property: keyof I & string; slug: boolean };
   /** Output properties stored as Pulumi secrets. */
   secretOutputs: readonly string[];
   /** How `pulumi import` names an existing resource, e.g. `proj_123` or `proj_123/KEY`. */
@@ -44,9 +53,13 @@ export interface ResourceKind<I extends object, O extends object> {
   check(news: unknown, olds?: Partial<I>): CheckResult<I>;
   /** Pure: compares checked inputs with the outputs of the last operation. No API call. */
   diff(id: string, olds: O, news: I): DiffResult;
-  create(ctx: OperationContext, inputs: I): Promise<{ id: string; outs: O }>;
-  /** The live state; undefined when the resource is gone (404). */
-  read(ctx: OperationContext, id: string, olds: O): Promise<{ id: string; outs: O } | undefined>;
+  /** `adopted`: it existed already and was taken over (only with `adoptExisting`). */
+  create(ctx: OperationContext, inputs: I): Promise<{ id: string; outs: O; adopted?: boolean }>;
+  /**
+   * The live state; undefined when the resource is gone (404). `olds` is empty when only the id is known (`import`,
+   * `get`): the id then carries everything a read needs.
+   */
+  read(ctx: OperationContext, id: string, olds: Partial<O>): Promise<{ id: string; outs: O } | undefined>;
   update(ctx: OperationContext, id: string, olds: O, news: I): Promise<O>;
   /** A resource already gone (404) counts as deleted. */
   delete(ctx: OperationContext, id: string, olds: O): Promise<void>;
@@ -56,11 +69,18 @@ export interface ResourceKind<I extends object, O extends object> {
 export function checkWith<S extends z.ZodType>(schema: S, news: unknown): CheckResult<z.output<S>> {
   const result = schema.safeParse(news ?? {});
   if (result.success) return { inputs: result.data, failures: [] };
+  const known = "shape" in schema ? Object.keys(schema.shape as object) : [];
   return {
-    failures: result.error.issues.map((issue) => {
-      const path = issue.code === "unrecognized_keys" ? [...issue.path, ...issue.keys] : issue.path;
-      const property = path.map(String).join(".") || "(inputs)";
-      return { property, reason: issue.code === "invalid_type" && issue.input === undefined ? `${property} is required` : `${property}: ${issue.message}` };
+    failures: result.error.issues.flatMap((issue): CheckFailure[] => {
+      if (issue.code === "unrecognized_keys") {
+        // One failure per unknown key, each with its own path.
+        return issue.keys.map((key) => {
+          const property = [...issue.path.map(String), key].join(".");
+          return { property, reason: `${property} is not a property of this resource${known.length > 0 ? ` (known: ${known.join(", ")})` : ""}` };
+        });
+      }
+      const property = issue.path.map(String).join(".") || "(inputs)";
+      return [{ property, reason: issue.code === "invalid_type" && issue.input === undefined ? `${property} is required` : `${property}: ${issue.message}` }];
     }),
   };
 }
@@ -123,10 +143,38 @@ export async function expectExisting<T>(title: string, id: string, call: () => P
   }
 }
 
-/** A create that met an existing resource of the same name: say how to adopt it instead of failing obscurely. */
-export function explainConflict(error: unknown, title: string, name: string): never {
-  if (error instanceof ConflictError) {
-    throw new Error(`${title} "${name}" already exists: set \`adoptExisting: true\` to bring it under management, or choose another name (${error.message})`, { cause: error });
-  }
+/** The server's codes for "a thing of that name exists already". */
+const ALREADY_EXISTS = new Set(["bucket_exists", "branch_exists", "function_exists", "already_member", "slug_taken", "already_exists"]);
+
+/** Whether a create met something of the same name (a 409 of that kind, or a failed `If-None-Match: *`). */
+export function isAlreadyExists(error: unknown): error is LubesError {
+  return (error instanceof ConflictError || error instanceof PreconditionFailedError) && ALREADY_EXISTS.has(error.code);
+}
+
+/** What to do when a create meets a thing of the same name that this resource does not manage. */
+export function alreadyExists(title: string, name: string, where: string, serverSaid?: LubesError): Error {
+  return new Error(
+    `${title} "${name}" already exists in ${where}, and this resource does not manage it. If you renamed this resource in your program, ` +
+      `add \`aliases: [{ name: "<its previous name>" }]\` to its options so Pulumi keeps the one it made instead of creating it again; ` +
+      `to take over one that no other resource manages, set \`adoptExisting: true\`; or choose another name` +
+      (serverSaid ? ` (${serverSaid.message})` : ""),
+    { cause: serverSaid },
+  );
+}
+
+/** A create that met an existing resource of the same name: explain it, by the server's error code only. */
+export function explainConflict(error: unknown, title: string, name: string, where: string): never {
+  if (isAlreadyExists(error)) throw alreadyExists(title, name, where, error);
   throw error;
+}
+
+/**
+ * Splits an import id (`proj_123/assets/logo.png`) into its parts: the first `leading` segments, then the rest
+ * (which may hold `/`, as object keys and branch names do). Fails with the kind's id format.
+ */
+export function parseId<N extends 0 | 1 | 2>(id: string, leading: N, format: string): N extends 0 ? [string] : N extends 1 ? [string, string] : [string, string, string] {
+  const segments = id.split("/");
+  const parts = [...segments.slice(0, leading), segments.slice(leading).join("/")];
+  if (segments.length <= leading || parts.some((part) => part === "")) throw new Error(`"${id}" is not an id of this kind: expected ${format}`);
+  return parts as N extends 0 ? [string] : N extends 1 ? [string, string] : [string, string, string];
 }

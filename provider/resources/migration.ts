@@ -1,10 +1,13 @@
 // Migration: applied once on create, in one transaction. Its SQL is immutable once applied: a changed SQL is refused
 // at preview (check), with the advice to add a new migration. Destroying a migration touches the database only when
-// a `down` SQL was given; the server keeps the record of what was applied either way.
+// a `down` SQL was given; the server keeps the record of what was applied either way. A migration of that name already
+// applied on the branch (the server answers 200 instead of 201) is refused unless `adoptExisting` is set: otherwise a
+// resource renamed in the program without an alias would take it over, and the old resource's delete would run its
+// `down` SQL.
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { BranchSelector, Id, MigrationName, databaseEndpoints as api } from "../../contract";
-import { STATE_VERSION, checkWith, diffInputs, findInPages, readOrGone, type OperationContext, type ResourceKind } from "./kind";
+import { STATE_VERSION, alreadyExists, checkWith, diffInputs, findInPages, parseId, readOrGone, type OperationContext, type ResourceKind } from "./kind";
 
 export const MigrationInputs = z.strictObject({
   projectId: Id,
@@ -13,6 +16,8 @@ export const MigrationInputs = z.strictObject({
   sql: z.string().trim().min(1, "sql must not be empty"),
   /** SQL that undoes this migration, run when the resource is destroyed. Without it, destroy leaves the database as is. */
   down: z.string().trim().min(1).nullable().default(null),
+  /** A migration of that name already applied on the branch (with the same SQL) is managed instead of failing. */
+  adoptExisting: z.boolean().default(false),
 });
 export type MigrationInputs = z.output<typeof MigrationInputs>;
 
@@ -29,15 +34,26 @@ const outputs = (live: ApiMigration, inputs: MigrationInputs): MigrationOutputs 
   ...inputs, sql: live.sql, migrationId: live.id, checksum: live.checksum, status: live.status, appliedAt: live.applied_at, stateVersion: STATE_VERSION,
 });
 
-const findMigration = (ctx: OperationContext, inputs: MigrationInputs): Promise<ApiMigration | undefined> =>
+const findMigration = (ctx: OperationContext, inputs: Pick<MigrationInputs, "projectId" | "branch" | "name">): Promise<ApiMigration | undefined> =>
   findInPages((query) => ctx.client.call(api.listMigrations, { params: { id: inputs.projectId }, query: { ...query, branch: inputs.branch } }), (m) => m.name === inputs.name);
+
+const ID_FORMAT = "<project id>/<branch>/<migration name>, e.g. proj_123/main/001_init";
+
+/** `proj_123/preview/pr-42/001_init`: the branch is everything between the project and the last segment. */
+function identityOf(id: string): Pick<MigrationInputs, "projectId" | "branch" | "name"> {
+  const [projectId, rest] = parseId(id, 1, ID_FORMAT);
+  const cut = rest.lastIndexOf("/");
+  if (cut <= 0) throw new Error(`"${id}" is not an id of this kind: expected ${ID_FORMAT}`);
+  return { projectId, branch: rest.slice(0, cut), name: rest.slice(cut + 1) };
+}
 
 export const migration: ResourceKind<MigrationInputs, MigrationOutputs> = {
   type: "lubes:index:Migration",
   title: "Migration",
   replaceOnChanges: ["projectId", "branch", "name"],
+  identity: ["projectId", "branch", "name"],
   secretOutputs: [],
-  importId: "<project id>/<branch>/<migration name>, e.g. proj_123/main/001_init",
+  importId: ID_FORMAT,
   check(news, olds) {
     const result = checkWith(MigrationInputs, news);
     const inputs = result.inputs;
@@ -52,15 +68,18 @@ export const migration: ResourceKind<MigrationInputs, MigrationOutputs> = {
   diff: (_id, olds, news) => diffInputs(olds, news, ["projectId", "branch", "name", "sql", "down"], ["projectId", "branch", "name"]),
   async create(ctx, inputs) {
     ctx.log(`Applying migration "${inputs.name}" to branch "${inputs.branch}"…`);
-    const applied = await ctx.client.call(api.runMigration, { params: { id: inputs.projectId }, body: { name: inputs.name, sql: inputs.sql, branch: inputs.branch } });
-    return { id: `${inputs.projectId}/${inputs.branch}/${inputs.name}`, outs: outputs(applied, inputs) };
+    const applied = await ctx.client.send(api.runMigration, { params: { id: inputs.projectId }, body: { name: inputs.name, sql: inputs.sql, branch: inputs.branch } });
+    const existed = applied.status === 200;
+    if (existed && !inputs.adoptExisting) throw alreadyExists("Migration", inputs.name, `branch "${inputs.branch}" of project ${inputs.projectId} (applied before, so not run again)`);
+    return { id: `${inputs.projectId}/${inputs.branch}/${inputs.name}`, outs: outputs(applied.body, inputs), adopted: existed };
   },
   async read(ctx, id, olds) {
-    const live = await readOrGone(() => findMigration(ctx, olds));
+    const identity = olds.projectId && olds.name ? { projectId: olds.projectId, branch: olds.branch ?? "main", name: olds.name } : identityOf(id);
+    const live = await readOrGone(() => findMigration(ctx, identity));
     if (!live) return undefined;
-    const outs = outputs(live, olds);
+    const outs = outputs(live, { ...identity, sql: olds.sql ?? live.sql, down: olds.down ?? null, adoptExisting: olds.adoptExisting ?? false });
     // The server never changes applied SQL; a differing checksum would be a migration re-made by hand.
-    if (live.checksum !== createHash("sha256").update(olds.sql).digest("hex")) outs.sql = live.sql;
+    if (live.checksum !== createHash("sha256").update(outs.sql).digest("hex")) outs.sql = live.sql;
     return { id, outs };
   },
   // Only `down` can change in place (check refuses a changed SQL): it is the provider's own, so no call is made.

@@ -1,13 +1,16 @@
 // OrganizationMember: an invitation by email with a role (pending until that email registers). Organization and
-// email are its identity; the role changes in place.
+// email are its identity; the role changes in place. `adoptExisting` takes over a member or invitation of that email,
+// giving it the declared role.
 import { z } from "zod";
 import { Email, Id, Role, organizationEndpoints as api, type Member } from "../../contract";
-import { STATE_VERSION, checkWith, deleteIgnoringGone, diffInputs, explainConflict, expectExisting, findInPages, readOrGone, type OperationContext, type ResourceKind } from "./kind";
+import { STATE_VERSION, checkWith, deleteIgnoringGone, diffInputs, explainConflict, expectExisting, findInPages, isAlreadyExists, parseId, readOrGone, type OperationContext, type ResourceKind } from "./kind";
 
 export const OrganizationMemberInputs = z.strictObject({
   organizationId: Id,
   email: Email,
   role: Role.default("developer"),
+  /** A member or invitation of that email already in the organization is managed instead of failing. */
+  adoptExisting: z.boolean().default(false),
 });
 export type OrganizationMemberInputs = z.output<typeof OrganizationMemberInputs>;
 
@@ -19,32 +22,50 @@ export interface OrganizationMemberOutputs extends OrganizationMemberInputs {
   stateVersion: number;
 }
 
-const outputs = (live: Member): OrganizationMemberOutputs => ({
-  organizationId: live.organization_id, email: live.email, role: live.role, memberId: live.id, userId: live.user_id, status: live.status, stateVersion: STATE_VERSION,
+const outputs = (live: Member, adoptExisting = false): OrganizationMemberOutputs => ({
+  organizationId: live.organization_id, email: live.email, role: live.role, adoptExisting, memberId: live.id, userId: live.user_id, status: live.status, stateVersion: STATE_VERSION,
 });
 
-const findMember = (ctx: OperationContext, organizationId: string, memberId: string): Promise<Member | undefined> =>
-  findInPages((query) => ctx.client.call(api.listMembers, { params: { id: organizationId }, query }), (m) => m.id === memberId);
+const findMember = (ctx: OperationContext, organizationId: string, match: (m: Member) => boolean): Promise<Member | undefined> =>
+  findInPages((query) => ctx.client.call(api.listMembers, { params: { id: organizationId }, query }), match);
+
+const ID_FORMAT = "<organization id>/<member id>, e.g. org_123/mem_456";
+
+async function adopt(ctx: OperationContext, inputs: OrganizationMemberInputs): Promise<Member> {
+  const email = inputs.email.toLowerCase();
+  const found = await findMember(ctx, inputs.organizationId, (m) => m.email.toLowerCase() === email);
+  if (!found) throw new Error(`Member "${inputs.email}" was reported to exist in organization ${inputs.organizationId} but cannot be found; run \`pulumi up\` again`);
+  if (found.role === inputs.role) return found;
+  return ctx.client.call(api.updateMember, { params: { id: inputs.organizationId, memberId: found.id }, body: { role: inputs.role } });
+}
 
 export const organizationMember: ResourceKind<OrganizationMemberInputs, OrganizationMemberOutputs> = {
   type: "lubes:index:OrganizationMember",
   title: "Organization member",
   replaceOnChanges: ["organizationId", "email"],
+  identity: ["organizationId", "email"],
   secretOutputs: [],
-  importId: "<organization id>/<member id>, e.g. org_123/mem_456",
+  importId: ID_FORMAT,
   check: (news) => checkWith(OrganizationMemberInputs, news),
   diff: (_id, olds, news) => diffInputs(olds, news, ["organizationId", "email", "role"], ["organizationId", "email"]),
   async create(ctx, inputs) {
-    const member = await ctx.client.call(api.inviteMember, { params: { id: inputs.organizationId }, body: { email: inputs.email, role: inputs.role } })
-      .catch((error: unknown) => explainConflict(error, "Member", inputs.email));
-    return { id: `${member.organization_id}/${member.id}`, outs: outputs(member) };
+    try {
+      const member = await ctx.client.call(api.inviteMember, { params: { id: inputs.organizationId }, body: { email: inputs.email, role: inputs.role } });
+      return { id: `${member.organization_id}/${member.id}`, outs: outputs(member) };
+    } catch (error) {
+      if (!(isAlreadyExists(error) && inputs.adoptExisting)) return explainConflict(error, "Member", inputs.email, `organization ${inputs.organizationId}`);
+      const member = await adopt(ctx, inputs);
+      return { id: `${member.organization_id}/${member.id}`, outs: outputs(member, true), adopted: true };
+    }
   },
   async read(ctx, id, olds) {
-    const live = await readOrGone(() => findMember(ctx, olds.organizationId, olds.memberId));
-    return live && { id, outs: outputs(live) };
+    const [organizationId, memberId] = olds.organizationId && olds.memberId ? [olds.organizationId, olds.memberId] : parseId(id, 1, ID_FORMAT);
+    const live = await readOrGone(() => findMember(ctx, organizationId, (m) => m.id === memberId));
+    return live && { id, outs: outputs(live, olds.adoptExisting ?? false) };
   },
   async update(ctx, id, olds, news) {
-    return outputs(await expectExisting("Organization member", id, () => ctx.client.call(api.updateMember, { params: { id: olds.organizationId, memberId: olds.memberId }, body: { role: news.role } })));
+    const live = await expectExisting("Organization member", id, () => ctx.client.call(api.updateMember, { params: { id: olds.organizationId, memberId: olds.memberId }, body: { role: news.role } }));
+    return outputs(live, news.adoptExisting);
   },
   delete: (ctx, _id, olds) => deleteIgnoringGone(() => ctx.client.call(api.removeMember, { params: { id: olds.organizationId, memberId: olds.memberId } })),
 };

@@ -1,4 +1,6 @@
-// Organization: name, slug and plan, all changed in place.
+// Organization: name, slug and plan, all changed in place. No `adoptExisting`: an organization is the top of a
+// tenancy, and taking one over by its slug would be too easy to do by mistake; bring one in with its id instead
+// (`pulumi import`, the `import` option, or `Organization.get`).
 import { z } from "zod";
 import { DisplayName, Plan, Slug, organizationEndpoints as api, type Organization as ApiOrganization } from "../../contract";
 import { STATE_VERSION, checkWith, deleteIgnoringGone, diffInputs, expectExisting, readOrGone, type ResourceKind } from "./kind";
@@ -23,6 +25,7 @@ export const organization: ResourceKind<OrganizationInputs, OrganizationOutputs>
   type: "lubes:index:Organization",
   title: "Organization",
   replaceOnChanges: [],
+  autoName: { property: "name", slug: false },
   secretOutputs: [],
   importId: "the organization id, e.g. org_123",
   check: (news) => checkWith(OrganizationInputs, news),

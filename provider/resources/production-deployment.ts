@@ -41,12 +41,13 @@ export const productionDeployment: ResourceKind<ProductionDeploymentInputs, Prod
     return { id: inputs.projectId, outs: await pointAt(ctx, inputs) };
   },
   async read(ctx, id, olds) {
-    const project = await readOrGone(() => ctx.client.call(projectEndpoints.get, { params: { id: olds.projectId } }));
+    const projectId = olds.projectId ?? id;
+    const project = await readOrGone(() => ctx.client.call(projectEndpoints.get, { params: { id: projectId } }));
     if (!project) return undefined;
-    const current = project.current_deployment_id;
+    const current = project.current_deployment_id ?? "";
     // Still ours if production runs the deployment, or the rollback record we made for it.
-    const ours = current === olds.deploymentId || current === olds.currentDeploymentId;
-    return { id, outs: ours ? olds : { ...olds, deploymentId: current ?? "", currentDeploymentId: current ?? "" } };
+    if (olds.deploymentId && (current === olds.deploymentId || current === olds.currentDeploymentId)) return { id, outs: olds as ProductionDeploymentOutputs };
+    return { id, outs: { projectId, deploymentId: current, currentDeploymentId: current, rolledBack: olds.rolledBack ?? false, stateVersion: STATE_VERSION } };
   },
   update: (ctx, _id, _olds, news) => pointAt(ctx, news),
   // Production keeps running what it runs: there is nothing to undo.

@@ -1,8 +1,7 @@
 // Project: lives in one organization (changing it replaces the project); name and slug change in place.
 import { z } from "zod";
 import { DisplayName, Id, Slug, projectEndpoints as api, type Project as ApiProject } from "../../contract";
-import { ConflictError } from "../client";
-import { STATE_VERSION, checkWith, deleteIgnoringGone, diffInputs, expectExisting, explainConflict, findInPages, readOrGone, type OperationContext, type ResourceKind } from "./kind";
+import { STATE_VERSION, checkWith, deleteIgnoringGone, diffInputs, expectExisting, explainConflict, findInPages, isAlreadyExists, readOrGone, type OperationContext, type ResourceKind } from "./kind";
 
 export const ProjectInputs = z.strictObject({
   name: DisplayName,
@@ -34,24 +33,27 @@ export const project: ResourceKind<ProjectInputs, ProjectOutputs> = {
   type: "lubes:index:Project",
   title: "Project",
   replaceOnChanges: ["organizationId"],
+  identity: ["organizationId", "slug"],
+  autoName: { property: "name", slug: false },
   secretOutputs: [],
   importId: "the project id, e.g. proj_123",
   check: (news) => checkWith(ProjectInputs, news),
-  diff: (_id, olds, news) => diffInputs(olds, news, ["name", "organizationId", "slug", "adoptExisting"], ["organizationId"]),
+  // adoptExisting matters only when the project is created: changing it later is no change.
+  diff: (_id, olds, news) => diffInputs(olds, news, ["name", "organizationId", "slug"], ["organizationId"]),
   async create(ctx, inputs) {
     const body = { name: inputs.name, organization_id: inputs.organizationId, ...(inputs.slug ? { slug: inputs.slug } : {}) };
     try {
       const created = await ctx.client.call(api.create, { body });
       return { id: created.id, outs: outputs(created, inputs.adoptExisting) };
     } catch (error) {
-      const adopted = error instanceof ConflictError && inputs.adoptExisting ? await adopt(ctx, inputs) : undefined;
-      if (adopted) return { id: adopted.id, outs: outputs(adopted, true) };
-      return explainConflict(error, "Project", inputs.slug ?? inputs.name);
+      const adopted = isAlreadyExists(error) && inputs.adoptExisting ? await adopt(ctx, inputs) : undefined;
+      if (adopted) return { id: adopted.id, outs: outputs(adopted, true), adopted: true };
+      return explainConflict(error, "Project", inputs.slug ?? inputs.name, `organization ${inputs.organizationId}`);
     }
   },
   async read(ctx, id, olds) {
     const live = await readOrGone(() => ctx.client.call(api.get, { params: { id } }));
-    return live && { id, outs: outputs(live, olds.adoptExisting) };
+    return live && { id, outs: outputs(live, olds.adoptExisting ?? false) };
   },
   async update(ctx, id, _olds, news) {
     const body = { name: news.name, ...(news.slug ? { slug: news.slug } : {}) };

@@ -28,12 +28,14 @@ export interface SignedUrlOutputs extends SignedUrlInputs {
 
 const IDENTITY = ["projectId", "bucket", "key", "method", "expiresInSeconds"] as const;
 
+const isSigned = (olds: Partial<SignedUrlOutputs>): olds is SignedUrlOutputs => typeof olds.url === "string" && typeof olds.expiresAt === "string";
+
 export const signedUrl: ResourceKind<SignedUrlInputs, SignedUrlOutputs> = {
   type: "lubes:index:SignedUrl",
   title: "Signed URL",
   replaceOnChanges: [...IDENTITY],
   secretOutputs: ["url"],
-  importId: "not importable: a signed URL exists only as its text",
+  importId: "not importable: a signed URL exists only as its text, and the server keeps no record of it",
   check: (news) => checkWith(SignedUrlInputs, news),
   diff: (_id, olds, news) => diffInputs(olds, news, IDENTITY, IDENTITY),
   async create(ctx, inputs) {
@@ -44,6 +46,9 @@ export const signedUrl: ResourceKind<SignedUrlInputs, SignedUrlOutputs> = {
     return { id: `${inputs.projectId}/${inputs.bucket}/${inputs.key}@${signed.expires_at}`, outs: { ...inputs, url: signed.url, expiresAt: signed.expires_at, stateVersion: STATE_VERSION } };
   },
   async read(ctx, id, olds) {
+    if (!isSigned(olds)) {
+      throw new Error(`A SignedUrl cannot be imported or read by its id ("${id}"): the URL exists only as the text made when it was signed, and the server keeps no record of it. Declare a new SignedUrl instead`);
+    }
     if (Date.parse(olds.expiresAt) <= Date.now()) return undefined;
     if (olds.method === "PUT") return { id, outs: olds };
     const object = await readOrGone(() => findObject(ctx, olds));

@@ -1,11 +1,14 @@
 // StorageObject: content from a string (text or base64) or a file; diffed by MD5, which the server's ETag also is,
-// so an object changed outside Pulumi shows as drift. Project, bucket and key are its identity.
+// so an object changed outside Pulumi shows as drift. Project, bucket and key are its identity. Create never
+// overwrites: it uploads only if the key is absent (`If-None-Match: *`), so a resource renamed in the program without
+// an alias fails instead of taking over, and later deleting, the object it still has (`adoptExisting` takes over).
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { BucketName, Id, ObjectKey, storageEndpoints as api } from "../../contract";
-import { STATE_VERSION, checkWith, deleteIgnoringGone, diffInputs, findInPages, readOrGone, type CheckResult, type OperationContext, type ResourceKind } from "./kind";
+import { PreconditionFailedError } from "../client";
+import { STATE_VERSION, alreadyExists, checkWith, deleteIgnoringGone, diffInputs, findInPages, parseId, readOrGone, type CheckResult, type OperationContext, type ResourceKind } from "./kind";
 
 const RawObjectInputs = z.strictObject({
   projectId: Id,
@@ -18,6 +21,8 @@ const RawObjectInputs = z.strictObject({
   /** …read from a file, relative to the program's folder. */
   sourcePath: z.string().min(1).optional(),
   contentType: z.string().max(255).optional(),
+  /** An object already at that key is managed (overwritten with this content) instead of failing. */
+  adoptExisting: z.boolean().default(false),
 });
 
 export type StorageObjectInputs = z.output<typeof RawObjectInputs> & { contentMd5: string; contentType: string };
@@ -61,26 +66,53 @@ type ApiObject = { key: string; name: string; size: number; content_type: string
 export const findObject = (ctx: OperationContext, inputs: Pick<StorageObjectInputs, "projectId" | "bucket" | "key">): Promise<ApiObject | undefined> =>
   findInPages((query) => ctx.client.call(api.listObjects, { params: { id: inputs.projectId }, query: { ...query, bucket: inputs.bucket, prefix: inputs.key } }), (o) => o.name === inputs.key);
 
-async function put(ctx: OperationContext, inputs: StorageObjectInputs): Promise<StorageObjectOutputs> {
-  const uploaded = await ctx.client.call(api.putObject, { params: { id: inputs.projectId, key: `${inputs.bucket}/${inputs.key}` }, raw: { bytes: bytesOf(inputs), contentType: inputs.contentType } });
+const ID_FORMAT = "<project id>/<bucket>/<key>, e.g. proj_123/avatars/logo.png";
+
+async function put(ctx: OperationContext, inputs: StorageObjectInputs, onlyIfAbsent = false): Promise<StorageObjectOutputs> {
+  const uploaded = await ctx.client.call(api.putObject, {
+    params: { id: inputs.projectId, key: `${inputs.bucket}/${inputs.key}` },
+    raw: { bytes: bytesOf(inputs), contentType: inputs.contentType },
+    ...(onlyIfAbsent ? { headers: { "if-none-match": "*" } } : {}),
+  });
   return { ...inputs, size: uploaded.size, url: uploaded.url, stateVersion: STATE_VERSION };
+}
+
+/**
+ * Uploads only if the key is free. A 412 after an attempt whose answer was lost may be that very upload: it is ours
+ * when the object there holds exactly our bytes.
+ */
+async function putNew(ctx: OperationContext, inputs: StorageObjectInputs): Promise<{ outs: StorageObjectOutputs; adopted: boolean }> {
+  try {
+    return { outs: await put(ctx, inputs, true), adopted: false };
+  } catch (error) {
+    if (!(error instanceof PreconditionFailedError)) throw error;
+    const live = error.afterUncertainAttempt ? await findObject(ctx, inputs) : undefined;
+    if (live && live.etag.replaceAll('"', "") === inputs.contentMd5) return { outs: { ...inputs, size: live.size, url: live.url, stateVersion: STATE_VERSION }, adopted: false };
+    if (!inputs.adoptExisting) throw alreadyExists("Storage object", inputs.key, `bucket "${inputs.bucket}" of project ${inputs.projectId}`, error);
+    return { outs: await put(ctx, inputs), adopted: true };
+  }
 }
 
 export const storageObject: ResourceKind<StorageObjectInputs, StorageObjectOutputs> = {
   type: "lubes:index:StorageObject",
   title: "Storage object",
   replaceOnChanges: ["projectId", "bucket", "key"],
+  identity: ["projectId", "bucket", "key"],
   secretOutputs: [],
-  importId: "<project id>/<bucket>/<key>, e.g. proj_123/avatars/logo.png",
+  importId: ID_FORMAT,
   check,
   // Bytes are compared by their MD5, wherever they come from.
   diff: (_id, olds, news) => diffInputs(olds, news, ["projectId", "bucket", "key", "contentMd5", "contentType"], ["projectId", "bucket", "key"]),
   async create(ctx, inputs) {
-    return { id: `${inputs.projectId}/${inputs.bucket}/${inputs.key}`, outs: await put(ctx, inputs) };
+    const { outs, adopted } = await putNew(ctx, inputs);
+    return { id: `${inputs.projectId}/${inputs.bucket}/${inputs.key}`, outs, adopted };
   },
   async read(ctx, id, olds) {
-    const live = await readOrGone(() => findObject(ctx, olds));
-    return live && { id, outs: { ...olds, contentMd5: live.etag.replaceAll('"', ""), contentType: live.content_type, size: live.size, url: live.url } };
+    const [projectId, bucket, key] = olds.projectId && olds.bucket && olds.key ? [olds.projectId, olds.bucket, olds.key] : parseId(id, 2, ID_FORMAT);
+    const live = await readOrGone(() => findObject(ctx, { projectId, bucket, key }));
+    if (!live) return undefined;
+    const seen = { contentMd5: live.etag.replaceAll('"', ""), contentType: live.content_type, size: live.size, url: live.url };
+    return { id, outs: { adoptExisting: false, ...olds, projectId, bucket, key, ...seen, stateVersion: olds.stateVersion ?? STATE_VERSION } };
   },
   update: (ctx, _id, _olds, news) => put(ctx, news),
   delete: (ctx, _id, olds) => deleteIgnoringGone(() => ctx.client.call(api.deleteObject, { params: { id: olds.projectId, key: `${olds.bucket}/${olds.key}` } })),

@@ -1,8 +1,9 @@
-// Environment variable routes: list, set (create or update the key), delete.
+// Environment variable routes: list, set (create or update the key; create only with `If-None-Match: *`), delete.
 import type { FastifyInstance } from "fastify";
 import { envEndpoints as api } from "../../contract";
 import type { ServerContext } from "../context";
 import { notFound } from "../errors";
+import { alreadyExists, createOnly } from "../http/preconditions";
 import { WithStatus, serve } from "../http/route";
 import { projectAccess } from "../services/access";
 import { toEnvVar, upsertEnvVar } from "../store/env";
@@ -14,9 +15,11 @@ export function envRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return queryPage(ctx.sql, { fromWhere: "FROM env_vars WHERE project_id = $1", orderBy: "key", params: [params.id] }, query, toEnvVar(ctx));
   });
 
-  serve(app, ctx, api.set, async ({ principal, params, body }) => {
+  serve(app, ctx, api.set, async ({ principal, params, body, request }) => {
+    const onlyIfAbsent = createOnly(request);
     await projectAccess(ctx, principal, params.id, "write");
-    const row = await upsertEnvVar(ctx, params.id, body);
+    const row = await upsertEnvVar(ctx, params.id, body, onlyIfAbsent);
+    if (!row) throw alreadyExists(`Environment variable ${body.key} already exists in project ${params.id}`, { key: body.key });
     return new WithStatus(row.created ? 201 : 200, toEnvVar(ctx)(row));
   });
 

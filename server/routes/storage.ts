@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { BucketName, ObjectKey, storageEndpoints as api, type Permission } from "../../contract";
 import { iso, publicBaseUrl, type ServerContext } from "../context";
 import { ApiError, badRequest, conflict, forbidden, notFound, unauthorized, validation } from "../errors";
+import { alreadyExists, createOnly } from "../http/preconditions";
 import type { Principal } from "../http/principal";
 import { rawBodyScope } from "../http/raw-body";
 import { serve } from "../http/route";
@@ -114,14 +115,20 @@ async function authorizeObject(ctx: ServerContext, request: FastifyRequest, prin
 }
 
 /** Records the staged blob as the object (replacing an older version), then drops the older bytes. */
-async function commitObject(ctx: ServerContext, base: string, bucket: BucketRow, key: string, staged: StagedBlob, contentType: string) {
+const objectExists = (bucket: BucketRow, key: string) =>
+  alreadyExists(`Object ${bucket.name}/${key} already exists`, { bucket: bucket.name, key });
+
+/** Records an uploaded blob under its key (replacing what was there, unless `onlyIfAbsent`: then 412). */
+async function commitObject(ctx: ServerContext, base: string, bucket: BucketRow, key: string, staged: StagedBlob, contentType: string, onlyIfAbsent = false) {
   let row: (ObjectRow & { previous_blob: string | null }) | undefined;
+  const onConflict = onlyIfAbsent
+    ? "DO NOTHING"
+    : "DO UPDATE SET blob_id = EXCLUDED.blob_id, size = EXCLUDED.size, content_type = EXCLUDED.content_type, md5 = EXCLUDED.md5, updated_at = now()";
   try {
     ({ rows: [row] } = await ctx.sql.query<ObjectRow & { previous_blob: string | null }>(
       `WITH previous AS (SELECT blob_id FROM objects WHERE bucket_id = $1 AND key = $3)
        INSERT INTO objects (bucket_id, project_id, key, blob_id, size, content_type, md5) VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (bucket_id, key) DO UPDATE SET blob_id = EXCLUDED.blob_id, size = EXCLUDED.size, content_type = EXCLUDED.content_type,
-         md5 = EXCLUDED.md5, updated_at = now()
+       ON CONFLICT (bucket_id, key) ${onConflict}
        RETURNING *, (SELECT blob_id FROM previous) AS previous_blob`,
       [bucket.id, bucket.project_id, key, staged.blobId, staged.size, contentType, staged.md5],
     ));
@@ -130,7 +137,11 @@ async function commitObject(ctx: ServerContext, base: string, bucket: BucketRow,
     if ((error as { code?: string }).code === "23503") throw notFound("Bucket", bucket.name); // deleted meanwhile
     throw error;
   }
-  if (row?.previous_blob && row.previous_blob !== staged.blobId) await ctx.objects.remove(bucket.project_id, row.previous_blob);
+  if (!row) {
+    await ctx.objects.remove(bucket.project_id, staged.blobId);
+    throw objectExists(bucket, key);
+  }
+  if (row.previous_blob && row.previous_blob !== staged.blobId) await ctx.objects.remove(bucket.project_id, row.previous_blob);
   return { key: `${bucket.name}/${key}`, url: objectUrl(base, bucket.project_id, bucket.name, key), size: staged.size, content_type: contentType };
 }
 
@@ -180,6 +191,7 @@ async function objectRoutes(scope: FastifyInstance, ctx: ServerContext): Promise
   await scope.register(multipart, { limits: { files: 1, fields: 10, fieldSize: 4096, fileSize: ctx.objects.maxObjectBytes + 1 } });
 
   serve(scope, ctx, api.uploadObject, async ({ principal, params, request }) => {
+    const onlyIfAbsent = createOnly(request);
     await projectAccess(ctx, principal, params.id, "write");
     if (!request.isMultipart()) throw badRequest("multipart_required", "Upload with Content-Type multipart/form-data (fields: bucket, file, optional key), or PUT the raw bytes to /storage/objects/<bucket>/<key>");
     const fields: Record<string, string> = {};
@@ -203,7 +215,7 @@ async function objectRoutes(scope: FastifyInstance, ctx: ServerContext): Promise
       const checked = ObjectKey.safeParse(key);
       if (!checked.success) throw validation("key", "object_key", `Object key ${JSON.stringify(key)} ${checked.error.issues[0]?.message ?? "is not valid"}`);
       const bucket = await findBucket(ctx, params.id, bucketName);
-      const result = await commitObject(ctx, publicBaseUrl(ctx, request), bucket, key, staged, contentTypeOf(file?.mimetype));
+      const result = await commitObject(ctx, publicBaseUrl(ctx, request), bucket, key, staged, contentTypeOf(file?.mimetype), onlyIfAbsent);
       staged = undefined;
       return result;
     } finally {
@@ -212,9 +224,12 @@ async function objectRoutes(scope: FastifyInstance, ctx: ServerContext): Promise
   });
 
   serve(scope, ctx, api.putObject, async ({ principal, params, request }) => {
+    const onlyIfAbsent = createOnly(request);
     const { bucket, key } = await authorizeObject(ctx, request, principal, params.id, params.key, "write");
+    // Refused before the bytes are read when the key is taken; the insert checks again, atomically.
+    if (onlyIfAbsent && (await ctx.sql.query("SELECT 1 FROM objects WHERE bucket_id = $1 AND key = $2", [bucket.id, key])).rows[0]) throw objectExists(bucket, key);
     const staged = await ctx.objects.stage(params.id, request.raw);
-    return commitObject(ctx, publicBaseUrl(ctx, request), bucket, key, staged, contentTypeOf(request.headers["content-type"]));
+    return commitObject(ctx, publicBaseUrl(ctx, request), bucket, key, staged, contentTypeOf(request.headers["content-type"]), onlyIfAbsent);
   });
 
   serve(scope, ctx, api.downloadObject, async ({ principal, params, request, reply }) => {

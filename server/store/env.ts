@@ -25,19 +25,23 @@ export const toEnvVar = (ctx: ServerContext) => (row: EnvVarRow): EnvVar => ({
   updated_at: iso(row.updated_at),
 });
 
+/** Sets a variable (created or updated); `onlyIfAbsent` leaves an existing key alone and answers undefined. */
 export async function upsertEnvVar(
   ctx: ServerContext,
   projectId: string,
   input: { key: string; value: string; sensitive: boolean; environments: readonly string[] },
-): Promise<EnvVarRow & { created: boolean }> {
+  onlyIfAbsent = false,
+): Promise<(EnvVarRow & { created: boolean }) | undefined> {
+  const onConflict = onlyIfAbsent
+    ? "DO NOTHING"
+    : "DO UPDATE SET sealed_value = EXCLUDED.sealed_value, value_sha256 = EXCLUDED.value_sha256, sensitive = EXCLUDED.sensitive, environments = EXCLUDED.environments, updated_at = now()";
   const { rows } = await ctx.sql.query<EnvVarRow & { created: boolean }>(
     `INSERT INTO env_vars (project_id, key, sealed_value, value_sha256, sensitive, environments) VALUES ($1, $2, $3, $4, $5, $6)
-     ON CONFLICT (project_id, key) DO UPDATE SET sealed_value = EXCLUDED.sealed_value, value_sha256 = EXCLUDED.value_sha256,
-       sensitive = EXCLUDED.sensitive, environments = EXCLUDED.environments, updated_at = now()
+     ON CONFLICT (project_id, key) ${onConflict}
      RETURNING *, (xmax = 0) AS created`,
     [projectId, input.key, seal(ctx.keys.envValues, input.value), sha256(input.value), input.sensitive, [...new Set(input.environments)]],
   );
-  return rows[0] as EnvVarRow & { created: boolean };
+  return rows[0];
 }
 
 /** The plain values of a project's variables for one environment, for functions and deployments to run with. */

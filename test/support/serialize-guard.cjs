@@ -17,8 +17,8 @@ async function main() {
     const serialized = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
     const requires = [...serialized.text.matchAll(/require\(["'`]([^"'`]+)["'`]\)/g)].map((m) => m[1]);
     const loaded = requireFromString(serialized.text, path.join(process.cwd(), "__provider.js"))[serialized.exportName]();
-    // A check through the loaded shim proves it reaches the provider core by package name.
-    const check = await loaded.check(undefined, { lubesAutoName: "guard" });
+    // A diff through the loaded shim proves it reaches the provider core by package name (diff calls no API).
+    const diff = await loaded.diff("guard", { name: "before" }, { name: "after" });
     report.push({
       name,
       bytes: Buffer.byteLength(serialized.text),
@@ -26,7 +26,7 @@ async function main() {
       hasCanary: serialized.text.includes(CANARY),
       requires: [...new Set(requires)],
       methods: ["check", "diff", "create", "read", "update", "delete", "configure"].filter((m) => typeof loaded[m] === "function"),
-      checkFailures: check.failures.length,
+      diffChanges: diff.changes,
     });
   }
   process.stdout.write(JSON.stringify(report));

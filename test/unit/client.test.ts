@@ -153,8 +153,8 @@ describe("retry delays", () => {
 
 describe("credentials", () => {
   it("prefer stack config, fall back to the environment, and say how to set them when missing", () => {
-    expect(resolveCredentials({ apiKey: "k", apiUrl: "http://localhost:8787/v1/" }, {})).toEqual({ apiKey: "k", apiUrl: "http://localhost:8787/v1" });
-    expect(resolveCredentials({}, { LUBES_API_KEY: "e", LUBES_API_URL: "http://x/v1" })).toEqual({ apiKey: "e", apiUrl: "http://x/v1" });
+    expect(resolveCredentials({ apiKey: "k", apiUrl: "http://localhost:8787/v1/" }, {})).toEqual({ apiKey: "k", apiUrl: "http://localhost:8787/v1", sources: { apiKey: "lubes:apiKey", apiUrl: "lubes:apiUrl" } });
+    expect(resolveCredentials({}, { LUBES_API_KEY: "e", LUBES_API_URL: "https://x/v1" })).toEqual({ apiKey: "e", apiUrl: "https://x/v1", sources: { apiKey: "LUBES_API_KEY", apiUrl: "LUBES_API_URL" } });
     expect(resolveCredentials({}, { LUBES_API_KEY: "e" }).apiUrl).toBe("https://api.lubes.dev/v1");
     expect(() => resolveCredentials({}, {})).toThrow(/pulumi config set --secret lubes:apiKey/);
     expect(() => resolveCredentials({ apiKey: "k", apiUrl: "ftp://x" }, {})).toThrow(/http\(s\)/);

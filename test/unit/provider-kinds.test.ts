@@ -123,7 +123,7 @@ const tables: Table[] = [
   {
     kind: migration,
     inputs: { projectId: "proj_1", name: "001", sql: "CREATE TABLE t (x int)", down: "DROP TABLE t" },
-    create: [{ method: "POST", path: "/projects/proj_1/db/migrations", body: { name: "001", sql: "CREATE TABLE t (x int)", branch: "main" }, reply: api.migration }],
+    create: [{ method: "POST", path: "/projects/proj_1/db/migrations", status: 201, body: { name: "001", sql: "CREATE TABLE t (x int)", branch: "main" }, reply: api.migration }],
     read: [{ method: "GET", path: "/projects/proj_1/db/migrations", reply: page([api.migration]) }],
     update: { inputs: { projectId: "proj_1", name: "001", sql: "CREATE TABLE t (x int)", down: "DROP TABLE IF EXISTS t" }, calls: [] },
     remove: [{ method: "POST", path: "/projects/proj_1/db/query", body: { query: "DROP TABLE IF EXISTS t", branch: "main" }, reply: { rows: [], row_count: 0, execution_time_ms: 1, fields: [] } }],
