@@ -91,6 +91,8 @@ export const Migration = z.object({
 export const MigrationName = z.string().min(1).max(200).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_' and '-'");
 export const RunMigrationBody = z.strictObject({ name: MigrationName, sql: z.string().min(1).max(1_000_000), branch: BranchSelector.optional() });
 export const MigrationsQuery = PageQuery.extend({ branch: BranchSelector.optional() });
+/** The SQL that undoes an applied migration, on its branch (default `main`). */
+export const RevertMigrationBody = z.strictObject({ sql: z.string().min(1).max(1_000_000), branch: BranchSelector.optional() });
 
 const tag = "Database";
 const common = { auth: "bearer", projectScoped: true, tag } as const;
@@ -126,5 +128,10 @@ export const databaseEndpoints = {
   runMigration: endpoint({
     ...common, operationId: "runMigration", method: "POST", path: "/projects/:id/db/migrations", summary: "Run migration (in one transaction)",
     permission: "write", params: IdParam, body: RunMigrationBody, status: 201, response: Migration,
+  }),
+  revertMigration: endpoint({
+    ...common, operationId: "revertMigration", method: "POST", path: "/projects/:id/db/migrations/:name/revert",
+    summary: "Revert an applied migration: run the given down SQL in one transaction, then remove the migration's record so it can be applied again (404 when none is applied, 409 while it runs)",
+    extension: true, permission: "write", params: IdParam.extend({ name: MigrationName }), body: RevertMigrationBody, status: 204,
   }),
 };

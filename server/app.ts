@@ -111,13 +111,16 @@ function installRequestHooks(app: FastifyInstance, ctx: ServerContext): void {
   installFaults(app, ctx.options.faults);
 }
 
-/** Reliability tests: fail requests before they run, or drop responses after (see `Faults`). */
+/** Reliability tests: fail requests before they run, cut them as they run, or drop responses after (see `Faults`). */
 function installFaults(app: FastifyInstance, faults: Faults | undefined): void {
   if (!faults) return;
-  const strikes = (rule: Faults["fail"], request: FastifyRequest) =>
-    !/\/v1\/(health|openapi\.json)$/.test(request.url.split("?")[0] ?? "") && (typeof rule === "number" ? Math.random() < rule : rule({ method: request.method, url: request.url }));
+  const strikes = (rule: Faults["fail"] | undefined, request: FastifyRequest) =>
+    rule !== undefined && !/\/v1\/(health|openapi\.json)$/.test(request.url.split("?")[0] ?? "") && (typeof rule === "number" ? Math.random() < rule : rule({ method: request.method, url: request.url }));
   app.addHook("preHandler", (request, _reply, done) => {
-    done(strikes(faults.fail, request) ? new ApiError(503, "injected_fault", "Fault injected by LUBES_FAULTS: retry") : undefined);
+    if (strikes(faults.fail, request)) return done(new ApiError(503, "injected_fault", "Fault injected by LUBES_FAULTS: retry"));
+    // The client loses its connection; the handling goes on and is recorded.
+    if (strikes(faults.cut, request)) request.raw.socket.destroy();
+    done();
   });
   app.addHook("onSend", async (request, reply, payload) => {
     if (reply.statusCode < 500 && strikes(faults.drop, request)) {

@@ -39,24 +39,30 @@ export interface ServerOptions {
 
 /**
  * `fail`: answer 503 before handling the request; `drop`: handle it, then close the connection instead of answering
- * (a lost response). Each is a probability, or a predicate in tests. `/health` and `/openapi.json` are spared.
+ * (a lost response); `cut`: close the connection as the handling starts, and let the handling go on (a client that
+ * retries at once meets its own first attempt still running). Each is a probability, or a predicate in tests.
+ * `/health` and `/openapi.json` are spared.
  */
 export interface Faults {
   fail: number | ((request: { method: string; url: string }) => boolean);
   drop: number | ((request: { method: string; url: string }) => boolean);
+  cut?: number | ((request: { method: string; url: string }) => boolean);
 }
 
-/** Parses `LUBES_FAULTS`, e.g. `fail=0.1,drop=0.05`. */
+const FAULT_NAMES = ["fail", "drop", "cut"] as const;
+
+/** Parses `LUBES_FAULTS`, e.g. `fail=0.1,drop=0.05,cut=0.01`. */
 export function parseFaults(text: string | undefined): Faults | undefined {
   if (!text?.trim()) return undefined;
-  const faults: Faults = { fail: 0, drop: 0 };
+  const faults: Faults = { fail: 0, drop: 0, cut: 0 };
   for (const part of text.split(",")) {
     const [name, value] = part.split("=").map((s) => s.trim());
     const rate = Number(value);
-    if ((name !== "fail" && name !== "drop") || !value || !(rate >= 0 && rate <= 1)) {
-      throw new Error(`LUBES_FAULTS: "${part}" is not fail=<0..1> or drop=<0..1>`);
+    const known = FAULT_NAMES.find((n) => n === name);
+    if (!known || !value || !(rate >= 0 && rate <= 1)) {
+      throw new Error(`LUBES_FAULTS: "${part}" is not fail=<0..1>, drop=<0..1> or cut=<0..1>`);
     }
-    faults[name] = rate;
+    faults[known] = rate;
   }
   return faults;
 }

@@ -50,6 +50,9 @@ export interface ClientOptions {
   random?: () => number;
 }
 
+/** Retries of a refused connection: about 4 s with backoff, enough for a server's restart. */
+const REFUSED_RETRIES = 5;
+
 const NETWORK_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_SOCKET", "UND_ERR_CLOSED"]);
 
 function transportError(error: unknown, endpoint: string, credentials: Credentials): LubesError | undefined {
@@ -118,7 +121,9 @@ export class LubesClient {
       if (!(outcome instanceof LubesError)) return outcome as { status: number; body: Output<E> };
       outcome.afterUncertainAttempt = uncertain;
       uncertain ||= mayHaveBeenApplied(outcome);
-      if (!isRetryable(outcome) || attempt >= this.maxRetries) throw outcome;
+      // A server that refuses connections for several seconds is down, not flaky: say so soon, naming its URL.
+      const retries = outcome.code === "connection_refused" ? Math.min(this.maxRetries, REFUSED_RETRIES) : this.maxRetries;
+      if (!isRetryable(outcome) || attempt >= retries) throw outcome;
       const delay = retryDelayMs(attempt, outcome, outcome.hints, this.now(), this.random);
       if (this.now() + delay > deadline) throw this.pastDeadline(outcome, label, attempt + 1, delay);
       await this.sleep(delay);

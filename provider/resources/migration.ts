@@ -1,13 +1,14 @@
 // Migration: applied once on create, in one transaction. Its SQL is immutable once applied: a changed SQL is refused
 // at preview (check), with the advice to add a new migration. Destroying a migration touches the database only when
-// a `down` SQL was given; the server keeps the record of what was applied either way. A migration of that name already
+// a `down` SQL was given: the server then reverts it (runs `down`, forgets the record); without one, the schema and
+// the record stay. A migration of that name already
 // applied on the branch (the server answers 200 instead of 201) is refused unless `adoptExisting` is set: otherwise a
 // resource renamed in the program without an alias would take it over, and the old resource's delete would run its
 // `down` SQL.
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { BranchSelector, Id, MigrationName, databaseEndpoints as api } from "../../contract";
-import { STATE_VERSION, alreadyExists, checkWith, diffInputs, findInPages, parseId, readOrGone, type OperationContext, type ResourceKind } from "./kind";
+import { STATE_VERSION, alreadyExists, checkWith, deleteIgnoringGone, diffInputs, findInPages, parseId, readOrGone, type OperationContext, type ResourceKind } from "./kind";
 
 export const MigrationInputs = z.strictObject({
   projectId: Id,
@@ -84,9 +85,10 @@ export const migration: ResourceKind<MigrationInputs, MigrationOutputs> = {
   },
   // Only `down` can change in place (check refuses a changed SQL): it is the provider's own, so no call is made.
   update: (_ctx, _id, olds, news) => Promise.resolve({ ...olds, down: news.down }),
+  // With `down`, the server runs it and forgets the migration, so declaring it again applies it again.
   async delete(ctx, _id, olds) {
     if (!olds.down) return;
     ctx.log(`Reverting migration "${olds.name}" with its down SQL…`);
-    await readOrGone(() => ctx.client.call(api.query, { params: { id: olds.projectId }, body: { query: olds.down ?? "", branch: olds.branch } }));
+    await deleteIgnoringGone(() => ctx.client.call(api.revertMigration, { params: { id: olds.projectId, name: olds.name }, body: { sql: olds.down ?? "", branch: olds.branch } }));
   },
 };

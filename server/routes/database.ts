@@ -166,6 +166,31 @@ export function databaseRoutes(app: FastifyInstance, ctx: ServerContext): void {
     );
     return toMigration(rows[0] as MigrationRow);
   });
+
+  // Claimed as running so that nothing applies or reverts it meanwhile; the down SQL failing leaves it applied.
+  serve(app, ctx, api.revertMigration, async ({ principal, params, body }) => {
+    await projectAccess(ctx, principal, params.id, "write");
+    const branch = await resolveBranch(ctx.sql, params.id, body.branch);
+    const { rows } = await ctx.sql.query<MigrationRow>(
+      "UPDATE migrations SET status = 'running', updated_at = now() WHERE branch_id = $1 AND name = $2 AND status = 'applied' RETURNING *",
+      [branch.id, params.name],
+    );
+    const claimed = rows[0];
+    if (!claimed) {
+      const existing = (await ctx.sql.query<MigrationRow>("SELECT * FROM migrations WHERE branch_id = $1 AND name = $2", [branch.id, params.name])).rows[0];
+      if (existing?.status === "running") throw conflict("migration_in_progress", `Migration "${params.name}" is being applied or reverted; retry shortly`);
+      throw notFound("Applied migration", params.name);
+    }
+    try {
+      await ctx.databases.migrate(refOf(branch), body.sql);
+    } catch (error) {
+      await ctx.sql.query("UPDATE migrations SET status = 'applied', updated_at = now() WHERE id = $1", [claimed.id]);
+      const failure = asApiError(error);
+      if (!(failure instanceof ApiError)) throw failure;
+      throw new ApiError(422, "revert_failed", `Reverting migration "${params.name}" failed and was rolled back; it stays applied: ${failure.message}`, failure.details);
+    }
+    await ctx.sql.query("DELETE FROM migrations WHERE id = $1", [claimed.id]);
+  });
 }
 
 /**

@@ -2,9 +2,12 @@
 // process with a resource monitor of its own (pulumi's MockMonitor, with registration replaced), sends every Lubes
 // resource through @pulumi/pulumi's real dynamic-provider host over gRPC, and keeps the stack's state by URN in a
 // file (state.ts). The steps follow the engine's:
-//   up       check; then create, or diff and update, or replace (create before delete, unless the provider or the
+//   up       check (the old state found by URN or by an alias); then create, or import (the `import` option: read
+//            by id, and the inputs must match), or diff and update, or replace (inputs checked again without the
+//            old ones, as the engine does for new autonames; create before delete, unless the provider or the
 //            resource asks delete-before-replace); then delete what the program no longer declares and what was
-//            replaced, each after everything that depends on it.
+//            replaced, each after everything that depends on it. A read by id (`get`) goes to the provider's read
+//            and is not kept in the state.
 //   preview  check and diff only; what is not known yet reaches the program as unknown.
 //   refresh  read every resource; report and record the drift.
 //   destroy  delete everything, each after its dependents.
@@ -108,6 +111,16 @@ class Stack {
 
   find = (urn: string) => this.state.resources.find((r) => r.urn === urn && !r.pendingDelete);
 
+  /** Moves a resource to a new URN (an alias matched), and every dependency on it. */
+  rename(resource: StateResource, urn: string): StateResource {
+    const moved = { ...resource, urn };
+    this.state.resources = this.state.resources.map((r) =>
+      r === resource ? moved : { ...r, dependencies: r.dependencies.map((d) => (d === resource.urn ? urn : d)) },
+    );
+    this.checkpoint();
+    return moved;
+  }
+
   /** Records a resource's new state, replacing what the state held for its URN (unless that awaits deletion). */
   put(resource: StateResource): void {
     this.state.resources = [...this.state.resources.filter((r) => r.urn !== resource.urn || r.pendingDelete), resource];
@@ -174,6 +187,10 @@ async function deleteInOrder(stack: Stack, host: Host, doomed: StateResource[], 
 
 interface Registration {
   urn: string;
+  /** The URNs it may have had before (the `aliases` option). */
+  aliases: string[];
+  /** The `import` option: the id of an existing resource to adopt. */
+  importId: string;
   type: string;
   props: Props;
   secrets: string[];
@@ -195,11 +212,36 @@ interface Answer {
 // pulumi's generated protobuf modules and runtime settings have no types: what they answer is `any`.
 type Callback = (error: unknown, response?: unknown) => void;
 
+/** A read by id (`Resource.get`): the type, the id and the props the program sent. */
+interface ReadRequest {
+  urn: string;
+  type: string;
+  id: string;
+  props: Props;
+  secrets: string[];
+}
+
+/** The URNs of a registration's aliases: given as URNs, or as specs (name, type, parent) relative to it. */
+function aliasUrns(monitor: any, req: any): string[] {
+  const urns: string[] = [...(req.getAliasurnsList() as string[])];
+  for (const alias of req.getAliasesList() as any[]) {
+    if (alias.getUrn()) {
+      urns.push(alias.getUrn() as string);
+      continue;
+    }
+    const spec = alias.getSpec();
+    const parent = spec.getNoparent() ? "" : (spec.getParenturn() as string) || (req.getParent() as string);
+    urns.push(monitor.newUrn(parent, (spec.getType() as string) || req.getType(), (spec.getName() as string) || req.getName()) as string);
+  }
+  return urns;
+}
+
 /**
- * Replaces the mock monitor's registration of Lubes resources: each goes to `register`, and its answer back to the
- * program as the engine would send it (secret properties marked). Other registrations keep the mock's answer.
+ * Replaces the mock monitor's registration (and read by id) of Lubes resources: each goes to `register` (or `read`),
+ * and its answer back to the program as the engine would send it (secret properties marked). Other registrations
+ * keep the mock's answer.
  */
-function interceptRegistrations(requireFromPulumi: NodeJS.Require, register: (r: Registration) => Promise<Answer>, failures: string[]): void {
+function interceptRegistrations(requireFromPulumi: NodeJS.Require, register: (r: Registration) => Promise<Answer>, read: (r: ReadRequest) => Promise<Answer>, failures: string[]): void {
   const resproto = requireFromPulumi("./proto/resource_pb");
   const structproto = requireFromPulumi("google-protobuf/google/protobuf/struct_pb");
   const monitor = (requireFromPulumi("./runtime/settings") as { getMonitor(): any }).getMonitor();
@@ -210,7 +252,7 @@ function interceptRegistrations(requireFromPulumi: NodeJS.Require, register: (r:
     const { props, secrets } = unwrapSecrets(req.getObject().toJavaScript() as Props);
     const parent = req.getParent() as string;
     register({
-      urn, type: req.getType(), props, secrets: [...secrets, ...(req.getAdditionalsecretoutputsList() as string[])],
+      urn, aliases: aliasUrns(monitor, req), importId: req.getImportid() as string, type: req.getType(), props, secrets: [...secrets, ...(req.getAdditionalsecretoutputsList() as string[])],
       dependencies: [...new Set([...(req.getDependenciesList() as string[]), ...(parent ? [parent] : [])])],
       deleteBeforeReplace: req.getDeletebeforereplace(), ignoreChanges: req.getIgnorechangesList(), replaceOnChanges: req.getReplaceonchangesList(),
       protect: req.getProtect() === true, retainOnDelete: req.getRetainondelete() === true,
@@ -228,10 +270,28 @@ function interceptRegistrations(requireFromPulumi: NodeJS.Require, register: (r:
       },
     );
   };
+  const mockRead = monitor.readResource.bind(monitor) as (req: any, callback: Callback) => void;
+  monitor.readResource = (req: any, callback: Callback) => {
+    if (!String(req.getType()).startsWith(DYNAMIC)) return mockRead(req, callback);
+    const urn = monitor.newUrn(req.getParent(), req.getType(), req.getName()) as string;
+    const { props, secrets } = unwrapSecrets(req.getProperties().toJavaScript() as Props);
+    read({ urn, type: req.getType(), id: req.getId() as string, props, secrets: [...secrets, ...(req.getAdditionalsecretoutputsList() as string[])] }).then(
+      (answer) => {
+        const response = new resproto.ReadResourceResponse();
+        response.setUrn(urn);
+        response.setProperties(structproto.Struct.fromJavaScript(wireState(answer.state, answer.secrets)));
+        callback(null, response);
+      },
+      (error: unknown) => {
+        failures.push(error instanceof Error ? error.message : String(error));
+        callback(error);
+      },
+    );
+  };
 }
 
 /** Runs the program; `register` answers every registration of a Lubes resource. Returns the stack's outputs. */
-async function runProgram(options: StackOptions, preview: boolean, register: (r: Registration) => Promise<Answer>): Promise<{ outputs: Props; secretOutputs: string[]; unknownOutputs: string[] }> {
+async function runProgram(options: StackOptions, preview: boolean, register: (r: Registration) => Promise<Answer>, read: (r: ReadRequest) => Promise<Answer>): Promise<{ outputs: Props; secretOutputs: string[]; unknownOutputs: string[] }> {
   const requireFromProgram = createRequire(path.join(options.programDir, "index.ts"));
   const pulumi = requireFromProgram("@pulumi/pulumi") as typeof Pulumi;
   const { project, config } = resolve(options);
@@ -239,7 +299,7 @@ async function runProgram(options: StackOptions, preview: boolean, register: (r:
   process.env["PULUMI_CONFIG_SECRET_KEYS"] = JSON.stringify(options.secretConfig ?? []);
   await pulumi.runtime.setMocks({ call: () => ({}), newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs as Props }) }, project, options.stack, preview);
   const failures: string[] = [];
-  interceptRegistrations(createRequire(requireFromProgram.resolve("@pulumi/pulumi/package.json")), register, failures);
+  interceptRegistrations(createRequire(requireFromProgram.resolve("@pulumi/pulumi/package.json")), register, read, failures);
   const failed = (error: unknown) => failures.push(error instanceof Error ? error.message : String(error));
   process.on("unhandledRejection", failed);
   try {
@@ -283,6 +343,22 @@ function displayOutputs(outputs: Props, secretOutputs: string[], unknownOutputs:
   return shown;
 }
 
+/**
+ * The `import` option, as the engine does it: read the resource by id, then the program's inputs must describe it
+ * (a diff without changes), or the import fails saying which properties differ. A preview only reads.
+ */
+async function importExisting(host: Host, reg: Registration, inputs: Props, provider: string, record: (id: string, outputs: Props) => StateResource, secrets: string[]): Promise<Answer> {
+  const live = await host.read(reg.urn, reg.importId, { [PROVIDER_KEY]: provider });
+  if (live.id === "") throw new EngineError(`${reg.urn}: the resource to import ('${reg.importId}') does not exist`);
+  const diff = await host.diff(reg.urn, live.id, { ...live.props, [PROVIDER_KEY]: provider }, { ...inputs, [PROVIDER_KEY]: provider });
+  if (diff.changes) {
+    const differing = changedKeys(live.props, inputs).filter((key) => key in live.props);
+    throw new EngineError(`${reg.urn}: inputs to import do not match the existing resource; importing it would change ${differing.join(", ") || "it"}`);
+  }
+  record(live.id, live.props);
+  return { id: live.id, state: live.props, secrets };
+}
+
 /** `up` (or `preview` with `preview: true`). */
 export async function up(options: StackOptions, preview = false): Promise<RunResult> {
   const stack = new Stack(options);
@@ -297,7 +373,10 @@ export async function up(options: StackOptions, preview = false): Promise<RunRes
       const kind = kindOf(typeOf(reg.type));
       const secrets = [...new Set([...reg.secrets, ...kind.secretOutputs])];
       const provider = String(reg.props[PROVIDER_KEY]);
-      const old = stack.find(reg.urn);
+      let old = stack.find(reg.urn);
+      const aliased = old ? undefined : reg.aliases.map(stack.find).find((r) => r !== undefined);
+      // An alias matched: the resource keeps its state under its new URN, as the engine moves it.
+      if (aliased) old = preview ? aliased : stack.rename(aliased, reg.urn);
       const news = { ...reg.props };
       // ignoreChanges: the engine keeps the old input, so the property never shows as a change.
       for (const key of reg.ignoreChanges) if (old && key in old.inputs) news[key] = old.inputs[key];
@@ -305,32 +384,36 @@ export async function up(options: StackOptions, preview = false): Promise<RunRes
       if (checked.failures.length > 0) {
         throw new EngineError(`${reg.urn}: ${checked.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
       }
-      const inputs = { ...checked.inputs, [PROVIDER_KEY]: provider };
-      const record = (id: string, outputs: Props): StateResource => {
+      const record = (id: string, inputs: Props, outputs: Props): StateResource => {
         const resource: StateResource = {
-          urn: reg.urn, type: reg.type, id, provider, inputs: checked.inputs, outputs, dependencies: reg.dependencies, secrets,
+          urn: reg.urn, type: reg.type, id, provider, inputs, outputs, dependencies: reg.dependencies, secrets,
           protect: reg.protect, retainOnDelete: reg.retainOnDelete,
         };
         if (!preview) stack.put(resource);
         return resource;
       };
-      const create = async (): Promise<Answer> => {
-        if (preview) return { id: "", state: checked.inputs, secrets };
-        const created = await run(() => host.create(reg.urn, inputs));
-        record(created.id, created.outs);
+      const create = async (checkedInputs: Props): Promise<Answer> => {
+        if (preview) return { id: "", state: checkedInputs, secrets };
+        const created = await run(() => host.create(reg.urn, { ...checkedInputs, [PROVIDER_KEY]: provider }));
+        record(created.id, checkedInputs, created.outs);
         return { id: created.id, state: created.outs, secrets };
       };
 
+      if (!old && reg.importId) {
+        steps.push({ urn: reg.urn, op: "import" });
+        return importExisting(host, reg, checked.inputs, provider, (id, outputs) => record(id, checked.inputs, outputs), secrets);
+      }
       if (!old) {
         steps.push({ urn: reg.urn, op: "create" });
-        return create();
+        return create(checked.inputs);
       }
+      const inputs = { ...checked.inputs, [PROVIDER_KEY]: provider };
       const diff = await host.diff(reg.urn, old.id, withProvider(old, old.outputs), inputs);
       const changed = changedKeys(old.outputs, checked.inputs);
       const replaces = [...new Set([...diff.replaces, ...reg.replaceOnChanges.filter((k) => changed.includes(k))])];
       if (!diff.changes && replaces.length === 0) {
         steps.push({ urn: reg.urn, op: "same" });
-        if (!preview) record(old.id, old.outputs);
+        if (!preview) record(old.id, checked.inputs, old.outputs);
         return { id: old.id, state: old.outputs, secrets };
       }
       if (replaces.length === 0) {
@@ -338,22 +421,34 @@ export async function up(options: StackOptions, preview = false): Promise<RunRes
         // In a preview the outputs the provider computes are not known yet: only the inputs are answered.
         if (preview) return { id: old.id, state: checked.inputs, secrets };
         const outputs = await run(() => host.update(reg.urn, old.id, withProvider(old, old.outputs), inputs));
-        record(old.id, outputs);
+        record(old.id, checked.inputs, outputs);
         return { id: old.id, state: outputs, secrets };
       }
       steps.push({ urn: reg.urn, op: "replace", changed: replaces });
       if (old.protect) throw new EngineError(`${reg.urn} is protected: it would be replaced (${replaces.join(", ")} changed); unprotect it first`);
-      if (preview) return create();
+      // The engine checks the inputs again without the old ones before a replacement, so defaults such as autonames
+      // are made anew (pulumi/pulumi pkg/resource/deploy/step_generator.go).
+      const fresh = await host.check(reg.urn, undefined, news);
+      if (fresh.failures.length > 0) throw new EngineError(`${reg.urn}: ${fresh.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
+      if (preview) return create(fresh.inputs);
       if (diff.deleteBeforeReplace || reg.deleteBeforeReplace) {
         await run(() => host.delete(reg.urn, old.id, withProvider(old, old.outputs)));
         stack.remove(old);
-        return create();
+        return create(fresh.inputs);
       }
       // Create before delete: the old one waits, marked in the state, for the deletes at the end.
       old.pendingDelete = true;
       replaced.push(old);
       stack.checkpoint();
-      return create();
+      return create(fresh.inputs);
+    };
+
+    // `Resource.get`: the provider reads the live resource by its id; nothing is kept in the state.
+    const read = async (request: ReadRequest): Promise<Answer> => {
+      const kind = kindOf(typeOf(request.type));
+      const live = await run(() => host.read(request.urn, request.id, request.props));
+      if (live.id === "") throw new EngineError(`${request.urn}: resource '${request.id}' does not exist`);
+      return { id: live.id, state: live.props, secrets: [...new Set([...request.secrets, ...kind.secretOutputs])] };
     };
 
     const deletes = () => {
@@ -363,7 +458,7 @@ export async function up(options: StackOptions, preview = false): Promise<RunRes
       return doomed;
     };
     try {
-      const program = await runProgram(options, preview, register);
+      const program = await runProgram(options, preview, register, read);
       if (preview) {
         for (const r of deletes()) steps.push({ urn: r.urn, op: "delete" });
       } else {

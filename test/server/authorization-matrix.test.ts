@@ -56,6 +56,7 @@ const rows: Row[] = [
   { op: "deleteBranch", request: (f) => ({ method: "DELETE", path: `/projects/${f.projectId}/db/branches/dev` }), scoped: 403, readOnly: 403, stranger: 404 },
   { op: "listMigrations", request: (f) => ({ method: "GET", path: `/projects/${f.projectId}/db/migrations` }), scoped: 403, readOnly: 200, stranger: 404 },
   { op: "runMigration", request: (f) => ({ method: "POST", path: `/projects/${f.projectId}/db/migrations`, body: { name: "m1", sql: "SELECT 1" } }), scoped: 403, readOnly: 403, stranger: 404 },
+  { op: "revertMigration", request: (f) => ({ method: "POST", path: `/projects/${f.projectId}/db/migrations/m1/revert`, body: { sql: "SELECT 1" } }), scoped: 403, readOnly: 403, stranger: 404 },
   { op: "listBuckets", request: (f) => ({ method: "GET", path: `/projects/${f.projectId}/storage/buckets` }), scoped: 403, readOnly: 200, stranger: 404 },
   { op: "createBucket", request: (f) => ({ method: "POST", path: `/projects/${f.projectId}/storage/buckets`, body: { name: "new-bucket" } }), scoped: 403, readOnly: 403, stranger: 404 },
   { op: "updateBucket", request: (f) => ({ method: "PATCH", path: `/projects/${f.projectId}/storage/buckets/files`, body: { public: true } }), scoped: 403, readOnly: 403, stranger: 404 },

@@ -2,20 +2,10 @@
 // real lubes-server: the serialized shim loads the compiled provider core by package name from the program's folder.
 import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { lifecycles, type Fixture } from "../support/lifecycles";
+import { fixtureOn, lifecycles, type Fixture } from "../support/lifecycles";
 import { startHost, serializedProviders, type Host } from "../support/host";
 import { programFolder } from "../support/program-folder";
-import { createKey, signUp, startTestServer, type TestServer } from "../support/server";
-
-async function fixtureOn(server: TestServer): Promise<{ fixture: Fixture; key: string }> {
-  const owner = await signUp(server.api, "host");
-  const key = await createKey(server.api, owner.token, { name: "pulumi" });
-  const org = await server.api.post("/organizations", { token: owner.token, body: { name: "Host" } });
-  const one = await server.api.post("/projects", { token: owner.token, body: { name: "One", organization_id: org.body.id } });
-  const two = await server.api.post("/projects", { token: owner.token, body: { name: "Two", organization_id: org.body.id } });
-  await server.api.post(`/projects/${one.body.id}/storage/buckets`, { token: owner.token, body: { name: "assets" } });
-  return { fixture: { orgId: org.body.id, projectId: one.body.id, otherProjectId: two.body.id, token: owner.token, api: server.api }, key };
-}
+import { startTestServer, type TestServer } from "../support/server";
 
 describe("through the real dynamic-provider host", () => {
   let server: TestServer;

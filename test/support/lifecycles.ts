@@ -2,7 +2,7 @@
 // real dynamic-provider host: inputs, an in-place change, a replacing change, and a change made outside Pulumi.
 import { createHash } from "node:crypto";
 import { bucket, envVar, lubesFunction, organization, organizationMember, project, storageObject, type ResourceKind } from "../../provider/resources";
-import type { Api } from "./server";
+import { createKey, signUp, type Api, type TestServer } from "./server";
 
 export interface Fixture {
   orgId: string;
@@ -83,3 +83,14 @@ export const lifecycles: Lifecycle[] = [
     drifted: ["role", "viewer"],
   },
 ];
+
+/** A user with an API key, an organization, two projects and a bucket `assets` in the first: what host tests start from. */
+export async function fixtureOn(server: TestServer): Promise<{ fixture: Fixture; key: string }> {
+  const owner = await signUp(server.api, "host");
+  const key = await createKey(server.api, owner.token, { name: "pulumi" });
+  const org = await server.api.post("/organizations", { token: owner.token, body: { name: "Host" } });
+  const one = await server.api.post("/projects", { token: owner.token, body: { name: "One", organization_id: org.body.id } });
+  const two = await server.api.post("/projects", { token: owner.token, body: { name: "Two", organization_id: org.body.id } });
+  await server.api.post(`/projects/${one.body.id}/storage/buckets`, { token: owner.token, body: { name: "assets" } });
+  return { fixture: { orgId: org.body.id, projectId: one.body.id, otherProjectId: two.body.id, token: owner.token, api: server.api }, key };
+}

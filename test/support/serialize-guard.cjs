@@ -18,7 +18,7 @@ async function main() {
     const requires = [...serialized.text.matchAll(/require\(["'`]([^"'`]+)["'`]\)/g)].map((m) => m[1]);
     const loaded = requireFromString(serialized.text, path.join(process.cwd(), "__provider.js"))[serialized.exportName]();
     // A diff through the loaded shim proves it reaches the provider core by package name (diff calls no API).
-    const diff = await loaded.diff("guard", { name: "before" }, { name: "after" });
+    const diff = await loaded.diff("guard", { plan: "free" }, { plan: "pro" });
     report.push({
       name,
       bytes: Buffer.byteLength(serialized.text),

@@ -126,7 +126,7 @@ const tables: Table[] = [
     create: [{ method: "POST", path: "/projects/proj_1/db/migrations", status: 201, body: { name: "001", sql: "CREATE TABLE t (x int)", branch: "main" }, reply: api.migration }],
     read: [{ method: "GET", path: "/projects/proj_1/db/migrations", reply: page([api.migration]) }],
     update: { inputs: { projectId: "proj_1", name: "001", sql: "CREATE TABLE t (x int)", down: "DROP TABLE IF EXISTS t" }, calls: [] },
-    remove: [{ method: "POST", path: "/projects/proj_1/db/query", body: { query: "DROP TABLE IF EXISTS t", branch: "main" }, reply: { rows: [], row_count: 0, execution_time_ms: 1, fields: [] } }],
+    remove: [{ method: "POST", path: "/projects/proj_1/db/migrations/001/revert", status: 204, body: { sql: "DROP TABLE IF EXISTS t", branch: "main" }, reply: "" }],
     gone: [{ method: "GET", path: "/projects/proj_1/db/migrations", reply: page([]) }],
   },
   {
