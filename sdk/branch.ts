@@ -33,7 +33,7 @@ export class Branch extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: BranchArgs, opts?: pulumi.CustomResourceOptions) {
     // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:Branch"), name, { name: undefined, parent: undefined, branchId: undefined, parentId: undefined, createdAt: undefined, adoptExisting: undefined, stateVersion: undefined, ...args, ...autoName(name, args.name, opts) }, withSecrets(opts, []), "lubes", "Branch");
+    super(providerFor("lubes:index:Branch"), name, { projectId: undefined, name: undefined, parent: undefined, branchId: undefined, parentId: undefined, createdAt: undefined, adoptExisting: undefined, stateVersion: undefined, ...args, ...autoName(name, args.name, opts) }, withSecrets(opts, []), "lubes", "Branch");
   }
 
   /**

@@ -41,7 +41,7 @@ export class Migration extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: MigrationArgs, opts?: pulumi.CustomResourceOptions) {
     // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:Migration"), name, { branch: undefined, down: undefined, migrationId: undefined, checksum: undefined, status: undefined, appliedAt: undefined, adoptExisting: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "Migration");
+    super(providerFor("lubes:index:Migration"), name, { projectId: undefined, name: undefined, sql: undefined, branch: undefined, down: undefined, migrationId: undefined, checksum: undefined, status: undefined, appliedAt: undefined, adoptExisting: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "Migration");
   }
 
   /**

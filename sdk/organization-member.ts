@@ -34,7 +34,7 @@ export class OrganizationMember extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: OrganizationMemberArgs, opts?: pulumi.CustomResourceOptions) {
     // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:OrganizationMember"), name, { role: undefined, memberId: undefined, userId: undefined, status: undefined, adoptExisting: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "OrganizationMember");
+    super(providerFor("lubes:index:OrganizationMember"), name, { organizationId: undefined, email: undefined, role: undefined, memberId: undefined, userId: undefined, status: undefined, adoptExisting: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "OrganizationMember");
   }
 
   /**

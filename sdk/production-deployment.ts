@@ -27,7 +27,7 @@ export class ProductionDeployment extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: ProductionDeploymentArgs, opts?: pulumi.CustomResourceOptions) {
     // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:ProductionDeployment"), name, { currentDeploymentId: undefined, rolledBack: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "ProductionDeployment");
+    super(providerFor("lubes:index:ProductionDeployment"), name, { projectId: undefined, deploymentId: undefined, currentDeploymentId: undefined, rolledBack: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "ProductionDeployment");
   }
 
   /**

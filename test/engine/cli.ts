@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { destroy, preview, refresh, stackOutputs, up, type RunResult, type StackOptions } from "./engine";
 
 const BANNER = "lubes engine harness: a test harness emulating the Pulumi engine, not the Pulumi CLI";
-const SYMBOL = { create: "+", update: "~", replace: "+-", delete: "-", same: " ", import: "=" } as const;
+const SYMBOL = { create: "+", update: "~", replace: "+-", delete: "-", same: " " } as const;
 /** `urn:pulumi:dev::app::pulumi-nodejs:dynamic/lubes:Project::web` → `lubes:Project web`. */
 const shortName = (urn: string) => {
   const [type = "", name = ""] = urn.split("::").slice(2);

@@ -2,12 +2,12 @@
 // process with a resource monitor of its own (pulumi's MockMonitor, with registration replaced), sends every Lubes
 // resource through @pulumi/pulumi's real dynamic-provider host over gRPC, and keeps the stack's state by URN in a
 // file (state.ts). The steps follow the engine's:
-//   up       check (the old state found by URN or by an alias); then create, or import (the `import` option: read
-//            by id, and the inputs must match), or diff and update, or replace (inputs checked again without the
-//            old ones, as the engine does for new autonames; create before delete, unless the provider or the
-//            resource asks delete-before-replace); then delete what the program no longer declares and what was
-//            replaced, each after everything that depends on it. A read by id (`get`) goes to the provider's read
-//            and is not kept in the state.
+//   up       check (the old state found by URN or by an alias); then create, or diff and update, or replace
+//            (inputs checked again without the old ones, as the engine does for new autonames; create before
+//            delete, unless the provider or the resource asks delete-before-replace); then delete what the program
+//            no longer declares and what was replaced, each after everything that depends on it. A read by id
+//            (`get`) goes to the provider's read with the program's props, as the engine's read step does, and is
+//            not kept in the state.
 //   preview  check and diff only; what is not known yet reaches the program as unknown.
 //   refresh  read every resource; report and record the drift.
 //   destroy  delete everything, each after its dependents.
@@ -189,8 +189,6 @@ interface Registration {
   urn: string;
   /** The URNs it may have had before (the `aliases` option). */
   aliases: string[];
-  /** The `import` option: the id of an existing resource to adopt. */
-  importId: string;
   type: string;
   props: Props;
   secrets: string[];
@@ -252,7 +250,7 @@ function interceptRegistrations(requireFromPulumi: NodeJS.Require, register: (r:
     const { props, secrets } = unwrapSecrets(req.getObject().toJavaScript() as Props);
     const parent = req.getParent() as string;
     register({
-      urn, aliases: aliasUrns(monitor, req), importId: req.getImportid() as string, type: req.getType(), props, secrets: [...secrets, ...(req.getAdditionalsecretoutputsList() as string[])],
+      urn, aliases: aliasUrns(monitor, req), type: req.getType(), props, secrets: [...secrets, ...(req.getAdditionalsecretoutputsList() as string[])],
       dependencies: [...new Set([...(req.getDependenciesList() as string[]), ...(parent ? [parent] : [])])],
       deleteBeforeReplace: req.getDeletebeforereplace(), ignoreChanges: req.getIgnorechangesList(), replaceOnChanges: req.getReplaceonchangesList(),
       protect: req.getProtect() === true, retainOnDelete: req.getRetainondelete() === true,
@@ -343,22 +341,6 @@ function displayOutputs(outputs: Props, secretOutputs: string[], unknownOutputs:
   return shown;
 }
 
-/**
- * The `import` option, as the engine does it: read the resource by id, then the program's inputs must describe it
- * (a diff without changes), or the import fails saying which properties differ. A preview only reads.
- */
-async function importExisting(host: Host, reg: Registration, inputs: Props, provider: string, record: (id: string, outputs: Props) => StateResource, secrets: string[]): Promise<Answer> {
-  const live = await host.read(reg.urn, reg.importId, { [PROVIDER_KEY]: provider });
-  if (live.id === "") throw new EngineError(`${reg.urn}: the resource to import ('${reg.importId}') does not exist`);
-  const diff = await host.diff(reg.urn, live.id, { ...live.props, [PROVIDER_KEY]: provider }, { ...inputs, [PROVIDER_KEY]: provider });
-  if (diff.changes) {
-    const differing = changedKeys(live.props, inputs).filter((key) => key in live.props);
-    throw new EngineError(`${reg.urn}: inputs to import do not match the existing resource; importing it would change ${differing.join(", ") || "it"}`);
-  }
-  record(live.id, live.props);
-  return { id: live.id, state: live.props, secrets };
-}
-
 /** `up` (or `preview` with `preview: true`). */
 export async function up(options: StackOptions, preview = false): Promise<RunResult> {
   const stack = new Stack(options);
@@ -399,10 +381,6 @@ export async function up(options: StackOptions, preview = false): Promise<RunRes
         return { id: created.id, state: created.outs, secrets };
       };
 
-      if (!old && reg.importId) {
-        steps.push({ urn: reg.urn, op: "import" });
-        return importExisting(host, reg, checked.inputs, provider, (id, outputs) => record(id, checked.inputs, outputs), secrets);
-      }
       if (!old) {
         steps.push({ urn: reg.urn, op: "create" });
         return create(checked.inputs);
