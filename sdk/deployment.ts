@@ -1,6 +1,6 @@
 // Deployment: the SDK class of `lubes:index:Deployment` (provider/resources/deployment.ts holds its lifecycle).
 import * as pulumi from "@pulumi/pulumi";
-import { providerFor, withSecrets } from "./shim";
+import { providerFor, unset, withSecrets } from "./shim";
 
 export interface DeploymentArgs {
   /** The project. */
@@ -44,7 +44,7 @@ export class Deployment extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: DeploymentArgs, opts?: pulumi.CustomResourceOptions) {
     // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:Deployment"), name, { projectId: undefined, environment: undefined, ref: undefined, commit: undefined, triggers: undefined, waitTimeoutSeconds: undefined, deploymentId: undefined, status: undefined, deleteOnDestroy: undefined, functions: undefined, createdAt: undefined, readyAt: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "Deployment");
+    super(providerFor("lubes:index:Deployment"), name, { ...unset("projectId"), environment: undefined, ref: undefined, commit: undefined, triggers: undefined, waitTimeoutSeconds: undefined, deploymentId: undefined, status: undefined, deleteOnDestroy: undefined, functions: undefined, createdAt: undefined, readyAt: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "Deployment");
   }
 
   /**

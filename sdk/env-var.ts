@@ -1,6 +1,6 @@
 // EnvVar: the SDK class of `lubes:index:EnvVar` (provider/resources/env-var.ts holds its lifecycle).
 import * as pulumi from "@pulumi/pulumi";
-import { providerFor, withSecrets } from "./shim";
+import { providerFor, unset, withSecrets } from "./shim";
 
 export interface EnvVarArgs {
   /** The project. Changing it replaces the variable. */
@@ -39,7 +39,7 @@ export class EnvVar extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: EnvVarArgs, opts?: pulumi.CustomResourceOptions) {
     // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:EnvVar"), name, { projectId: undefined, key: undefined, value: undefined, sensitive: undefined, environments: undefined, valueSha256: undefined, createdAt: undefined, updatedAt: undefined, adoptExisting: undefined, stateVersion: undefined, ...args }, withSecrets(opts, ["value"]), "lubes", "EnvVar");
+    super(providerFor("lubes:index:EnvVar"), name, { ...unset("projectId", "key", "value"), sensitive: undefined, environments: undefined, valueSha256: undefined, createdAt: undefined, updatedAt: undefined, adoptExisting: undefined, stateVersion: undefined, ...args }, withSecrets(opts, ["value"]), "lubes", "EnvVar");
   }
 
   /**

@@ -1,6 +1,6 @@
 // Function: the SDK class of `lubes:index:Function` (provider/resources/function.ts holds its lifecycle).
 import * as pulumi from "@pulumi/pulumi";
-import { autoName, providerFor, withSecrets } from "./shim";
+import { autoName, providerFor, unset, withSecrets } from "./shim";
 
 export interface FunctionArgs {
   /** The project. */
@@ -52,7 +52,7 @@ export class Function extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: FunctionArgs, opts?: pulumi.CustomResourceOptions) {
     // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:Function"), name, { projectId: undefined, slug: undefined, name: undefined, source: undefined, sourcePath: undefined, runtime: undefined, timeoutMs: undefined, memoryMb: undefined, sourceSha256: undefined, functionId: undefined, liveVersion: undefined, invokeUrl: undefined, createdAt: undefined, adoptExisting: undefined, stateVersion: undefined, ...args, ...autoName(name, args.slug, opts) }, withSecrets(opts, []), "lubes", "Function");
+    super(providerFor("lubes:index:Function"), name, { ...unset("projectId"), slug: undefined, name: undefined, source: undefined, sourcePath: undefined, runtime: undefined, timeoutMs: undefined, memoryMb: undefined, sourceSha256: undefined, functionId: undefined, liveVersion: undefined, invokeUrl: undefined, createdAt: undefined, adoptExisting: undefined, stateVersion: undefined, ...args, ...autoName(name, args.slug, opts) }, withSecrets(opts, []), "lubes", "Function");
   }
 
   /**

@@ -1,6 +1,6 @@
 // Migration: the SDK class of `lubes:index:Migration` (provider/resources/migration.ts holds its lifecycle).
 import * as pulumi from "@pulumi/pulumi";
-import { providerFor, withSecrets } from "./shim";
+import { providerFor, unset, withSecrets } from "./shim";
 
 export interface MigrationArgs {
   /** The project. */
@@ -41,7 +41,7 @@ export class Migration extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: MigrationArgs, opts?: pulumi.CustomResourceOptions) {
     // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:Migration"), name, { projectId: undefined, name: undefined, sql: undefined, branch: undefined, down: undefined, migrationId: undefined, checksum: undefined, status: undefined, appliedAt: undefined, adoptExisting: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "Migration");
+    super(providerFor("lubes:index:Migration"), name, { ...unset("projectId", "name", "sql"), branch: undefined, down: undefined, migrationId: undefined, checksum: undefined, status: undefined, appliedAt: undefined, adoptExisting: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "Migration");
   }
 
   /**

@@ -1,6 +1,6 @@
 // OrganizationMember: the SDK class of `lubes:index:OrganizationMember` (provider/resources/organization-member.ts holds its lifecycle).
 import * as pulumi from "@pulumi/pulumi";
-import { providerFor, withSecrets } from "./shim";
+import { providerFor, unset, withSecrets } from "./shim";
 
 export interface OrganizationMemberArgs {
   /** The organization. Changing it replaces the member. */
@@ -34,7 +34,7 @@ export class OrganizationMember extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: OrganizationMemberArgs, opts?: pulumi.CustomResourceOptions) {
     // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:OrganizationMember"), name, { organizationId: undefined, email: undefined, role: undefined, memberId: undefined, userId: undefined, status: undefined, adoptExisting: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "OrganizationMember");
+    super(providerFor("lubes:index:OrganizationMember"), name, { ...unset("organizationId", "email"), role: undefined, memberId: undefined, userId: undefined, status: undefined, adoptExisting: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "OrganizationMember");
   }
 
   /**

@@ -1,6 +1,6 @@
 // ProductionDeployment: the SDK class of `lubes:index:ProductionDeployment` (provider/resources/production-deployment.ts holds its lifecycle).
 import * as pulumi from "@pulumi/pulumi";
-import { providerFor, withSecrets } from "./shim";
+import { providerFor, unset, withSecrets } from "./shim";
 
 export interface ProductionDeploymentArgs {
   /** The project. */
@@ -27,7 +27,7 @@ export class ProductionDeployment extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: ProductionDeploymentArgs, opts?: pulumi.CustomResourceOptions) {
     // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:ProductionDeployment"), name, { projectId: undefined, deploymentId: undefined, currentDeploymentId: undefined, rolledBack: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "ProductionDeployment");
+    super(providerFor("lubes:index:ProductionDeployment"), name, { ...unset("projectId", "deploymentId"), currentDeploymentId: undefined, rolledBack: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "ProductionDeployment");
   }
 
   /**

@@ -1,6 +1,6 @@
 // Project: the SDK class of `lubes:index:Project` (provider/resources/project.ts holds its lifecycle).
 import * as pulumi from "@pulumi/pulumi";
-import { autoName, providerFor, withSecrets } from "./shim";
+import { autoName, providerFor, unset, withSecrets } from "./shim";
 
 export interface ProjectArgs {
   /** Display name; `<logical name>-<random>` when left out. */
@@ -31,7 +31,7 @@ export class Project extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: ProjectArgs, opts?: pulumi.CustomResourceOptions) {
     // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:Project"), name, { organizationId: undefined, name: undefined, slug: undefined, adoptExisting: undefined, createdAt: undefined, stateVersion: undefined, ...args, ...autoName(name, args.name, opts) }, withSecrets(opts, []), "lubes", "Project");
+    super(providerFor("lubes:index:Project"), name, { ...unset("organizationId"), name: undefined, slug: undefined, adoptExisting: undefined, createdAt: undefined, stateVersion: undefined, ...args, ...autoName(name, args.name, opts) }, withSecrets(opts, []), "lubes", "Project");
   }
 
   /**

@@ -44,3 +44,9 @@ export function withSecrets(opts: pulumi.CustomResourceOptions | undefined, secr
  */
 export const autoName = (name: string, explicit: unknown, opts?: pulumi.CustomResourceOptions): { lubesAutoName?: string } =>
   explicit === undefined && opts?.id === undefined ? { lubesAutoName: name } : {};
+
+/**
+ * The required inputs as undefined, spread before the program's args: Pulumi makes outputs only of the properties it
+ * is given (pulumi/pulumi #12160), and `get` gives none of them.
+ */
+export const unset = (...names: string[]): Record<string, undefined> => Object.fromEntries(names.map((name) => [name, undefined]));

@@ -1,6 +1,6 @@
 // SignedUrl: the SDK class of `lubes:index:SignedUrl` (provider/resources/signed-url.ts holds its lifecycle).
 import * as pulumi from "@pulumi/pulumi";
-import { providerFor, withSecrets } from "./shim";
+import { providerFor, unset, withSecrets } from "./shim";
 
 export interface SignedUrlArgs {
   /** The project. */
@@ -38,6 +38,6 @@ export class SignedUrl extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: SignedUrlArgs, opts?: pulumi.CustomResourceOptions) {
     // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:SignedUrl"), name, { projectId: undefined, bucket: undefined, key: undefined, method: undefined, expiresInSeconds: undefined, url: undefined, expiresAt: undefined, stateVersion: undefined, ...args }, withSecrets(opts, ["url"]), "lubes", "SignedUrl");
+    super(providerFor("lubes:index:SignedUrl"), name, { ...unset("projectId", "bucket", "key"), method: undefined, expiresInSeconds: undefined, url: undefined, expiresAt: undefined, stateVersion: undefined, ...args }, withSecrets(opts, ["url"]), "lubes", "SignedUrl");
   }
 }

@@ -1,6 +1,6 @@
 // StorageObject: the SDK class of `lubes:index:StorageObject` (provider/resources/storage-object.ts holds its lifecycle).
 import * as pulumi from "@pulumi/pulumi";
-import { providerFor, withSecrets } from "./shim";
+import { providerFor, unset, withSecrets } from "./shim";
 
 export interface StorageObjectArgs {
   /** The project. */
@@ -45,7 +45,7 @@ export class StorageObject extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: StorageObjectArgs, opts?: pulumi.CustomResourceOptions) {
     // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:StorageObject"), name, { projectId: undefined, bucket: undefined, key: undefined, content: undefined, contentBase64: undefined, sourcePath: undefined, contentType: undefined, contentMd5: undefined, size: undefined, url: undefined, adoptExisting: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "StorageObject");
+    super(providerFor("lubes:index:StorageObject"), name, { ...unset("projectId", "bucket", "key"), content: undefined, contentBase64: undefined, sourcePath: undefined, contentType: undefined, contentMd5: undefined, size: undefined, url: undefined, adoptExisting: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "StorageObject");
   }
 
   /**

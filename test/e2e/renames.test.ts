@@ -48,7 +48,6 @@ describeExample("renames and replaces that keep the data", (make) => {
   let bucket = "";
   const variables = async () => (await listOf(lubes.api, lubes.token, `/projects/${projectId}/env`)).map((v) => `${String(v["key"])}=${String(v["value"])}`);
   const logo = async () => (await lubes.api.get(`/projects/${projectId}/storage/objects/${bucket}/logo.svg`, { token: lubes.token })).text;
-  const branches = async () => (await listOf(lubes.api, lubes.token, `/projects/${projectId}/db/branches`)).map((b) => String(b["name"])).sort();
 
   beforeAll(async () => {
     lubes = await exampleServer();

@@ -17,27 +17,34 @@ describe("the engine harness", () => {
     return stack;
   };
   const organizations = async () => (await listOf(lubes.api, lubes.token, "/organizations")).map((o) => String(o["name"]));
-  let calls = 0;
+  const calls: string[] = [];
 
   beforeAll(async () => {
     lubes = await exampleServer();
-    lubes.server.app.server.on("request", () => (calls += 1));
+    lubes.server.app.server.on("request", (request: { method: string; url: string }) => calls.push(`${request.method} ${request.url}`));
   });
   afterAll(async () => {
     for (const stack of stacks) stack.dispose();
     await lubes.close();
   });
 
-  it("previews a new stack with unknowns where outputs are not known yet, and calls no API", async () => {
+  it("previews a new stack with unknowns where outputs are not known yet, and calls the API only to check the key", async () => {
     const stack = stackOf(`const org = new lubes.Organization("acme", { name: "Preview Co" });
 const project = new lubes.Project("web", { organizationId: org.id });
 export const orgName = org.name;
 export const projectId = project.id;`);
-    calls = 0;
+    calls.length = 0;
     const preview = await stack.preview();
     expect(changes(preview)).toEqual(["create Organization::acme", "create Project::web"]);
     expect(preview.outputs).toEqual({ orgName: "Preview Co", projectId: "[unknown]" });
-    expect(calls).toBe(0);
+    expect(calls).toEqual(["GET /v1/auth/me"]);
+    expect(await organizations()).toEqual([]);
+  }, LONG);
+
+  it("stops a preview with a wrong API key, saying where the key came from", async () => {
+    const stack = harnessStack({ files: program(`new lubes.Organization("acme", { name: "Never" });`), stack: "test", config: { ...lubes.config, "lubes:apiKey": "lubes_sk_not_a_key" }, secret: lubes.secret });
+    stacks.push(stack);
+    await expect(stack.preview()).rejects.toThrow(/not a valid API key[\s\S]*the API key from lubes:apiKey was refused/);
     expect(await organizations()).toEqual([]);
   }, LONG);
 

@@ -2,8 +2,10 @@
 // rate-limit waits, typed errors, contract checks, and no credential in any error.
 import { MockAgent } from "undici";
 import { describe, expect, it } from "vitest";
-import { organizationEndpoints, projectEndpoints } from "../../contract";
-import { AuthenticationError, LubesClient, NotFoundError, ResponseShapeError, ServerError, TimeoutError, ValidationError, resolveCredentials } from "../../provider/client";
+import { envEndpoints, organizationEndpoints, projectEndpoints } from "../../contract";
+import {
+  AuthenticationError, LubesClient, NotFoundError, PreconditionFailedError, RateLimitedError, ResponseShapeError, ServerError, TimeoutError, ValidationError, printable, resolveCredentials, type LubesError,
+} from "../../provider/client";
 import { buildPath } from "../../provider/client/path";
 import { retryDelayMs } from "../../provider/client/retry";
 
@@ -127,6 +129,75 @@ describe("LubesClient", () => {
   });
 });
 
+describe("LubesClient, where a retry or a wait would mislead", () => {
+  it("retries a 409 that says its own first attempt is still in progress, with the same Idempotency-Key", async () => {
+    const { pool, client, sleeps } = setup();
+    const keys: string[] = [];
+    const inProgress = { error: { code: "idempotency_request_in_progress", message: "A request with this Idempotency-Key is being processed; retry shortly" } };
+    pool.intercept({ path: "/v1/projects", method: "POST" }).reply((opts) => (keys.push((opts.headers as Record<string, string>)["idempotency-key"] ?? ""), { statusCode: 409, data: inProgress }));
+    pool.intercept({ path: "/v1/projects", method: "POST" }).reply((opts) => (keys.push((opts.headers as Record<string, string>)["idempotency-key"] ?? ""), { statusCode: 201, data: project, responseOptions: json }));
+    expect((await client.call(projectEndpoints.create, { body: { name: "Web", organization_id: "org_1" } })).id).toBe("proj_1");
+    expect(new Set(keys).size).toBe(1);
+    expect(sleeps).toHaveLength(1);
+  });
+
+  it("does not retry a 409 that is a real conflict", async () => {
+    const { pool, client, sleeps } = setup();
+    pool.intercept({ path: "/v1/projects", method: "POST" }).reply(409, { error: { code: "slug_taken", message: "taken" } }, json);
+    const error = await client.call(projectEndpoints.create, { body: { name: "Web", organization_id: "org_1" } }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 409, code: "slug_taken" });
+    expect(sleeps).toEqual([]);
+  });
+
+  it("never waits past the call's deadline for a far-off Retry-After, and says when the limit resets", async () => {
+    const { pool, client, sleeps, now } = setup({ deadlineMs: 2_000 });
+    const started = now();
+    pool.intercept({ path: "/v1/organizations", method: "GET" }).reply(429, { error: { code: "rate_limit_exceeded", message: "slow down" } }, { headers: { "retry-after": "3600" } });
+    const error = await client.call(organizationEndpoints.list).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RateLimitedError);
+    expect((error as Error).message).toMatch(/rate limit is spent until \d{4}-\d\d-\d\dT[\d:.]+Z \(in 3601 s\), past this call's deadline of 2 s/);
+    expect(sleeps).toEqual([]);
+    expect(now() - started).toBeLessThanOrEqual(2_000);
+  });
+
+  it("never waits past the call's deadline for the limiter's window either", async () => {
+    const { pool, client, sleeps, now } = setup({ deadlineMs: 2_000 });
+    const reset = Math.floor(now() / 1000) + 600;
+    pool.intercept({ path: "/v1/projects/proj_1", method: "GET" }).reply(200, project, { headers: { ...json.headers, "x-ratelimit-limit": "100", "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset) } });
+    await client.call(projectEndpoints.get, { params: { id: "proj_1" } });
+    const error = await client.call(projectEndpoints.get, { params: { id: "proj_1" } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RateLimitedError);
+    expect((error as Error).message).toMatch(/spent until .* \(in 600 s\)/);
+    expect(sleeps).toEqual([]);
+  });
+
+  it("types a failed If-None-Match as PreconditionFailedError, marked when an earlier attempt's answer was lost", async () => {
+    const { pool, client } = setup();
+    pool.intercept({ path: "/v1/projects/p/env", method: "POST" }).replyWithError(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }));
+    pool.intercept({ path: "/v1/projects/p/env", method: "POST", headers: { "if-none-match": "*" } }).reply(412, { error: { code: "already_exists", message: "exists" } }, json);
+    const error = await client.call(envEndpoints.set, { params: { id: "p" }, body: { key: "K", value: "v" }, headers: { "if-none-match": "*" } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PreconditionFailedError);
+    expect(error).toMatchObject({ code: "already_exists", afterUncertainAttempt: true });
+  });
+
+  it("shows a server's control characters escaped in its messages", async () => {
+    const { pool, client } = setup();
+    pool.intercept({ path: "/v1/projects/proj_1", method: "GET" }).reply(400, { error: { code: "bad\u001b[0m", message: "\u001b[2J\u001b[31mred\u0007\rover\u202eevil" } }, json);
+    const error = (await client.call(projectEndpoints.get, { params: { id: "proj_1" } }).catch((e: unknown) => e)) as LubesError;
+    expect(error.message).toBe("\\x1b[2J\\x1b[31mred\\x07\\x0dover\\u202eevil (GET /projects/proj_1, request req_test)".replace("\\u202e", "\\x202e"));
+    expect(error.code).toBe("bad\\x1b[0m");
+    expect(printable("a\nb")).toBe("a b");
+  });
+
+  it("gives up on a refused connection after a few seconds, naming the URL", async () => {
+    const { pool, client, sleeps } = setup();
+    pool.intercept({ path: "/v1/projects/proj_1", method: "GET" }).replyWithError(Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" })).persist();
+    const error = await client.call(projectEndpoints.get, { params: { id: "proj_1" } }).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/^Could not reach the Lubes API at https:\/\/api\.lubes\.test\/v1 \(ECONNREFUSED\)/);
+    expect(sleeps).toHaveLength(5);
+  });
+});
+
 describe("request paths", () => {
   it.each([
     ["/projects/:id", { id: "proj_1" }, undefined, "/projects/proj_1"],
@@ -158,6 +229,17 @@ describe("credentials", () => {
     expect(resolveCredentials({}, { LUBES_API_KEY: "e" }).apiUrl).toBe("https://api.lubes.dev/v1");
     expect(() => resolveCredentials({}, {})).toThrow(/pulumi config set --secret lubes:apiKey/);
     expect(() => resolveCredentials({ apiKey: "k", apiUrl: "ftp://x" }, {})).toThrow(/http\(s\)/);
+  });
+
+  it.each([
+    ["http://127.0.0.1:8787/v1", true], ["http://localhost:8787/v1", true], ["http://[::1]:8787/v1", true], ["http://127.9.9.9/v1", true],
+    ["https://api.example.com/v1", true], ["http://api.example.com/v1", false], ["http://10.0.0.5:8787/v1", false], ["http://0.0.0.0:8787/v1", false],
+  ])("sends the key over %s: %s (plain http only to this machine, unless allowed)", (apiUrl, allowed) => {
+    const resolve = () => resolveCredentials({ apiKey: "k", apiUrl }, {});
+    if (allowed) expect(resolve().apiUrl).toBe(apiUrl);
+    else expect(resolve).toThrow(/plain http would send the API key in clear text[\s\S]*lubes:allowInsecureHttp true/);
+    expect(resolveCredentials({ apiKey: "k", apiUrl, allowInsecureHttp: "true" }, {}).apiUrl).toBe(apiUrl);
+    expect(resolveCredentials({ apiKey: "k", apiUrl }, { LUBES_ALLOW_INSECURE_HTTP: "1" }).apiUrl).toBe(apiUrl);
   });
 });
 
