@@ -119,7 +119,7 @@ describe("kind promises", () => {
   it("adopts an existing bucket or project when asked, and otherwise explains the conflict", async () => {
     await fixture.api.post(`/projects/${fixture.otherProjectId}/storage/buckets`, { token: fixture.token, body: { name: "existing" } });
     const plain = valid(bucket.check({ projectId: fixture.otherProjectId, name: "existing" }));
-    await expect(bucket.create(ctx, plain)).rejects.toThrow(/Bucket "existing" already exists: set `adoptExisting: true`/);
+    await expect(bucket.create(ctx, plain)).rejects.toThrow(/Bucket "existing" already exists in project proj_\w+, and this resource does not manage it[\s\S]*aliases[\s\S]*set `adoptExisting: true`/);
     const adopted = await bucket.create(ctx, { ...plain, public: true, adoptExisting: true });
     expect(adopted.outs).toMatchObject({ name: "existing", public: true, adoptExisting: true });
 
