@@ -14,11 +14,16 @@ export interface ErrorFields {
 
 /**
  * Text from a server made safe for a terminal: control characters (ANSI escapes, carriage returns, bells) are shown
- * escaped instead of acting on the screen; long text is cut.
+ * escaped instead of acting on the screen (bidirectional overrides too, which reorder what a person reads); a new line
+becomes a space; long text is cut.
  */
 export function printable(text: string, max = 2_000): string {
   // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  const safe = text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => (c === "\n" ? " " : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`));
+  const safe = text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    if (c === "\n") return " ";
+    const code = c.charCodeAt(0);
+    return code > 0xff ? `\\u${code.toString(16).padStart(4, "0")}` : `\\x${code.toString(16).padStart(2, "0")}`;
+  });
   return safe.length > max ? `${safe.slice(0, max)}…` : safe;
 }
 

@@ -189,6 +189,27 @@ describeEachEngine("project databases", (engine) => {
     expect(list.body.data.map((m: { name: string; status: string }) => [m.name, m.status])).toEqual([["001_create_posts", "applied"], ["002_comments", "applied"]]);
   });
 
+  it("reverts an applied migration with its down SQL, so it applies again; a failing down SQL leaves it applied", async () => {
+    const body = { name: "003_tags", sql: "CREATE TABLE tags (id int)" };
+    expect((await server.api.post(`/projects/${projectId}/db/migrations`, { token: owner.token, body })).status).toBe(201);
+    const revert = (sql: string) => server.api.post(`/projects/${projectId}/db/migrations/003_tags/revert`, { token: owner.token, body: { sql } });
+
+    const failing = await revert("DROP TABLE tags; DROP TABLE nowhere");
+    expectEnvelope(failing, 422, "revert_failed");
+    expect(failing.body.error.message).toMatch(/stays applied/);
+    expect((await sql("SELECT to_regclass('public.tags') AS t")).body.rows).toEqual([{ t: "tags" }]);
+
+    expect((await revert("DROP TABLE tags")).status).toBe(204);
+    expect((await sql("SELECT to_regclass('public.tags') AS t")).body.rows).toEqual([{ t: null }]);
+    const names = async () => (await server.api.get(`/projects/${projectId}/db/migrations`, { token: owner.token })).body.data.map((m: { name: string }) => m.name);
+    expect(await names()).not.toContain("003_tags");
+    expectEnvelope(await revert("DROP TABLE tags"), 404, "not_found");
+
+    const again = await server.api.post(`/projects/${projectId}/db/migrations`, { token: owner.token, body });
+    expect(again.status).toBe(201);
+    expect((await sql("SELECT to_regclass('public.tags') AS t")).body.rows).toEqual([{ t: "tags" }]);
+  });
+
   it("keeps migrations per branch", async () => {
     const body = { name: "001_create_posts", sql: "CREATE TABLE posts (id serial PRIMARY KEY, title text NOT NULL); CREATE INDEX posts_title ON posts (title);", branch: "dev" };
     const onDev = await server.api.post(`/projects/${projectId}/db/migrations`, { token: owner.token, body });

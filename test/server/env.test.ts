@@ -35,6 +35,17 @@ describeEachEngine("environment variables", (engine) => {
     expect(list.body.data.filter((v: { key: string }) => v.key === "MODE")).toHaveLength(1);
   });
 
+  it("with If-None-Match: * only creates: an existing key answers 412 and keeps its value", async () => {
+    const created = await server.api.post(env(), { token: owner.token, body: { key: "ONCE", value: "first" }, headers: { "if-none-match": "*" } });
+    expect(created.status).toBe(201);
+    const again = await server.api.post(env(), { token: owner.token, body: { key: "ONCE", value: "second" }, headers: { "if-none-match": "*" } });
+    expectEnvelope(again, 412, "already_exists");
+    expect(again.body.error.details).toEqual({ key: "ONCE" });
+    const list = await server.api.get(env("?limit=100"), { token: owner.token });
+    expect(list.body.data.find((v: { key: string }) => v.key === "ONCE")).toMatchObject({ value: "first" });
+    expectEnvelope(await server.api.post(env(), { token: owner.token, body: { key: "ONCE", value: "x" }, headers: { "if-none-match": '"abc"' } }), 400, "unsupported_precondition");
+  });
+
   it("never returns a sensitive value, but its hash shows a change", async () => {
     const set = await server.api.post(env(), { token: owner.token, body: { key: "DB_PASSWORD", value: "hunter2", sensitive: true } });
     expect(set.body).toMatchObject({ value: null, value_sha256: sha("hunter2"), sensitive: true });

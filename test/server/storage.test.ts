@@ -123,6 +123,21 @@ describeEachEngine("storage", (engine) => {
     expect(await (await download("avatars/data.json")).text()).toBe("{not json");
   });
 
+  it("with If-None-Match: * a PUT only creates: a taken key answers 412, keeps its bytes and leaves no file behind", async () => {
+    const put = (body: string, headers: Record<string, string> = { "if-none-match": "*" }) =>
+      server.api.request("PUT", `${base()}/objects/avatars/once.txt`, { token: owner.token, raw: body, headers: { "content-type": "text/plain", ...headers } });
+    expect((await put("first")).status).toBe(201);
+    const files = filesOnDisk().length;
+    const again = await put("second");
+    expectEnvelope(again, 412, "already_exists");
+    expect(again.body.error.details).toEqual({ bucket: "avatars", key: "once.txt" });
+    expect(await (await download("avatars/once.txt")).text()).toBe("first");
+    expect(filesOnDisk()).toHaveLength(files);
+    expectEnvelope(await put("third", { "if-none-match": '"abc"' }), 400, "unsupported_precondition");
+    expect((await put("fourth", {})).status).toBe(201);
+    expect(await (await download("avatars/once.txt")).text()).toBe("fourth");
+  });
+
   it("refuses objects over the size limit with 413 and leaves no partial file", async () => {
     const before = filesOnDisk().length;
     const tooBig = Buffer.alloc(MAX_OBJECT + 1, 1);
