@@ -7,22 +7,16 @@ import { Pool } from "undici";
 import { LubesClient, type CallRecord } from "../provider/client";
 import { kinds, type OperationContext } from "../provider/resources";
 import { startHost, serializedProviders } from "../test/support/host";
-import { lifecycles, type Fixture } from "../test/support/lifecycles";
+import { fixtureOn, lifecycles } from "../test/support/lifecycles";
 import { programFolder } from "../test/support/program-folder";
-import { createKey, signUp, startTestServer } from "../test/support/server";
+import { startTestServer } from "../test/support/server";
 
 const ROUNDS = 200;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
 async function main(): Promise<void> {
   const server = await startTestServer("pglite");
-  const owner = await signUp(server.api, "bench");
-  const key = await createKey(server.api, owner.token, { name: "bench" });
-  const org = await server.api.post("/organizations", { token: owner.token, body: { name: "Bench" } });
-  const one = await server.api.post("/projects", { token: owner.token, body: { name: "One", organization_id: org.body.id } });
-  const two = await server.api.post("/projects", { token: owner.token, body: { name: "Two", organization_id: org.body.id } });
-  await server.api.post(`/projects/${one.body.id}/storage/buckets`, { token: owner.token, body: { name: "assets" } });
-  const fixture: Fixture = { orgId: org.body.id, projectId: one.body.id, otherProjectId: two.body.id, token: owner.token, api: server.api };
+  const { fixture, key } = await fixtureOn(server);
 
   // 1. Calls per operation, through the provider core with a counting client.
   let calls: CallRecord[] = [];

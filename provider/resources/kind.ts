@@ -168,13 +168,15 @@ export function explainConflict(error: unknown, title: string, name: string, whe
   throw error;
 }
 
+type IdParts<N extends 1 | 2> = N extends 1 ? [string, string] : [string, string, string];
+
 /**
  * Splits an import id (`proj_123/assets/logo.png`) into its parts: the first `leading` segments, then the rest
  * (which may hold `/`, as object keys and branch names do). Fails with the kind's id format.
  */
-export function parseId<N extends 0 | 1 | 2>(id: string, leading: N, format: string): N extends 0 ? [string] : N extends 1 ? [string, string] : [string, string, string] {
+export function parseId<N extends 1 | 2>(id: string, leading: N, format: string): IdParts<N> {
   const segments = id.split("/");
   const parts = [...segments.slice(0, leading), segments.slice(leading).join("/")];
   if (segments.length <= leading || parts.some((part) => part === "")) throw new Error(`"${id}" is not an id of this kind: expected ${format}`);
-  return parts as N extends 0 ? [string] : N extends 1 ? [string, string] : [string, string, string];
+  return parts as IdParts<N>;
 }
