@@ -81,8 +81,11 @@ export const Migration = z.object({
   /** SHA-256 (hex) of the SQL. */
   checksum: z.string(),
   sql: z.string(),
-  /** `running` while it executes; a failed migration can be posted again (fixed), an applied one never changes. */
-  status: z.enum(["running", "applied", "failed"]),
+  /**
+   * `running` while it executes, `reverting` while its revert runs; a failed migration can be posted again (fixed), an
+   * applied one never changes (a revert removes it).
+   */
+  status: z.enum(["running", "applied", "failed", "reverting"]),
   error: z.object({ code: z.string().nullable(), message: z.string() }).nullable(),
   applied_at: Timestamp.nullable(),
   created_at: Timestamp,

@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { authEndpoints } from "../contract";
 import { clientFor, resolveCredentials, type CredentialSettings, type LubesClient } from "./client";
-import { kindOf, type OperationContext, type ResourceKind } from "./resources";
+import { kindOf, same, type OperationContext, type ResourceKind } from "./resources";
 
 /** The input the SDK adds when a resource has no explicit name: its logical name, for autonaming. */
 export const AUTO_NAME = "lubesAutoName";
@@ -36,8 +36,6 @@ function strip(props: Props | undefined): Props {
 function defined(props: Props): Props {
   return Object.fromEntries(Object.entries(props).filter(([, value]) => value !== undefined));
 }
-
-const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
 /**
  * `logical-name-1a2b3c4`. Once named, a resource keeps its name whenever the engine passes old inputs, even when its

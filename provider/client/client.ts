@@ -9,7 +9,7 @@ import type { Credentials } from "./credentials";
 import { LubesError, NetworkError, RateLimitedError, ResponseShapeError, TimeoutError, errorFromResponse } from "./errors";
 import { RateLimiter } from "./limiter";
 import { buildPath } from "./path";
-import { isRetryable, mayHaveBeenApplied, retryDelayMs } from "./retry";
+import { isInProgress, isRetryable, retryDelayMs } from "./retry";
 
 export const USER_AGENT = "lubes-pulumi/0.1.0";
 
@@ -112,17 +112,16 @@ export class LubesClient {
     const label = `${endpoint.method} ${path}`;
     const url = new URL(this.credentials.apiUrl + path);
     for (const [name, value] of Object.entries(input.query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value));
-    const idempotencyKey = endpoint.method === "POST" ? (input.idempotencyKey ?? randomUUID()) : undefined;
+    // POSTs, and PUTs (a create-only upload recognises its own earlier write by it), keep one key over their retries.
+    const idempotencyKey = endpoint.method === "POST" || endpoint.method === "PUT" ? (input.idempotencyKey ?? randomUUID()) : undefined;
     const deadline = this.now() + this.deadlineMs;
-    let uncertain = false;
 
     for (let attempt = 0; ; attempt++) {
       const outcome = await this.attempt(endpoint, url, label, input, idempotencyKey, attempt, deadline);
       if (!(outcome instanceof LubesError)) return outcome as { status: number; body: Output<E> };
-      outcome.afterUncertainAttempt = uncertain;
-      uncertain ||= mayHaveBeenApplied(outcome);
-      // A server that refuses connections for several seconds is down, not flaky: say so soon, naming its URL.
-      const retries = outcome.code === "connection_refused" ? Math.min(this.maxRetries, REFUSED_RETRIES) : this.maxRetries;
+      // A server that refuses connections for several seconds is down, not flaky: say so soon, naming its URL. Work
+      // still in progress is waited for until the deadline, however many attempts that takes.
+      const retries = outcome.code === "connection_refused" ? Math.min(this.maxRetries, REFUSED_RETRIES) : isInProgress(outcome) ? Infinity : this.maxRetries;
       if (!isRetryable(outcome) || attempt >= retries) throw outcome;
       const delay = retryDelayMs(attempt, outcome, outcome.hints, this.now(), this.random);
       if (this.now() + delay > deadline) throw this.pastDeadline(outcome, label, attempt + 1, delay);

@@ -35,8 +35,6 @@ export class LubesError extends Error {
   readonly endpoint: string;
   /** The server's own message (made printable), without the endpoint or a hint. */
   readonly serverMessage: string;
-  /** True when an earlier attempt of this call may have been carried out although no answer came (a lost response). */
-  afterUncertainAttempt = false;
 
   constructor(message: string, fields: ErrorFields) {
     const where = fields.requestId ? `(${fields.endpoint}, request ${fields.requestId})` : `(${fields.endpoint})`;

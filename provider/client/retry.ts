@@ -13,18 +13,11 @@ const IN_PROGRESS = new Set(["idempotency_request_in_progress", "migration_in_pr
  */
 export function isRetryable(error: unknown): boolean {
   if (error instanceof RateLimitedError || error instanceof NetworkError || error instanceof TimeoutError) return true;
-  if (error instanceof ConflictError) return IN_PROGRESS.has(error.code);
-  return error instanceof ServerError && error.status !== 501;
+  return isInProgress(error) || (error instanceof ServerError && error.status !== 501);
 }
 
-/**
- * Whether a failed attempt may still have been carried out by the server: its answer was lost (a reset, a timeout) or
- * was a 5xx. A refused connection never reached it.
- */
-export function mayHaveBeenApplied(error: LubesError): boolean {
-  if (error instanceof NetworkError) return error.code !== "connection_refused";
-  return error instanceof TimeoutError || error instanceof ServerError;
-}
+/** A 409 that only says "not yet": other work (perhaps this call's own first attempt) is still running. */
+export const isInProgress = (error: unknown): boolean => error instanceof ConflictError && IN_PROGRESS.has(error.code);
 
 export interface RetryHints {
   /** `Retry-After`: seconds, or an HTTP date. */

@@ -85,7 +85,8 @@ export function checkWith<S extends z.ZodType>(schema: S, news: unknown): CheckR
   };
 }
 
-const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+/** Equal as JSON, with undefined and null alike. */
+export const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
 /**
  * The pure diff: an input differs when its checked value differs from the one in the last outputs. Server-computed

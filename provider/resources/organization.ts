@@ -1,6 +1,6 @@
 // Organization: name, slug and plan, all changed in place. No `adoptExisting`: an organization is the top of a
-// tenancy, and taking one over by its slug would be too easy to do by mistake; bring one in with its id instead
-// (`pulumi import`, the `import` option, or `Organization.get`).
+// tenancy, and taking one over by its slug would be too easy to do by mistake; read one by its id instead
+// (`Organization.get`; `pulumi import` once the provider plugin serves it, pulumi/pulumi#16175).
 import { z } from "zod";
 import { DisplayName, Plan, Slug, organizationEndpoints as api, type Organization as ApiOrganization } from "../../contract";
 import { STATE_VERSION, checkWith, deleteIgnoringGone, diffInputs, expectExisting, readOrGone, type ResourceKind } from "./kind";

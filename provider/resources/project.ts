@@ -46,9 +46,12 @@ export const project: ResourceKind<ProjectInputs, ProjectOutputs> = {
       const created = await ctx.client.call(api.create, { body });
       return { id: created.id, outs: outputs(created, inputs.adoptExisting) };
     } catch (error) {
-      const adopted = isAlreadyExists(error) && inputs.adoptExisting ? await adopt(ctx, inputs) : undefined;
-      if (adopted) return { id: adopted.id, outs: outputs(adopted, true), adopted: true };
-      return explainConflict(error, "Project", inputs.slug ?? inputs.name, `organization ${inputs.organizationId}`);
+      if (!(isAlreadyExists(error) && inputs.adoptExisting)) return explainConflict(error, "Project", inputs.slug ?? inputs.name, `organization ${inputs.organizationId}`);
+      const adopted = await adopt(ctx, inputs);
+      if (!adopted) {
+        throw new Error(`Project slug "${inputs.slug ?? ""}" is taken in organization ${inputs.organizationId}, but this API key cannot see that project, so it cannot be adopted: use a key that can, or choose another slug`, { cause: error });
+      }
+      return { id: adopted.id, outs: outputs(adopted, true), adopted: true };
     }
   },
   async read(ctx, id, olds) {

@@ -78,16 +78,14 @@ async function put(ctx: OperationContext, inputs: StorageObjectInputs, onlyIfAbs
 }
 
 /**
- * Uploads only if the key is free. A 412 after an attempt whose answer was lost may be that very upload: it is ours
- * when the object there holds exactly our bytes.
+ * Uploads only if the key is free (a retry after a lost answer is recognised by the server through the call's
+ * Idempotency-Key); a taken key is refused, or taken over with `adoptExisting`.
  */
 async function putNew(ctx: OperationContext, inputs: StorageObjectInputs): Promise<{ outs: StorageObjectOutputs; adopted: boolean }> {
   try {
     return { outs: await put(ctx, inputs, true), adopted: false };
   } catch (error) {
     if (!(error instanceof PreconditionFailedError)) throw error;
-    const live = error.afterUncertainAttempt ? await findObject(ctx, inputs) : undefined;
-    if (live && live.etag.replaceAll('"', "") === inputs.contentMd5) return { outs: { ...inputs, size: live.size, url: live.url, stateVersion: STATE_VERSION }, adopted: false };
     if (!inputs.adoptExisting) throw alreadyExists("Storage object", inputs.key, `bucket "${inputs.bucket}" of project ${inputs.projectId}`, error);
     return { outs: await put(ctx, inputs), adopted: true };
   }

@@ -254,6 +254,15 @@ const MIGRATIONS: readonly string[] = [
 
   ALTER TABLE projects ADD COLUMN current_deployment_id text REFERENCES deployments ON DELETE SET NULL;
   `,
+  `
+  -- The hash of the credential and Idempotency-Key of the upload that wrote an object: a retried conditional PUT
+  -- (If-None-Match: *) that finds its own earlier write is answered as that write, not with 412.
+  ALTER TABLE objects ADD COLUMN write_key text;
+
+  -- A migration being reverted (its down SQL running) is neither applied nor free to apply.
+  ALTER TABLE migrations DROP CONSTRAINT migrations_status_check;
+  ALTER TABLE migrations ADD CONSTRAINT migrations_status_check CHECK (status IN ('running', 'applied', 'failed', 'reverting'));
+  `,
 ];
 
 /** Applies the migrations this database has not seen, under an advisory lock so concurrent starts take turns. */

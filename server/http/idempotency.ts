@@ -24,16 +24,23 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? "null";
 }
 
+/** The request's Idempotency-Key, checked: 1 to 255 printable ASCII characters (400 otherwise). */
+export function idempotencyKeyOf(request: FastifyRequest): string | undefined {
+  const raw = request.headers["idempotency-key"];
+  if (raw === undefined) return undefined;
+  if (typeof raw !== "string" || raw.length < 1 || raw.length > 255 || !/^[\x21-\x7e]+$/.test(raw)) {
+    throw badRequest("invalid_idempotency_key", "Idempotency-Key must be 1 to 255 printable ASCII characters", { field: "Idempotency-Key", constraint: "format" });
+  }
+  return raw;
+}
+
 /**
  * Claims the key for this request, or answers it from the stored response. Returns the claim when the handler
  * should run, or undefined when the reply has been sent.
  */
 export async function claimIdempotencyKey(ctx: ServerContext, request: FastifyRequest, reply: FastifyReply, bucket: string): Promise<IdempotencyClaim | undefined | "absent"> {
-  const raw = request.headers["idempotency-key"];
+  const raw = idempotencyKeyOf(request);
   if (raw === undefined) return "absent";
-  if (typeof raw !== "string" || raw.length < 1 || raw.length > 255 || !/^[\x21-\x7e]+$/.test(raw)) {
-    throw badRequest("invalid_idempotency_key", "Idempotency-Key must be 1 to 255 printable ASCII characters", { field: "Idempotency-Key", constraint: "format" });
-  }
   const scope = `${bucket}\n${request.method} ${request.url}\n${raw}`;
   const scopeHash = sha256(scope);
   const requestHash = sha256(canonicalJson(request.body ?? null));

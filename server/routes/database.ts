@@ -167,18 +167,21 @@ export function databaseRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return toMigration(rows[0] as MigrationRow);
   });
 
-  // Claimed as running so that nothing applies or reverts it meanwhile; the down SQL failing leaves it applied.
+  // Claimed as `reverting`, so that nothing applies or reverts it meanwhile; the down SQL failing leaves it applied.
+  // A revert cut off by a crash stays `reverting`: once stale, a revert may run again (the down SQL is in one
+  // transaction, so it either committed or not), or an apply may take it over as it does a failed migration.
   serve(app, ctx, api.revertMigration, async ({ principal, params, body }) => {
     await projectAccess(ctx, principal, params.id, "write");
     const branch = await resolveBranch(ctx.sql, params.id, body.branch);
     const { rows } = await ctx.sql.query<MigrationRow>(
-      "UPDATE migrations SET status = 'running', updated_at = now() WHERE branch_id = $1 AND name = $2 AND status = 'applied' RETURNING *",
-      [branch.id, params.name],
+      `UPDATE migrations SET status = 'reverting', updated_at = now()
+        WHERE branch_id = $1 AND name = $2 AND (status = 'applied' OR (status = 'reverting' AND updated_at < $3)) RETURNING *`,
+      [branch.id, params.name, new Date(Date.now() - STALE_MIGRATION_MS)],
     );
     const claimed = rows[0];
     if (!claimed) {
       const existing = (await ctx.sql.query<MigrationRow>("SELECT * FROM migrations WHERE branch_id = $1 AND name = $2", [branch.id, params.name])).rows[0];
-      if (existing?.status === "running") throw conflict("migration_in_progress", `Migration "${params.name}" is being applied or reverted; retry shortly`);
+      if (existing?.status === "running" || existing?.status === "reverting") throw conflict("migration_in_progress", `Migration "${params.name}" is being applied or reverted; retry shortly`);
       throw notFound("Applied migration", params.name);
     }
     try {
@@ -195,7 +198,8 @@ export function databaseRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
 /**
  * Decides whether this request runs the migration. An applied migration with the same SQL is answered as it is; with
- * other SQL it is a conflict. A failed one may be run again (with fixed SQL); a running one is a conflict unless stale.
+ * other SQL it is a conflict. A failed one may be run again (with fixed SQL); a running or reverting one is a conflict
+ * unless stale.
  */
 async function claimMigration(ctx: ServerContext, branch: BranchRow, name: string, sql: string, checksum: string): Promise<{ run: boolean; row: MigrationRow }> {
   const inserted = await ctx.sql.query<MigrationRow>(
@@ -215,7 +219,7 @@ async function claimMigration(ctx: ServerContext, branch: BranchRow, name: strin
   }
   const retake = await ctx.sql.query<MigrationRow>(
     `UPDATE migrations SET status = 'running', sql = $2, checksum = $3, error_code = NULL, error_message = NULL, updated_at = now()
-      WHERE id = $1 AND (status = 'failed' OR (status = 'running' AND updated_at < $4)) RETURNING *`,
+      WHERE id = $1 AND (status = 'failed' OR (status IN ('running', 'reverting') AND updated_at < $4)) RETURNING *`,
     [existing.id, sql, checksum, new Date(Date.now() - STALE_MIGRATION_MS)],
   );
   if (!retake.rows[0]) throw conflict("migration_in_progress", `Migration "${name}" is being applied; retry shortly`);

@@ -16,8 +16,8 @@ export function envRoutes(app: FastifyInstance, ctx: ServerContext): void {
   });
 
   serve(app, ctx, api.set, async ({ principal, params, body, request }) => {
-    const onlyIfAbsent = createOnly(request);
     await projectAccess(ctx, principal, params.id, "write");
+    const onlyIfAbsent = createOnly(request);
     const row = await upsertEnvVar(ctx, params.id, body, onlyIfAbsent);
     if (!row) throw alreadyExists(`Environment variable ${body.key} already exists in project ${params.id}`, { key: body.key });
     return new WithStatus(row.created ? 201 : 200, toEnvVar(ctx)(row));

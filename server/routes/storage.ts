@@ -5,12 +5,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { BucketName, ObjectKey, storageEndpoints as api, type Permission } from "../../contract";
 import { iso, publicBaseUrl, type ServerContext } from "../context";
 import { ApiError, badRequest, conflict, forbidden, notFound, unauthorized, validation } from "../errors";
+import { idempotencyKeyOf } from "../http/idempotency";
 import { alreadyExists, createOnly } from "../http/preconditions";
 import type { Principal } from "../http/principal";
 import { rawBodyScope } from "../http/raw-body";
 import { serve } from "../http/route";
 import { projectAccess } from "../services/access";
-import { newId } from "../services/crypto";
+import { newId, sha256 } from "../services/crypto";
 import type { StagedBlob } from "../services/object-store";
 import { queryPage } from "../store/page";
 
@@ -30,6 +31,7 @@ interface ObjectRow {
   size: string | number;
   content_type: string;
   md5: string;
+  write_key: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -114,23 +116,55 @@ async function authorizeObject(ctx: ServerContext, request: FastifyRequest, prin
   throw unauthorized("missing_token", "Send `Authorization: Bearer <token>`, or use a signed URL");
 }
 
-/** Records the staged blob as the object (replacing an older version), then drops the older bytes. */
 const objectExists = (bucket: BucketRow, key: string) =>
   alreadyExists(`Object ${bucket.name}/${key} already exists`, { bucket: bucket.name, key });
 
-/** Records an uploaded blob under its key (replacing what was there, unless `onlyIfAbsent`: then 412). */
-async function commitObject(ctx: ServerContext, base: string, bucket: BucketRow, key: string, staged: StagedBlob, contentType: string, onlyIfAbsent = false) {
+/** What an upload asks of a key that may exist: to create only (`If-None-Match: *`), and which write is its own. */
+interface WriteCondition {
+  onlyIfAbsent: boolean;
+  /** Hash of the credential and Idempotency-Key, stored with the object: a retry recognises its own earlier write. */
+  writeKey: string | null;
+}
+
+function writeConditionOf(request: FastifyRequest): WriteCondition {
+  const idempotencyKey = idempotencyKeyOf(request);
+  const writeKey = idempotencyKey === undefined ? null : sha256(`${request.principal?.rateBucket ?? "signed"}\n${idempotencyKey}`);
+  return { onlyIfAbsent: createOnly(request), writeKey };
+}
+
+type Uploaded = { key: string; url: string; size: number; content_type: string };
+
+const uploadedOf = (base: string, bucket: BucketRow, row: Pick<ObjectRow, "key" | "size" | "content_type">): Uploaded => ({
+  key: `${bucket.name}/${row.key}`, url: objectUrl(base, bucket.project_id, bucket.name, row.key), size: Number(row.size), content_type: row.content_type,
+});
+
+const objectAt = async (ctx: ServerContext, bucket: BucketRow, key: string) =>
+  (await ctx.sql.query<ObjectRow>("SELECT * FROM objects WHERE bucket_id = $1 AND key = $2", [bucket.id, key])).rows[0];
+
+/**
+ * A create-only upload found its key taken. A retry that finds the write of its own first attempt (the answer was
+ * lost) gets that write's answer, as an idempotent replay; anything else is 412.
+ */
+async function answerTakenKey(ctx: ServerContext, base: string, bucket: BucketRow, key: string, condition: WriteCondition, reply: FastifyReply): Promise<Uploaded> {
+  const existing = await objectAt(ctx, bucket, key);
+  if (!existing || condition.writeKey === null || existing.write_key !== condition.writeKey) throw objectExists(bucket, key);
+  void reply.header("idempotent-replayed", "true");
+  return uploadedOf(base, bucket, existing);
+}
+
+/** Records the staged blob as the object (replacing an older version, unless create-only), then drops the older bytes. */
+async function commitObject(ctx: ServerContext, base: string, bucket: BucketRow, key: string, staged: StagedBlob, contentType: string, condition: WriteCondition, reply: FastifyReply): Promise<Uploaded> {
   let row: (ObjectRow & { previous_blob: string | null }) | undefined;
-  const onConflict = onlyIfAbsent
+  const onConflict = condition.onlyIfAbsent
     ? "DO NOTHING"
-    : "DO UPDATE SET blob_id = EXCLUDED.blob_id, size = EXCLUDED.size, content_type = EXCLUDED.content_type, md5 = EXCLUDED.md5, updated_at = now()";
+    : "DO UPDATE SET blob_id = EXCLUDED.blob_id, size = EXCLUDED.size, content_type = EXCLUDED.content_type, md5 = EXCLUDED.md5, write_key = EXCLUDED.write_key, updated_at = now()";
   try {
     ({ rows: [row] } = await ctx.sql.query<ObjectRow & { previous_blob: string | null }>(
       `WITH previous AS (SELECT blob_id FROM objects WHERE bucket_id = $1 AND key = $3)
-       INSERT INTO objects (bucket_id, project_id, key, blob_id, size, content_type, md5) VALUES ($1, $2, $3, $4, $5, $6, $7)
+       INSERT INTO objects (bucket_id, project_id, key, blob_id, size, content_type, md5, write_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (bucket_id, key) ${onConflict}
        RETURNING *, (SELECT blob_id FROM previous) AS previous_blob`,
-      [bucket.id, bucket.project_id, key, staged.blobId, staged.size, contentType, staged.md5],
+      [bucket.id, bucket.project_id, key, staged.blobId, staged.size, contentType, staged.md5, condition.writeKey],
     ));
   } catch (error) {
     await ctx.objects.remove(bucket.project_id, staged.blobId);
@@ -139,10 +173,10 @@ async function commitObject(ctx: ServerContext, base: string, bucket: BucketRow,
   }
   if (!row) {
     await ctx.objects.remove(bucket.project_id, staged.blobId);
-    throw objectExists(bucket, key);
+    return answerTakenKey(ctx, base, bucket, key, condition, reply);
   }
   if (row.previous_blob && row.previous_blob !== staged.blobId) await ctx.objects.remove(bucket.project_id, row.previous_blob);
-  return { key: `${bucket.name}/${key}`, url: objectUrl(base, bucket.project_id, bucket.name, key), size: staged.size, content_type: contentType };
+  return uploadedOf(base, bucket, { key, size: staged.size, content_type: contentType });
 }
 
 const CONTENT_TYPE = /^[\w!#$&^.+-]+\/[\w!#$&^.+-]+(?:\s*;\s*[\w-]+=(?:[\w.+-]+|"[^"]*"))*$/;
@@ -190,9 +224,9 @@ async function sendObject(ctx: ServerContext, request: FastifyRequest, reply: Fa
 async function objectRoutes(scope: FastifyInstance, ctx: ServerContext): Promise<void> {
   await scope.register(multipart, { limits: { files: 1, fields: 10, fieldSize: 4096, fileSize: ctx.objects.maxObjectBytes + 1 } });
 
-  serve(scope, ctx, api.uploadObject, async ({ principal, params, request }) => {
-    const onlyIfAbsent = createOnly(request);
+  serve(scope, ctx, api.uploadObject, async ({ principal, params, request, reply }) => {
     await projectAccess(ctx, principal, params.id, "write");
+    const condition = writeConditionOf(request);
     if (!request.isMultipart()) throw badRequest("multipart_required", "Upload with Content-Type multipart/form-data (fields: bucket, file, optional key), or PUT the raw bytes to /storage/objects/<bucket>/<key>");
     const fields: Record<string, string> = {};
     let staged: StagedBlob | undefined;
@@ -215,7 +249,7 @@ async function objectRoutes(scope: FastifyInstance, ctx: ServerContext): Promise
       const checked = ObjectKey.safeParse(key);
       if (!checked.success) throw validation("key", "object_key", `Object key ${JSON.stringify(key)} ${checked.error.issues[0]?.message ?? "is not valid"}`);
       const bucket = await findBucket(ctx, params.id, bucketName);
-      const result = await commitObject(ctx, publicBaseUrl(ctx, request), bucket, key, staged, contentTypeOf(file?.mimetype), onlyIfAbsent);
+      const result = await commitObject(ctx, publicBaseUrl(ctx, request), bucket, key, staged, contentTypeOf(file?.mimetype), condition, reply);
       staged = undefined;
       return result;
     } finally {
@@ -223,13 +257,14 @@ async function objectRoutes(scope: FastifyInstance, ctx: ServerContext): Promise
     }
   });
 
-  serve(scope, ctx, api.putObject, async ({ principal, params, request }) => {
-    const onlyIfAbsent = createOnly(request);
+  serve(scope, ctx, api.putObject, async ({ principal, params, request, reply }) => {
     const { bucket, key } = await authorizeObject(ctx, request, principal, params.id, params.key, "write");
-    // Refused before the bytes are read when the key is taken; the insert checks again, atomically.
-    if (onlyIfAbsent && (await ctx.sql.query("SELECT 1 FROM objects WHERE bucket_id = $1 AND key = $2", [bucket.id, key])).rows[0]) throw objectExists(bucket, key);
+    const condition = writeConditionOf(request);
+    const base = publicBaseUrl(ctx, request);
+    // A taken key is answered before the bytes are read; the insert checks again, atomically.
+    if (condition.onlyIfAbsent && (await objectAt(ctx, bucket, key))) return answerTakenKey(ctx, base, bucket, key, condition, reply);
     const staged = await ctx.objects.stage(params.id, request.raw);
-    return commitObject(ctx, publicBaseUrl(ctx, request), bucket, key, staged, contentTypeOf(request.headers["content-type"]), onlyIfAbsent);
+    return commitObject(ctx, base, bucket, key, staged, contentTypeOf(request.headers["content-type"]), condition, reply);
   });
 
   serve(scope, ctx, api.downloadObject, async ({ principal, params, request, reply }) => {

@@ -24,7 +24,7 @@ export interface MigrationRow {
   name: string;
   checksum: string;
   sql: string;
-  status: "running" | "applied" | "failed";
+  status: "running" | "applied" | "failed" | "reverting";
   error_code: string | null;
   error_message: string | null;
   applied_at: Date | null;

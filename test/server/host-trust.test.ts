@@ -2,11 +2,11 @@
 // never takes over (and so never later deletes) what it does not manage, adoption is explicit and safe, replacing a
 // named resource deletes the old one first, every kind reads by its id alone (import), and every message says what
 // to do next.
-import { createServer } from "node:net";
 import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixtureOn, lifecycles, type Fixture } from "../support/lifecycles";
 import { startHost, serializedProviders, type Host } from "../support/host";
+import { freePort } from "../support/postgres";
 import { programFolder } from "../support/program-folder";
 import { startTestServer, type TestServer } from "../support/server";
 
@@ -71,14 +71,6 @@ const named: Named[] = [
     alive: (f) => listed(f, "/projects", (p) => p["slug"] === "kept"),
   },
 ];
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const port = (probe.address() as { port: number }).port;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 describe("lifecycles a user can trust, through the real dynamic-provider host", () => {
   let server: TestServer;
@@ -204,14 +196,54 @@ describe("lifecycles a user can trust, through the real dynamic-provider host", 
       try {
         const made = await fixtureOn(slow);
         const own = await hostWith({ "lubes:apiKey": made.key, "lubes:apiUrl": slow.url });
-        const migration = await create(own, "lubes:index:Migration", { projectId: made.fixture.projectId, name: "070_slow", sql: "CREATE TABLE slow AS SELECT 1 AS id FROM pg_sleep(1.5)" });
+        const migration = await create(own, "lubes:index:Migration", { projectId: made.fixture.projectId, name: "070_slow", sql: "CREATE TABLE slow AS SELECT 1 AS id FROM pg_sleep(4)" });
         expect(migration.outs["status"]).toBe("applied");
-        expect(statuses).toContain(409); // the retry met the first attempt still running
+        // The retry (after at most a quarter second) met the first attempt still running (for 4 s).
+        expect(statuses).toContain(409);
         const records = await slow.api.get(`/projects/${made.fixture.projectId}/db/migrations`, { token: made.fixture.token });
         expect(records.body.data.map((m: Props) => m["name"])).toEqual(["070_slow"]);
       } finally {
         await slow.close();
       }
+    });
+  });
+
+  describe("uploads retried after a failure", () => {
+    const objectKey = "brand/mark.svg";
+    let faulty: TestServer;
+    let own: Host;
+    let made: { fixture: Fixture; key: string };
+    let failNext = false;
+    let dropNext = false;
+    const isUpload = (r: { method: string; url: string }) => r.method === "PUT" && r.url.includes("/storage/objects/");
+    const upload = (name: string) => ({ projectId: made.fixture.projectId, bucket: "assets", key: name, content: "<svg/>" });
+
+    beforeAll(async () => {
+      const strike = (armed: () => boolean, disarm: () => void) => (r: { method: string; url: string }) => isUpload(r) && armed() && (disarm(), true);
+      faulty = await startTestServer("pglite", {
+        faults: { fail: strike(() => failNext, () => (failNext = false)), drop: strike(() => dropNext, () => (dropNext = false)) },
+      });
+      made = await fixtureOn(faulty);
+      own = await hostWith({ "lubes:apiKey": made.key, "lubes:apiUrl": faulty.url });
+    });
+    afterAll(() => faulty?.close());
+
+    it("a create whose first upload failed still refuses an identical object it did not write (a rename without an alias)", async () => {
+      const first = await create(own, "lubes:index:StorageObject", upload(objectKey));
+      failNext = true;
+      const second = await own.check("lubes:index:StorageObject", undefined, upload(objectKey));
+      await expect(own.create("lubes:index:StorageObject", second.inputs)).rejects.toThrow(/already exists[\s\S]*aliases/);
+      expect(failNext).toBe(false); // the 503 happened, and the retry met the object
+      await own.delete("lubes:index:StorageObject", first.id, first.outs);
+    });
+
+    it("a create whose answer was lost knows its own upload on the retry: one object, no refusal", async () => {
+      dropNext = true;
+      const made2 = await create(own, "lubes:index:StorageObject", upload("brand/new.svg"));
+      expect(dropNext).toBe(false);
+      expect(made2.outs["size"]).toBe(6);
+      const listed = await faulty.api.get(`/projects/${made.fixture.projectId}/storage/objects?bucket=assets&prefix=brand/`, { token: made.fixture.token });
+      expect(listed.body.data.map((o: Props) => o["name"])).toEqual(["brand/new.svg"]);
     });
   });
 

@@ -138,6 +138,19 @@ describeEachEngine("storage", (engine) => {
     expect(await (await download("avatars/once.txt")).text()).toBe("fourth");
   });
 
+  it("answers a create-only PUT retried with its Idempotency-Key as the write it made; another key gets 412", async () => {
+    const put = (body: string, key: string) =>
+      server.api.request("PUT", `${base()}/objects/avatars/retried.txt`, { token: owner.token, raw: body, headers: { "content-type": "text/plain", "if-none-match": "*", "idempotency-key": key } });
+    const first = await put("mine", "upload-1");
+    expect(first.status).toBe(201);
+    const retried = await put("mine", "upload-1");
+    expect(retried.status).toBe(201);
+    expect(retried.headers.get("idempotent-replayed")).toBe("true");
+    expect(retried.body).toEqual(first.body);
+    expectEnvelope(await put("theirs", "upload-2"), 412, "already_exists");
+    expect(await (await download("avatars/retried.txt")).text()).toBe("mine");
+  });
+
   it("refuses objects over the size limit with 413 and leaves no partial file", async () => {
     const before = filesOnDisk().length;
     const tooBig = Buffer.alloc(MAX_OBJECT + 1, 1);

@@ -21,7 +21,8 @@ export function findPostgresBin(): string | undefined {
   return versions[0] ? path.join(root, versions[0], "bin") : undefined;
 }
 
-async function freePort(): Promise<number> {
+/** A loopback port nothing listens on (just now). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.listen(0, "127.0.0.1", () => {
