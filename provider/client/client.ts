@@ -15,10 +15,16 @@ export const USER_AGENT = "lubes-pulumi/0.1.0";
 
 type Output<E> = E extends Endpoint<z.ZodType, z.ZodType, z.ZodType, infer R> ? (E["status"] extends 204 ? undefined : z.output<R>) : never;
 
-export interface CallInput {
-  params?: Record<string, string>;
-  query?: Record<string, string | number | boolean | undefined>;
-  body?: unknown;
+type InputOf<S> = S extends z.ZodType ? z.input<S> : never;
+
+/**
+ * A call's inputs, typed from the endpoint's contract row: path parameters and query keys by name (query values as the
+ * URL carries them), the body as the row's schema takes it. Renaming a contract field breaks the build, not an `up`.
+ */
+export interface CallInput<E extends Endpoint = Endpoint> {
+  params?: { [K in keyof InputOf<NonNullable<E["params"]>>]: string };
+  query?: { [K in keyof InputOf<NonNullable<E["query"]>>]?: string | number | boolean | undefined };
+  body?: InputOf<NonNullable<E["body"]>>;
   /** Bytes sent as they are (object uploads), instead of JSON of `body`. */
   raw?: { bytes: Uint8Array; contentType: string };
   /** Reuse a key across separate calls that are the same operation; by default each call gets its own. */
@@ -102,16 +108,17 @@ export class LubesClient {
   }
 
   /** Calls `endpoint` and returns its answer as the contract describes it. */
-  async call<E extends Endpoint>(endpoint: E, input: CallInput = {}): Promise<Output<E>> {
+  async call<E extends Endpoint>(endpoint: E, input: CallInput<E> = {}): Promise<Output<E>> {
     return (await this.send(endpoint, input)).body;
   }
 
   /** As `call`, with the answer's status (201 created, 200 already there). */
-  async send<E extends Endpoint>(endpoint: E, input: CallInput = {}): Promise<{ status: number; body: Output<E> }> {
+  async send<E extends Endpoint>(endpoint: E, input: CallInput<E> = {}): Promise<{ status: number; body: Output<E> }> {
     const path = buildPath(endpoint.path, input.params, endpoint.wildcard);
     const label = `${endpoint.method} ${path}`;
     const url = new URL(this.credentials.apiUrl + path);
-    for (const [name, value] of Object.entries(input.query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value));
+    const query: Record<string, string | number | boolean | undefined> = input.query ?? {};
+    for (const [name, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(name, String(value));
     // POSTs, and PUTs (a create-only upload recognises its own earlier write by it), keep one key over their retries.
     const idempotencyKey = endpoint.method === "POST" || endpoint.method === "PUT" ? (input.idempotencyKey ?? randomUUID()) : undefined;
     const deadline = this.now() + this.deadlineMs;

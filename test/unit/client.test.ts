@@ -76,7 +76,7 @@ describe("LubesClient", () => {
   it("does not retry a 4xx, and types it by status with the server's code, message and request id", async () => {
     const { pool, client, sleeps } = setup();
     pool.intercept({ path: "/v1/projects", method: "POST" }).reply(422, { error: { code: "validation_error", message: "name is required", details: { field: "name", constraint: "required" } } }, json);
-    const error = await client.call(projectEndpoints.create, { body: { organization_id: "org_1" } }).catch((e: unknown) => e);
+    const error = await client.call(projectEndpoints.create, { body: { organization_id: "org_1" } as never /* no name, on purpose */ }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
     expect(error).toMatchObject({ status: 422, code: "validation_error", details: { field: "name" }, requestId: "req_test", endpoint: "POST /projects" });
     expect((error as Error).message).toBe("name is required (POST /projects, request req_test)");
