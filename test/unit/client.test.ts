@@ -1,5 +1,7 @@
 // LubesClient with undici's MockAgent (nock cannot see undici on Node 20, DESIGN.md): retries, backoff, idempotency,
 // rate-limit waits, typed errors, contract checks, and no credential in any error.
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { MockAgent } from "undici";
 import { describe, expect, it } from "vitest";
 import { organizationEndpoints, projectEndpoints, storageEndpoints } from "../../contract";
@@ -35,9 +37,10 @@ function setup(options: { deadlineMs?: number } = {}) {
 }
 
 describe("LubesClient", () => {
-  it("parses answers with the contract and sends the key, a user agent and JSON", async () => {
+  it("parses answers with the contract and sends the key, a user agent naming the package's version, and JSON", async () => {
     const { pool, client } = setup();
-    pool.intercept({ path: "/v1/projects/proj_1", method: "GET", headers: { authorization: `Bearer ${KEY}` } }).reply(200, project, json);
+    const { version } = JSON.parse(readFileSync(path.join(__dirname, "../../package.json"), "utf8")) as { version: string };
+    pool.intercept({ path: "/v1/projects/proj_1", method: "GET", headers: { authorization: `Bearer ${KEY}`, "user-agent": `lubes-pulumi/${version}` } }).reply(200, project, json);
     expect(await client.call(projectEndpoints.get, { params: { id: "proj_1" } })).toEqual(project);
   });
 
