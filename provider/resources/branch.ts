@@ -3,7 +3,7 @@
 // one with another parent is another branch, and is refused).
 import { z } from "zod";
 import { BranchName, BranchSelector, Id, databaseEndpoints as api } from "../../contract";
-import { STATE_VERSION, checkWith, deleteIgnoringGone, diffInputs, explainConflict, findInPages, isAlreadyExists, parseId, readOrGone, type OperationContext, type ResourceKind } from "./kind";
+import { STATE_VERSION, defineKind, deleteIgnoringGone, explainConflict, findInPages, isAlreadyExists, parseId, readOrGone, type OperationContext } from "./kind";
 
 export const BranchInputs = z.strictObject({
   projectId: Id,
@@ -47,7 +47,7 @@ async function adopt(ctx: OperationContext, inputs: BranchInputs): Promise<ApiBr
   return found.live;
 }
 
-export const branch: ResourceKind<BranchInputs, BranchOutputs> = {
+export const branch = defineKind<BranchInputs, BranchOutputs>({
   type: "lubes:index:Branch",
   title: "Branch",
   replaceOnChanges: ["projectId", "name", "parent"],
@@ -55,8 +55,8 @@ export const branch: ResourceKind<BranchInputs, BranchOutputs> = {
   autoName: { property: "name", slug: true },
   secretOutputs: [],
   importId: ID_FORMAT,
-  check: (news) => checkWith(BranchInputs, news),
-  diff: (_id, olds, news) => diffInputs(olds, news, ["projectId", "name", "parent"], ["projectId", "name", "parent"]),
+  inputs: BranchInputs,
+  notDiffed: { adoptExisting: "matters only when the resource is created" },
   async create(ctx, inputs) {
     const id = `${inputs.projectId}/${inputs.name}`;
     ctx.log(`Copying branch "${inputs.parent}" into "${inputs.name}"…`);
@@ -79,4 +79,4 @@ export const branch: ResourceKind<BranchInputs, BranchOutputs> = {
   // Every input replaces: an update only ever records what the diff called no change.
   update: (_ctx, _id, olds, news) => Promise.resolve({ ...olds, ...news }),
   delete: (ctx, _id, olds) => deleteIgnoringGone(() => ctx.client.call(api.deleteBranch, { params: { id: olds.projectId, branch: olds.branchId } })),
-};
+});

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { BucketName, Id, storageEndpoints as api } from "../../contract";
 import { ConflictError } from "../client";
-import { STATE_VERSION, checkWith, deleteIgnoringGone, diffInputs, explainConflict, findInPages, isAlreadyExists, parseId, readOrGone, type OperationContext, type ResourceKind } from "./kind";
+import { STATE_VERSION, defineKind, deleteIgnoringGone, explainConflict, findInPages, isAlreadyExists, parseId, readOrGone, type OperationContext } from "./kind";
 
 export const BucketInputs = z.strictObject({
   projectId: Id,
@@ -30,7 +30,7 @@ const ID_FORMAT = "<project id>/<bucket name>, e.g. proj_123/avatars";
 const findBucket = (ctx: OperationContext, projectId: string, name: string): Promise<ApiBucket | undefined> =>
   findInPages((query) => ctx.client.call(api.listBuckets, { params: { id: projectId }, query }), (b) => b.name === name);
 
-export const bucket: ResourceKind<BucketInputs, BucketOutputs> = {
+export const bucket = defineKind<BucketInputs, BucketOutputs>({
   type: "lubes:index:Bucket",
   title: "Bucket",
   replaceOnChanges: ["projectId", "name"],
@@ -38,9 +38,8 @@ export const bucket: ResourceKind<BucketInputs, BucketOutputs> = {
   autoName: { property: "name", slug: true },
   secretOutputs: [],
   importId: ID_FORMAT,
-  check: (news) => checkWith(BucketInputs, news),
-  // adoptExisting matters only when the bucket is created: changing it later is no change.
-  diff: (_id, olds, news) => diffInputs(olds, news, ["projectId", "name", "public", "forceDestroy"], ["projectId", "name"]),
+  inputs: BucketInputs,
+  notDiffed: { adoptExisting: "matters only when the resource is created" },
   async create(ctx, inputs) {
     try {
       const created = await ctx.client.call(api.createBucket, { params: { id: inputs.projectId }, body: { name: inputs.name, public: inputs.public } });
@@ -72,4 +71,4 @@ export const bucket: ResourceKind<BucketInputs, BucketOutputs> = {
       throw error;
     }
   },
-};
+});

@@ -9,7 +9,7 @@ import { DeploymentEnvironment, Id, deploymentEndpoints as api, type Deployment 
 import { printable } from "../client";
 
 type ApiDeployment = zod.infer<typeof Deployment>;
-import { STATE_VERSION, checkWith, deleteIgnoringGone, diffInputs, parseId, printableLine, readOrGone, type OperationContext, type ResourceKind } from "./kind";
+import { STATE_VERSION, defineKind, deleteIgnoringGone, parseId, printableLine, readOrGone, type OperationContext } from "./kind";
 
 export const DeploymentInputs = z.strictObject({
   projectId: Id,
@@ -65,14 +65,13 @@ export async function waitForDeployment(ctx: OperationContext, projectId: string
   }
 }
 
-export const deployment: ResourceKind<DeploymentInputs, DeploymentOutputs> = {
+export const deployment = defineKind<DeploymentInputs, DeploymentOutputs>({
   type: "lubes:index:Deployment",
   title: "Deployment",
   replaceOnChanges: ["projectId", "environment", "ref", "commit", "triggers"],
   secretOutputs: [],
   importId: "<project id>/<deployment id>, e.g. proj_123/dep_456",
-  check: (news) => checkWith(DeploymentInputs, news),
-  diff: (_id, olds, news) => diffInputs(olds, news, ["projectId", "environment", "ref", "commit", "triggers", "waitTimeoutSeconds", "deleteOnDestroy"], ["projectId", "environment", "ref", "commit", "triggers"]),
+  inputs: DeploymentInputs,
   async create(ctx, inputs) {
     const body = { environment: inputs.environment, ...(inputs.ref ? { ref: inputs.ref } : {}), ...(inputs.commit ? { commit: inputs.commit } : {}) };
     const queued = await ctx.client.call(api.create, { params: { id: inputs.projectId }, body });
@@ -91,4 +90,4 @@ export const deployment: ResourceKind<DeploymentInputs, DeploymentOutputs> = {
   update: (_ctx, _id, olds, news) => Promise.resolve({ ...olds, waitTimeoutSeconds: news.waitTimeoutSeconds, deleteOnDestroy: news.deleteOnDestroy }),
   delete: (ctx, _id, olds) =>
     olds.deleteOnDestroy ? deleteIgnoringGone(() => ctx.client.call(api.remove, { params: { id: olds.projectId, deployId: olds.deploymentId } })) : Promise.resolve(),
-};
+});

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { ENVIRONMENTS, Environment, EnvKey, EnvValue, Id, envEndpoints as api, type EnvVar as ApiEnvVar } from "../../contract";
-import { STATE_VERSION, checkWith, deleteIgnoringGone, diffInputs, explainConflict, findInPages, parseId, readOrGone, type OperationContext, type ResourceKind } from "./kind";
+import { STATE_VERSION, defineKind, deleteIgnoringGone, explainConflict, findInPages, parseId, readOrGone, type OperationContext } from "./kind";
 
 export const EnvVarInputs = z.strictObject({
   projectId: Id,
@@ -54,15 +54,15 @@ async function set(ctx: OperationContext, inputs: EnvVarInputs, onlyIfAbsent = f
   return { outs: outputs(answer.body, inputs.projectId, inputs.value, inputs.adoptExisting), existed: answer.status === 200 };
 }
 
-export const envVar: ResourceKind<EnvVarInputs, EnvVarOutputs> = {
+export const envVar = defineKind<EnvVarInputs, EnvVarOutputs>({
   type: "lubes:index:EnvVar",
   title: "Environment variable",
   replaceOnChanges: ["projectId", "key"],
   identity: ["projectId", "key"],
   secretOutputs: ["value"],
   importId: ID_FORMAT,
-  check: (news) => checkWith(EnvVarInputs, news),
-  diff: (_id, olds, news) => diffInputs(olds, news, ["projectId", "key", "value", "sensitive", "environments"], ["projectId", "key"]),
+  inputs: EnvVarInputs,
+  notDiffed: { adoptExisting: "matters only when the resource is created" },
   async create(ctx, inputs) {
     const id = idOf(inputs.projectId, inputs.key);
     if (inputs.adoptExisting) {
@@ -79,4 +79,4 @@ export const envVar: ResourceKind<EnvVarInputs, EnvVarOutputs> = {
   },
   update: async (ctx, _id, _olds, news) => (await set(ctx, news)).outs,
   delete: (ctx, _id, olds) => deleteIgnoringGone(() => ctx.client.call(api.delete, { params: { id: olds.projectId, key: olds.key } })),
-};
+});

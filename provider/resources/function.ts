@@ -7,7 +7,7 @@ import path from "node:path";
 import { z } from "zod";
 import { DisplayName, FunctionSlug, FunctionSource, Id, RUNTIMES, functionEndpoints as api } from "../../contract";
 import { LubesError } from "../client";
-import { STATE_VERSION, checkWith, deleteIgnoringGone, diffInputs, expectExisting, explainConflict, isAlreadyExists, parseId, printableLine, readOrGone, type CheckResult, type OperationContext, type ResourceKind } from "./kind";
+import { STATE_VERSION, checkWith, defineKind, deleteIgnoringGone, expectExisting, explainConflict, isAlreadyExists, parseId, printableLine, readOrGone, type CheckResult, type OperationContext } from "./kind";
 
 const RawFunctionInputs = z.strictObject({
   projectId: Id,
@@ -95,7 +95,7 @@ async function saveAndDeploy(ctx: OperationContext, id: string, news: FunctionIn
   return outputs(ctx, redeploy ? { ...draft, live_version: await deploy(ctx, news) } : draft, news);
 }
 
-export const lubesFunction: ResourceKind<FunctionInputs, FunctionOutputs> = {
+export const lubesFunction = defineKind<FunctionInputs, FunctionOutputs>({
   type: "lubes:index:Function",
   title: "Function",
   replaceOnChanges: ["projectId", "slug", "runtime"],
@@ -104,8 +104,9 @@ export const lubesFunction: ResourceKind<FunctionInputs, FunctionOutputs> = {
   secretOutputs: [],
   importId: ID_FORMAT,
   check,
-  // The content's hash is diffed, not the path nor the text: the same file moved, or inlined, is no change.
-  diff: (_id, olds, news) => diffInputs(olds, news, ["projectId", "slug", "name", "sourceSha256", "runtime", "timeoutMs", "memoryMb"], ["projectId", "slug", "runtime"]),
+  inputs: RawFunctionInputs,
+  notDiffed: { source: "diffed by sourceSha256", sourcePath: "diffed by sourceSha256", adoptExisting: "matters only when the resource is created" },
+  computed: ["sourceSha256"],
   async create(ctx, inputs) {
     const body = { slug: inputs.slug, source: inputs.source, runtime: inputs.runtime, timeout_ms: inputs.timeoutMs, memory_mb: inputs.memoryMb, ...(inputs.name ? { name: inputs.name } : {}) };
     const id = `${inputs.projectId}/${inputs.slug}`;
@@ -135,4 +136,4 @@ export const lubesFunction: ResourceKind<FunctionInputs, FunctionOutputs> = {
   },
   update: (ctx, id, olds, news) => saveAndDeploy(ctx, id, news, olds),
   delete: (ctx, _id, olds) => deleteIgnoringGone(() => ctx.client.call(api.delete, { params: { id: olds.projectId, slug: olds.slug } })),
-};
+});

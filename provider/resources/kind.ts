@@ -1,5 +1,6 @@
 // The lifecycle every resource kind implements, independent of how Pulumi calls it (dynamic provider or plugin),
-// and the mechanics they share: input checking with zod, the pure diff, and the not-found conventions.
+// and the mechanics they share: `defineKind` (check and diff derived from the kind's declaration), input checking
+// with zod, the pure diff, the not-found and already-exists conventions, and import ids.
 import type { z } from "zod";
 import { ConflictError, NotFoundError, PreconditionFailedError, printable, type LubesClient, type LubesError } from "../client";
 
@@ -34,6 +35,12 @@ export interface OperationContext {
 export interface ResourceKind<I extends object, O extends object> {
   /** Pulumi type token, e.g. `lubes:index:Project`. */
   type: string;
+  /** The input schema, as the program writes the inputs (before `check` adds computed ones). */
+  inputs: z.ZodObject;
+  /** Inputs left out of the diff, each with its reason (used only at create, or diffed through a computed hash). */
+  notDiffed?: Readonly<Record<string, string>>;
+  /** Inputs `check` computes from others (a content hash), diffed in their place. */
+  computed?: readonly (keyof I & string)[];
   /** What a person calls it in messages, e.g. "Project". */
   title: string;
   /** Input properties whose change replaces the resource (immutable identity). */
@@ -96,6 +103,28 @@ export function diffInputs<I extends object>(olds: Partial<I>, news: I, compared
   // An optional input left out (a slug, say) is the server's to choose: leaving it out changes nothing.
   const changed = compared.filter((key) => news[key] !== undefined && !same(olds[key], news[key]));
   return { changes: changed.length > 0, replaces: changed.filter((key) => replaceOnChanges.includes(key)) };
+}
+
+/** What a kind declares; `defineKind` derives its `check` (unless it has its own) and `diff` from it. */
+export type KindSpec<I extends object, O extends object> = Omit<ResourceKind<I, O>, "check" | "diff"> & {
+  /** A check of its own (reading a file, refusing changed SQL); by default the input schema's. */
+  check?: ResourceKind<I, O>["check"];
+};
+
+/**
+ * A kind from its declaration: every input of its schema is diffed unless `notDiffed` gives the reason, so a new
+ * input cannot be left out of the diff by mistake.
+ */
+export function defineKind<I extends object, O extends object>(spec: KindSpec<I, O>): ResourceKind<I, O> {
+  const notDiffed = spec.notDiffed ?? {};
+  const unknownNotDiffed = Object.keys(notDiffed).filter((key) => !(key in spec.inputs.shape));
+  if (unknownNotDiffed.length > 0) throw new Error(`${spec.type}: notDiffed names no input: ${unknownNotDiffed.join(", ")}`);
+  const compared = [...Object.keys(spec.inputs.shape).filter((key) => !(key in notDiffed)), ...(spec.computed ?? [])] as (keyof I & string)[];
+  return {
+    ...spec,
+    check: spec.check ?? ((news) => checkWith(spec.inputs, news) as CheckResult<I>),
+    diff: (_id, olds, news) => diffInputs(olds, news, compared, spec.replaceOnChanges),
+  };
 }
 
 /** Runs a read; a 404 means the resource is gone. */

@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { BranchSelector, Id, MigrationName, databaseEndpoints as api } from "../../contract";
-import { STATE_VERSION, alreadyExists, checkWith, deleteIgnoringGone, diffInputs, findInPages, parseId, readOrGone, type OperationContext, type ResourceKind } from "./kind";
+import { STATE_VERSION, alreadyExists, checkWith, defineKind, deleteIgnoringGone, findInPages, parseId, readOrGone, type OperationContext } from "./kind";
 
 export const MigrationInputs = z.strictObject({
   projectId: Id,
@@ -48,7 +48,7 @@ function identityOf(id: string): Pick<MigrationInputs, "projectId" | "branch" | 
   return { projectId, branch: rest.slice(0, cut), name: rest.slice(cut + 1) };
 }
 
-export const migration: ResourceKind<MigrationInputs, MigrationOutputs> = {
+export const migration = defineKind<MigrationInputs, MigrationOutputs>({
   type: "lubes:index:Migration",
   title: "Migration",
   replaceOnChanges: ["projectId", "branch", "name"],
@@ -66,7 +66,8 @@ export const migration: ResourceKind<MigrationInputs, MigrationOutputs> = {
     }
     return result;
   },
-  diff: (_id, olds, news) => diffInputs(olds, news, ["projectId", "branch", "name", "sql", "down"], ["projectId", "branch", "name"]),
+  inputs: MigrationInputs,
+  notDiffed: { adoptExisting: "matters only when the resource is created" },
   async create(ctx, inputs) {
     ctx.log(`Applying migration "${inputs.name}" to branch "${inputs.branch}"…`);
     const applied = await ctx.client.send(api.runMigration, { params: { id: inputs.projectId }, body: { name: inputs.name, sql: inputs.sql, branch: inputs.branch } });
@@ -91,4 +92,4 @@ export const migration: ResourceKind<MigrationInputs, MigrationOutputs> = {
     ctx.log(`Reverting migration "${olds.name}" with its down SQL…`);
     await deleteIgnoringGone(() => ctx.client.call(api.revertMigration, { params: { id: olds.projectId, name: olds.name }, body: { sql: olds.down ?? "", branch: olds.branch } }));
   },
-};
+});

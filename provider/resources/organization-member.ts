@@ -3,7 +3,7 @@
 // giving it the declared role.
 import { z } from "zod";
 import { Email, Id, Role, organizationEndpoints as api, type Member } from "../../contract";
-import { STATE_VERSION, checkWith, deleteIgnoringGone, diffInputs, explainConflict, expectExisting, findInPages, isAlreadyExists, parseId, readOrGone, type OperationContext, type ResourceKind } from "./kind";
+import { STATE_VERSION, defineKind, deleteIgnoringGone, expectExisting, explainConflict, findInPages, isAlreadyExists, parseId, readOrGone, type OperationContext } from "./kind";
 
 export const OrganizationMemberInputs = z.strictObject({
   organizationId: Id,
@@ -39,15 +39,15 @@ async function adopt(ctx: OperationContext, inputs: OrganizationMemberInputs): P
   return ctx.client.call(api.updateMember, { params: { id: inputs.organizationId, memberId: found.id }, body: { role: inputs.role } });
 }
 
-export const organizationMember: ResourceKind<OrganizationMemberInputs, OrganizationMemberOutputs> = {
+export const organizationMember = defineKind<OrganizationMemberInputs, OrganizationMemberOutputs>({
   type: "lubes:index:OrganizationMember",
   title: "Organization member",
   replaceOnChanges: ["organizationId", "email"],
   identity: ["organizationId", "email"],
   secretOutputs: [],
   importId: ID_FORMAT,
-  check: (news) => checkWith(OrganizationMemberInputs, news),
-  diff: (_id, olds, news) => diffInputs(olds, news, ["organizationId", "email", "role"], ["organizationId", "email"]),
+  inputs: OrganizationMemberInputs,
+  notDiffed: { adoptExisting: "matters only when the resource is created" },
   async create(ctx, inputs) {
     try {
       const member = await ctx.client.call(api.inviteMember, { params: { id: inputs.organizationId }, body: { email: inputs.email, role: inputs.role } });
@@ -68,4 +68,4 @@ export const organizationMember: ResourceKind<OrganizationMemberInputs, Organiza
     return outputs(live, news.adoptExisting);
   },
   delete: (ctx, _id, olds) => deleteIgnoringGone(() => ctx.client.call(api.removeMember, { params: { id: olds.organizationId, memberId: olds.memberId } })),
-};
+});

@@ -3,7 +3,7 @@
 // (`Organization.get`; `pulumi import` once the provider plugin serves it, pulumi/pulumi#16175).
 import { z } from "zod";
 import { DisplayName, Plan, Slug, organizationEndpoints as api, type Organization as ApiOrganization } from "../../contract";
-import { STATE_VERSION, checkWith, deleteIgnoringGone, diffInputs, expectExisting, readOrGone, type ResourceKind } from "./kind";
+import { STATE_VERSION, defineKind, deleteIgnoringGone, expectExisting, readOrGone } from "./kind";
 
 export const OrganizationInputs = z.strictObject({
   name: DisplayName,
@@ -21,15 +21,14 @@ export interface OrganizationOutputs extends OrganizationInputs {
 
 const outputs = (org: ApiOrganization): OrganizationOutputs => ({ name: org.name, slug: org.slug, plan: org.plan, createdAt: org.created_at, stateVersion: STATE_VERSION });
 
-export const organization: ResourceKind<OrganizationInputs, OrganizationOutputs> = {
+export const organization = defineKind<OrganizationInputs, OrganizationOutputs>({
   type: "lubes:index:Organization",
   title: "Organization",
   replaceOnChanges: [],
   autoName: { property: "name", slug: false },
   secretOutputs: [],
   importId: "the organization id, e.g. org_123",
-  check: (news) => checkWith(OrganizationInputs, news),
-  diff: (_id, olds, news) => diffInputs(olds, news, ["name", "slug", "plan"], []),
+  inputs: OrganizationInputs,
   async create(ctx, inputs) {
     const org = await ctx.client.call(api.create, { body: inputs });
     return { id: org.id, outs: outputs(org) };
@@ -42,4 +41,4 @@ export const organization: ResourceKind<OrganizationInputs, OrganizationOutputs>
     return outputs(await expectExisting("Organization", id, () => ctx.client.call(api.update, { params: { id }, body: news })));
   },
   delete: (ctx, id) => deleteIgnoringGone(() => ctx.client.call(api.delete, { params: { id } })),
-};
+});

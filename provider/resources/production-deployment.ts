@@ -3,7 +3,7 @@
 // or rollback made outside Pulumi shows on refresh, and the next up points production back.
 import { z } from "zod";
 import { Id, deploymentEndpoints, projectEndpoints } from "../../contract";
-import { STATE_VERSION, checkWith, diffInputs, expectExisting, readOrGone, type OperationContext, type ResourceKind } from "./kind";
+import { STATE_VERSION, defineKind, expectExisting, readOrGone, type OperationContext } from "./kind";
 
 export const ProductionDeploymentInputs = z.strictObject({
   projectId: Id,
@@ -29,14 +29,13 @@ async function pointAt(ctx: OperationContext, inputs: ProductionDeploymentInputs
   return { ...inputs, currentDeploymentId: rollback.id, rolledBack: true, stateVersion: STATE_VERSION };
 }
 
-export const productionDeployment: ResourceKind<ProductionDeploymentInputs, ProductionDeploymentOutputs> = {
+export const productionDeployment = defineKind<ProductionDeploymentInputs, ProductionDeploymentOutputs>({
   type: "lubes:index:ProductionDeployment",
   title: "Production deployment",
   replaceOnChanges: ["projectId"],
   secretOutputs: [],
   importId: "the project id, e.g. proj_123",
-  check: (news) => checkWith(ProductionDeploymentInputs, news),
-  diff: (_id, olds, news) => diffInputs(olds, news, ["projectId", "deploymentId"], ["projectId"]),
+  inputs: ProductionDeploymentInputs,
   async create(ctx, inputs) {
     return { id: inputs.projectId, outs: await pointAt(ctx, inputs) };
   },
@@ -52,4 +51,4 @@ export const productionDeployment: ResourceKind<ProductionDeploymentInputs, Prod
   update: (ctx, _id, _olds, news) => pointAt(ctx, news),
   // Production keeps running what it runs: there is nothing to undo.
   delete: () => Promise.resolve(),
-};
+});

@@ -1,7 +1,7 @@
 // Project: lives in one organization (changing it replaces the project); name and slug change in place.
 import { z } from "zod";
 import { DisplayName, Id, Slug, projectEndpoints as api, type Project as ApiProject } from "../../contract";
-import { STATE_VERSION, checkWith, deleteIgnoringGone, diffInputs, expectExisting, explainConflict, findInPages, isAlreadyExists, readOrGone, type OperationContext, type ResourceKind } from "./kind";
+import { STATE_VERSION, defineKind, deleteIgnoringGone, expectExisting, explainConflict, findInPages, isAlreadyExists, readOrGone, type OperationContext } from "./kind";
 
 export const ProjectInputs = z.strictObject({
   name: DisplayName,
@@ -29,7 +29,7 @@ async function adopt(ctx: OperationContext, inputs: ProjectInputs): Promise<ApiP
   return found && ctx.client.call(api.update, { params: { id: found.id }, body: { name: inputs.name } });
 }
 
-export const project: ResourceKind<ProjectInputs, ProjectOutputs> = {
+export const project = defineKind<ProjectInputs, ProjectOutputs>({
   type: "lubes:index:Project",
   title: "Project",
   replaceOnChanges: ["organizationId"],
@@ -37,9 +37,8 @@ export const project: ResourceKind<ProjectInputs, ProjectOutputs> = {
   autoName: { property: "name", slug: false },
   secretOutputs: [],
   importId: "the project id, e.g. proj_123",
-  check: (news) => checkWith(ProjectInputs, news),
-  // adoptExisting matters only when the project is created: changing it later is no change.
-  diff: (_id, olds, news) => diffInputs(olds, news, ["name", "organizationId", "slug"], ["organizationId"]),
+  inputs: ProjectInputs,
+  notDiffed: { adoptExisting: "matters only when the resource is created" },
   async create(ctx, inputs) {
     const body = { name: inputs.name, organization_id: inputs.organizationId, ...(inputs.slug ? { slug: inputs.slug } : {}) };
     try {
@@ -63,4 +62,4 @@ export const project: ResourceKind<ProjectInputs, ProjectOutputs> = {
     return outputs(await expectExisting("Project", id, () => ctx.client.call(api.update, { params: { id }, body })), news.adoptExisting);
   },
   delete: (ctx, id) => deleteIgnoringGone(() => ctx.client.call(api.delete, { params: { id } })),
-};
+});

@@ -4,7 +4,7 @@
 // next `up` signs a new one. Every input is its identity: any change replaces.
 import { z } from "zod";
 import { BucketName, Id, ObjectKey, storageEndpoints as api } from "../../contract";
-import { STATE_VERSION, checkWith, diffInputs, readOrGone, type ResourceKind } from "./kind";
+import { STATE_VERSION, defineKind, readOrGone } from "./kind";
 import { findObject } from "./storage-object";
 
 const MAX_SECONDS = 7 * 24 * 3600;
@@ -30,14 +30,13 @@ const IDENTITY = ["projectId", "bucket", "key", "method", "expiresInSeconds"] as
 
 const isSigned = (olds: Partial<SignedUrlOutputs>): olds is SignedUrlOutputs => typeof olds.url === "string" && typeof olds.expiresAt === "string";
 
-export const signedUrl: ResourceKind<SignedUrlInputs, SignedUrlOutputs> = {
+export const signedUrl = defineKind<SignedUrlInputs, SignedUrlOutputs>({
   type: "lubes:index:SignedUrl",
   title: "Signed URL",
   replaceOnChanges: [...IDENTITY],
   secretOutputs: ["url"],
   importId: "not importable: a signed URL exists only as its text, and the server keeps no record of it",
-  check: (news) => checkWith(SignedUrlInputs, news),
-  diff: (_id, olds, news) => diffInputs(olds, news, IDENTITY, IDENTITY),
+  inputs: SignedUrlInputs,
   async create(ctx, inputs) {
     const signed = await ctx.client.call(api.sign, {
       params: { id: inputs.projectId },
@@ -58,4 +57,4 @@ export const signedUrl: ResourceKind<SignedUrlInputs, SignedUrlOutputs> = {
   update: (_ctx, _id, olds, news) => Promise.resolve({ ...olds, ...news }),
   // Nothing to revoke: the URL stops working when it expires.
   delete: () => Promise.resolve(),
-};
+});

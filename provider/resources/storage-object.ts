@@ -8,7 +8,7 @@ import path from "node:path";
 import { z } from "zod";
 import { BucketName, Id, ObjectKey, storageEndpoints as api } from "../../contract";
 import { PreconditionFailedError } from "../client";
-import { STATE_VERSION, alreadyExists, checkWith, deleteIgnoringGone, diffInputs, findInPages, parseId, readOrGone, type CheckResult, type OperationContext, type ResourceKind } from "./kind";
+import { STATE_VERSION, alreadyExists, checkWith, defineKind, deleteIgnoringGone, findInPages, parseId, readOrGone, type CheckResult, type OperationContext } from "./kind";
 
 const RawObjectInputs = z.strictObject({
   projectId: Id,
@@ -91,7 +91,7 @@ async function putNew(ctx: OperationContext, inputs: StorageObjectInputs): Promi
   }
 }
 
-export const storageObject: ResourceKind<StorageObjectInputs, StorageObjectOutputs> = {
+export const storageObject = defineKind<StorageObjectInputs, StorageObjectOutputs>({
   type: "lubes:index:StorageObject",
   title: "Storage object",
   replaceOnChanges: ["projectId", "bucket", "key"],
@@ -99,8 +99,9 @@ export const storageObject: ResourceKind<StorageObjectInputs, StorageObjectOutpu
   secretOutputs: [],
   importId: ID_FORMAT,
   check,
-  // Bytes are compared by their MD5, wherever they come from.
-  diff: (_id, olds, news) => diffInputs(olds, news, ["projectId", "bucket", "key", "contentMd5", "contentType"], ["projectId", "bucket", "key"]),
+  inputs: RawObjectInputs,
+  notDiffed: { content: "diffed by contentMd5", contentBase64: "diffed by contentMd5", sourcePath: "diffed by contentMd5", adoptExisting: "matters only when the resource is created" },
+  computed: ["contentMd5"],
   async create(ctx, inputs) {
     const { outs, adopted } = await putNew(ctx, inputs);
     return { id: `${inputs.projectId}/${inputs.bucket}/${inputs.key}`, outs, adopted };
@@ -114,4 +115,4 @@ export const storageObject: ResourceKind<StorageObjectInputs, StorageObjectOutpu
   },
   update: (ctx, _id, _olds, news) => put(ctx, news),
   delete: (ctx, _id, olds) => deleteIgnoringGone(() => ctx.client.call(api.deleteObject, { params: { id: olds.projectId, key: `${olds.bucket}/${olds.key}` } })),
-};
+});

@@ -233,3 +233,16 @@ it("covers every registered kind", async () => {
   const { kinds } = await import("../../provider/resources");
   expect(new Set(tables.map((t) => t.kind.type))).toEqual(new Set(kinds.map((k) => k.type)));
 });
+
+describe("every kind's diff, derived from its definition", () => {
+  it.each(tables.map((t) => [t.kind.type, t.kind] as const))("%s: a change of any input shows, but for the inputs the kind names with a reason", (_type, kind) => {
+    const inputs = Object.keys(kind.inputs.shape);
+    expect(inputs.length).toBeGreaterThan(0);
+    const notDiffed = new Set(Object.keys(kind.notDiffed ?? {}));
+    for (const key of inputs) {
+      const result = kind.diff("id", { [key]: "before" }, { [key]: "after" });
+      expect(result.changes, key).toBe(!notDiffed.has(key));
+      expect(result.replaces, key).toEqual(result.changes && kind.replaceOnChanges.includes(key) ? [key] : []);
+    }
+  });
+});
