@@ -15,12 +15,17 @@ export const BranchInputs = z.strictObject({
 });
 export type BranchInputs = z.output<typeof BranchInputs>;
 
-export interface BranchOutputs extends BranchInputs {
-  branchId: string;
-  parentId: string | null;
-  createdAt: string;
-  stateVersion: number;
-}
+/** What the server computes: outputs only (a diff never compares them). */
+export const BranchComputed = z.object({
+  /** The branch's id (`br_…`). */
+  branchId: z.string(),
+  /** The id of the branch it was copied from. */
+  parentId: z.string().nullable(),
+  createdAt: z.string(),
+  /** The shape of this state, so a later release can read it. */
+  stateVersion: z.number(),
+});
+export type BranchOutputs = BranchInputs & z.output<typeof BranchComputed>;
 
 type ApiBranch = { id: string; name: string; parent_id: string | null; created_at: string };
 const outputs = (live: ApiBranch, inputs: BranchInputs): BranchOutputs => ({ ...inputs, branchId: live.id, parentId: live.parent_id, createdAt: live.created_at, stateVersion: STATE_VERSION });
@@ -56,6 +61,7 @@ export const branch = defineKind<BranchInputs, BranchOutputs>({
   secretOutputs: [],
   importId: ID_FORMAT,
   inputs: BranchInputs,
+  outputs: BranchComputed,
   notDiffed: { adoptExisting: "matters only when the resource is created" },
   async create(ctx, inputs) {
     const id = `${inputs.projectId}/${inputs.name}`;

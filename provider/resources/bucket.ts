@@ -16,11 +16,15 @@ export const BucketInputs = z.strictObject({
 });
 export type BucketInputs = z.output<typeof BucketInputs>;
 
-export interface BucketOutputs extends BucketInputs {
-  bucketId: string;
-  createdAt: string;
-  stateVersion: number;
-}
+/** What the server computes: outputs only (a diff never compares them). */
+export const BucketComputed = z.object({
+  /** The bucket's id. */
+  bucketId: z.string(),
+  createdAt: z.string(),
+  /** The shape of this state, so a later release can read it. */
+  stateVersion: z.number(),
+});
+export type BucketOutputs = BucketInputs & z.output<typeof BucketComputed>;
 
 type ApiBucket = { id: string; name: string; public: boolean; created_at: string };
 const outputs = (live: ApiBucket, inputs: BucketInputs): BucketOutputs => ({ ...inputs, public: live.public, bucketId: live.id, createdAt: live.created_at, stateVersion: STATE_VERSION });
@@ -39,6 +43,7 @@ export const bucket = defineKind<BucketInputs, BucketOutputs>({
   secretOutputs: [],
   importId: ID_FORMAT,
   inputs: BucketInputs,
+  outputs: BucketComputed,
   notDiffed: { adoptExisting: "matters only when the resource is created" },
   async create(ctx, inputs) {
     try {

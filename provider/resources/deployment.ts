@@ -25,14 +25,20 @@ export const DeploymentInputs = z.strictObject({
 });
 export type DeploymentInputs = z.output<typeof DeploymentInputs>;
 
-export interface DeploymentOutputs extends DeploymentInputs {
-  deploymentId: string;
-  status: string;
-  functions: { slug: string; version: number }[];
-  createdAt: string;
-  readyAt: string | null;
-  stateVersion: number;
-}
+/** What the server computes: outputs only (a diff never compares them). */
+export const DeploymentComputed = z.object({
+  /** The deployment's id (`dep_…`): point a ProductionDeployment at it. */
+  deploymentId: z.string(),
+  /** `ready` once created (create waits for it), or as later read. */
+  status: z.string(),
+  /** The function versions the release captured. */
+  functions: z.array(z.object({ slug: z.string(), version: z.number() })),
+  createdAt: z.string(),
+  readyAt: z.string().nullable(),
+  /** The shape of this state, so a later release can read it. */
+  stateVersion: z.number(),
+});
+export type DeploymentOutputs = DeploymentInputs & z.output<typeof DeploymentComputed>;
 
 const outputs = (live: ApiDeployment, inputs: DeploymentInputs): DeploymentOutputs => ({
   ...inputs, deploymentId: live.id, status: live.status, functions: live.functions, createdAt: live.created_at, readyAt: live.ready_at, stateVersion: STATE_VERSION,
@@ -72,6 +78,7 @@ export const deployment = defineKind<DeploymentInputs, DeploymentOutputs>({
   secretOutputs: [],
   importId: "<project id>/<deployment id>, e.g. proj_123/dep_456",
   inputs: DeploymentInputs,
+  outputs: DeploymentComputed,
   async create(ctx, inputs) {
     const body = { environment: inputs.environment, ...(inputs.ref ? { ref: inputs.ref } : {}), ...(inputs.commit ? { commit: inputs.commit } : {}) };
     const queued = await ctx.client.call(api.create, { params: { id: inputs.projectId }, body });

@@ -20,12 +20,16 @@ export const EnvVarInputs = z.strictObject({
 });
 export type EnvVarInputs = z.output<typeof EnvVarInputs>;
 
-export interface EnvVarOutputs extends EnvVarInputs {
-  valueSha256: string;
-  createdAt: string;
-  updatedAt: string;
-  stateVersion: number;
-}
+/** What the server computes: outputs only (a diff never compares them). */
+export const EnvVarComputed = z.object({
+  /** SHA-256 of the value, also for a sensitive one, so drift shows without reading it. */
+  valueSha256: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  /** The shape of this state, so a later release can read it. */
+  stateVersion: z.number(),
+});
+export type EnvVarOutputs = EnvVarInputs & z.output<typeof EnvVarComputed>;
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
@@ -62,6 +66,7 @@ export const envVar = defineKind<EnvVarInputs, EnvVarOutputs>({
   secretOutputs: ["value"],
   importId: ID_FORMAT,
   inputs: EnvVarInputs,
+  outputs: EnvVarComputed,
   notDiffed: { adoptExisting: "matters only when the resource is created" },
   async create(ctx, inputs) {
     const id = idOf(inputs.projectId, inputs.key);

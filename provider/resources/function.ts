@@ -26,14 +26,19 @@ const RawFunctionInputs = z.strictObject({
 
 export type FunctionInputs = z.output<typeof RawFunctionInputs> & { source: string; sourceSha256: string };
 
-export interface FunctionOutputs extends FunctionInputs {
-  functionId: string;
-  liveVersion: number | null;
+/** What the server computes: outputs only (a diff never compares them). */
+export const FunctionComputed = z.object({
+  /** The function's id. */
+  functionId: z.string(),
+  /** The version that runs now. */
+  liveVersion: z.number().nullable(),
   /** Where to invoke it (any method). */
-  invokeUrl: string;
-  createdAt: string;
-  stateVersion: number;
-}
+  invokeUrl: z.string(),
+  createdAt: z.string(),
+  /** The shape of this state, so a later release can read it. */
+  stateVersion: z.number(),
+});
+export type FunctionOutputs = FunctionInputs & z.output<typeof FunctionComputed>;
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
@@ -105,6 +110,7 @@ export const lubesFunction = defineKind<FunctionInputs, FunctionOutputs>({
   importId: ID_FORMAT,
   check,
   inputs: RawFunctionInputs,
+  outputs: FunctionComputed,
   notDiffed: { source: "diffed by sourceSha256", sourcePath: "diffed by sourceSha256", adoptExisting: "matters only when the resource is created" },
   computed: ["sourceSha256"],
   async create(ctx, inputs) {

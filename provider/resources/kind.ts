@@ -37,6 +37,8 @@ export interface ResourceKind<I extends object, O extends object> {
   type: string;
   /** The input schema, as the program writes the inputs (before `check` adds computed ones). */
   inputs: z.ZodObject;
+  /** The outputs the server computes (every input is an output too). */
+  outputs: z.ZodObject;
   /** Inputs left out of the diff, each with its reason (used only at create, or diffed through a computed hash). */
   notDiffed?: Readonly<Record<string, string>>;
   /** Inputs `check` computes from others (a content hash), diffed in their place. */

@@ -22,13 +22,18 @@ export const MigrationInputs = z.strictObject({
 });
 export type MigrationInputs = z.output<typeof MigrationInputs>;
 
-export interface MigrationOutputs extends MigrationInputs {
-  migrationId: string;
-  checksum: string;
-  status: string;
-  appliedAt: string | null;
-  stateVersion: number;
-}
+/** What the server computes: outputs only (a diff never compares them). */
+export const MigrationComputed = z.object({
+  /** The migration's id. */
+  migrationId: z.string(),
+  /** SHA-256 of the applied SQL. */
+  checksum: z.string(),
+  status: z.string(),
+  appliedAt: z.string().nullable(),
+  /** The shape of this state, so a later release can read it. */
+  stateVersion: z.number(),
+});
+export type MigrationOutputs = MigrationInputs & z.output<typeof MigrationComputed>;
 
 type ApiMigration = { id: string; name: string; checksum: string; sql: string; status: string; applied_at: string | null };
 const outputs = (live: ApiMigration, inputs: MigrationInputs): MigrationOutputs => ({
@@ -67,6 +72,7 @@ export const migration = defineKind<MigrationInputs, MigrationOutputs>({
     return result;
   },
   inputs: MigrationInputs,
+  outputs: MigrationComputed,
   notDiffed: { adoptExisting: "matters only when the resource is created" },
   async create(ctx, inputs) {
     ctx.log(`Applying migration "${inputs.name}" to branch "${inputs.branch}"…`);

@@ -14,13 +14,18 @@ export const OrganizationMemberInputs = z.strictObject({
 });
 export type OrganizationMemberInputs = z.output<typeof OrganizationMemberInputs>;
 
-export interface OrganizationMemberOutputs extends OrganizationMemberInputs {
-  memberId: string;
-  userId: string | null;
+/** What the server computes: outputs only (a diff never compares them). */
+export const OrganizationMemberComputed = z.object({
+  /** The membership's id (`mem_…`). */
+  memberId: z.string(),
+  /** The user, once the invited email has registered. */
+  userId: z.string().nullable(),
   /** `pending` until the invited email registers. */
-  status: string;
-  stateVersion: number;
-}
+  status: z.string(),
+  /** The shape of this state, so a later release can read it. */
+  stateVersion: z.number(),
+});
+export type OrganizationMemberOutputs = OrganizationMemberInputs & z.output<typeof OrganizationMemberComputed>;
 
 const outputs = (live: Member, adoptExisting = false): OrganizationMemberOutputs => ({
   organizationId: live.organization_id, email: live.email, role: live.role, adoptExisting, memberId: live.id, userId: live.user_id, status: live.status, stateVersion: STATE_VERSION,
@@ -47,6 +52,7 @@ export const organizationMember = defineKind<OrganizationMemberInputs, Organizat
   secretOutputs: [],
   importId: ID_FORMAT,
   inputs: OrganizationMemberInputs,
+  outputs: OrganizationMemberComputed,
   notDiffed: { adoptExisting: "matters only when the resource is created" },
   async create(ctx, inputs) {
     try {

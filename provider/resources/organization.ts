@@ -13,11 +13,15 @@ export const OrganizationInputs = z.strictObject({
 });
 export type OrganizationInputs = z.output<typeof OrganizationInputs>;
 
-export interface OrganizationOutputs extends OrganizationInputs {
-  slug: string;
-  createdAt: string;
-  stateVersion: number;
-}
+/** What the server computes: outputs only (a diff never compares them). */
+export const OrganizationComputed = z.object({
+  /** The slug, derived from the name unless given. */
+  slug: z.string(),
+  createdAt: z.string(),
+  /** The shape of this state, so a later release can read it. */
+  stateVersion: z.number(),
+});
+export type OrganizationOutputs = OrganizationInputs & z.output<typeof OrganizationComputed>;
 
 const outputs = (org: ApiOrganization): OrganizationOutputs => ({ name: org.name, slug: org.slug, plan: org.plan, createdAt: org.created_at, stateVersion: STATE_VERSION });
 
@@ -29,6 +33,7 @@ export const organization = defineKind<OrganizationInputs, OrganizationOutputs>(
   secretOutputs: [],
   importId: "the organization id, e.g. org_123",
   inputs: OrganizationInputs,
+  outputs: OrganizationComputed,
   async create(ctx, inputs) {
     const org = await ctx.client.call(api.create, { body: inputs });
     return { id: org.id, outs: outputs(org) };

@@ -12,12 +12,16 @@ export const ProductionDeploymentInputs = z.strictObject({
 });
 export type ProductionDeploymentInputs = z.output<typeof ProductionDeploymentInputs>;
 
-export interface ProductionDeploymentOutputs extends ProductionDeploymentInputs {
+/** What the server computes: outputs only (a diff never compares them). */
+export const ProductionDeploymentComputed = z.object({
   /** The project's current deployment: `deploymentId` itself, or the rollback record that restored it. */
-  currentDeploymentId: string;
-  rolledBack: boolean;
-  stateVersion: number;
-}
+  currentDeploymentId: z.string(),
+  /** Whether pointing production at it took a rollback. */
+  rolledBack: z.boolean(),
+  /** The shape of this state, so a later release can read it. */
+  stateVersion: z.number(),
+});
+export type ProductionDeploymentOutputs = ProductionDeploymentInputs & z.output<typeof ProductionDeploymentComputed>;
 
 async function pointAt(ctx: OperationContext, inputs: ProductionDeploymentInputs): Promise<ProductionDeploymentOutputs> {
   const project = await expectExisting("Project", inputs.projectId, () => ctx.client.call(projectEndpoints.get, { params: { id: inputs.projectId } }));
@@ -36,6 +40,7 @@ export const productionDeployment = defineKind<ProductionDeploymentInputs, Produ
   secretOutputs: [],
   importId: "the project id, e.g. proj_123",
   inputs: ProductionDeploymentInputs,
+  outputs: ProductionDeploymentComputed,
   async create(ctx, inputs) {
     return { id: inputs.projectId, outs: await pointAt(ctx, inputs) };
   },

@@ -13,11 +13,15 @@ export const ProjectInputs = z.strictObject({
 });
 export type ProjectInputs = z.output<typeof ProjectInputs>;
 
-export interface ProjectOutputs extends ProjectInputs {
-  slug: string;
-  createdAt: string;
-  stateVersion: number;
-}
+/** What the server computes: outputs only (a diff never compares them). */
+export const ProjectComputed = z.object({
+  /** The slug, derived from the name unless given. */
+  slug: z.string(),
+  createdAt: z.string(),
+  /** The shape of this state, so a later release can read it. */
+  stateVersion: z.number(),
+});
+export type ProjectOutputs = ProjectInputs & z.output<typeof ProjectComputed>;
 
 const outputs = (project: ApiProject, adoptExisting: boolean): ProjectOutputs => ({
   name: project.name, organizationId: project.organization_id, slug: project.slug, adoptExisting,
@@ -38,6 +42,7 @@ export const project = defineKind<ProjectInputs, ProjectOutputs>({
   secretOutputs: [],
   importId: "the project id, e.g. proj_123",
   inputs: ProjectInputs,
+  outputs: ProjectComputed,
   notDiffed: { adoptExisting: "matters only when the resource is created" },
   async create(ctx, inputs) {
     const body = { name: inputs.name, organization_id: inputs.organizationId, ...(inputs.slug ? { slug: inputs.slug } : {}) };

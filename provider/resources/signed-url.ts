@@ -20,11 +20,15 @@ export const SignedUrlInputs = z.strictObject({
 });
 export type SignedUrlInputs = z.output<typeof SignedUrlInputs>;
 
-export interface SignedUrlOutputs extends SignedUrlInputs {
-  url: string;
-  expiresAt: string;
-  stateVersion: number;
-}
+/** What the server computes: outputs only (a diff never compares them). */
+export const SignedUrlComputed = z.object({
+  /** The URL (a secret): anyone holding it may use it until it expires. */
+  url: z.string(),
+  expiresAt: z.string(),
+  /** The shape of this state, so a later release can read it. */
+  stateVersion: z.number(),
+});
+export type SignedUrlOutputs = SignedUrlInputs & z.output<typeof SignedUrlComputed>;
 
 const IDENTITY = ["projectId", "bucket", "key", "method", "expiresInSeconds"] as const;
 
@@ -37,6 +41,7 @@ export const signedUrl = defineKind<SignedUrlInputs, SignedUrlOutputs>({
   secretOutputs: ["url"],
   importId: "not importable: a signed URL exists only as its text, and the server keeps no record of it",
   inputs: SignedUrlInputs,
+  outputs: SignedUrlComputed,
   async create(ctx, inputs) {
     const signed = await ctx.client.call(api.sign, {
       params: { id: inputs.projectId },

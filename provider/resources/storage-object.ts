@@ -27,11 +27,15 @@ const RawObjectInputs = z.strictObject({
 
 export type StorageObjectInputs = z.output<typeof RawObjectInputs> & { contentMd5: string; contentType: string };
 
-export interface StorageObjectOutputs extends StorageObjectInputs {
-  size: number;
-  url: string;
-  stateVersion: number;
-}
+/** What the server computes: outputs only (a diff never compares them). */
+export const StorageObjectComputed = z.object({
+  size: z.number(),
+  /** Where to download it (with a key, or without for a public bucket). */
+  url: z.string(),
+  /** The shape of this state, so a later release can read it. */
+  stateVersion: z.number(),
+});
+export type StorageObjectOutputs = StorageObjectInputs & z.output<typeof StorageObjectComputed>;
 
 const TYPES: Record<string, string> = {
   ".html": "text/html", ".css": "text/css", ".js": "text/javascript", ".json": "application/json", ".txt": "text/plain", ".md": "text/markdown",
@@ -100,6 +104,7 @@ export const storageObject = defineKind<StorageObjectInputs, StorageObjectOutput
   importId: ID_FORMAT,
   check,
   inputs: RawObjectInputs,
+  outputs: StorageObjectComputed,
   notDiffed: { content: "diffed by contentMd5", contentBase64: "diffed by contentMd5", sourcePath: "diffed by contentMd5", adoptExisting: "matters only when the resource is created" },
   computed: ["contentMd5"],
   async create(ctx, inputs) {
