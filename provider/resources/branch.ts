@@ -3,7 +3,7 @@
 // one with another parent is another branch, and is refused).
 import { z } from "zod";
 import { BranchName, BranchSelector, Id, databaseEndpoints as api } from "../../contract";
-import { STATE_VERSION, defineKind, deleteIgnoringGone, explainConflict, findInPages, isAlreadyExists, parseId, readOrGone, type OperationContext } from "./kind";
+import { STATE_VERSION, defineKind, deleteIgnoringGone, explainConflict, findInPages, isAlreadyExists, nothingToAdopt, parseId, readOrGone, type OperationContext } from "./kind";
 
 export const BranchInputs = z.strictObject({
   projectId: Id,
@@ -45,7 +45,7 @@ async function findWithParent(ctx: OperationContext, projectId: string, name: st
 
 async function adopt(ctx: OperationContext, inputs: BranchInputs): Promise<ApiBranch> {
   const found = await findWithParent(ctx, inputs.projectId, inputs.name);
-  if (!found) throw new Error(`Branch "${inputs.name}" was reported to exist in project ${inputs.projectId} but cannot be found; run \`pulumi up\` again`);
+  if (!found) throw nothingToAdopt("Branch", inputs.name, `project ${inputs.projectId}`);
   if (inputs.parent !== found.parentName && inputs.parent !== found.live.parent_id) {
     throw new Error(`Branch "${inputs.name}" exists in project ${inputs.projectId} as a copy of "${found.parentName ?? "nothing"}", not of "${inputs.parent}": it cannot be adopted as declared; choose another name, or declare parent "${found.parentName ?? ""}"`);
   }

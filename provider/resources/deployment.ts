@@ -90,8 +90,8 @@ export const deployment = defineKind<DeploymentInputs, DeploymentOutputs>({
     const live = await readOrGone(() => ctx.client.call(api.get, { params: { id: projectId, deployId: deploymentId } }));
     if (!live) return undefined;
     // An import knows only the id: what the deployment was made with comes from the deployment itself.
-    const fromLive = { environment: live.environment, ...(live.ref ? { ref: live.ref } : {}), ...(live.commit ? { commit: live.commit } : {}), triggers: {}, waitTimeoutSeconds: 300, deleteOnDestroy: false };
-    return { id, outs: outputs(live, { ...fromLive, ...olds, projectId }) };
+    const fromLive = DeploymentInputs.parse({ projectId, environment: live.environment, ref: live.ref ?? undefined, commit: live.commit ?? undefined });
+    return { id, outs: outputs(live, { ...fromLive, ...olds }) };
   },
   // Only waitTimeoutSeconds and deleteOnDestroy change in place, and they are the provider's own.
   update: (_ctx, _id, olds, news) => Promise.resolve({ ...olds, waitTimeoutSeconds: news.waitTimeoutSeconds, deleteOnDestroy: news.deleteOnDestroy }),

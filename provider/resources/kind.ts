@@ -194,6 +194,11 @@ export function alreadyExists(title: string, name: string, where: string, server
   );
 }
 
+/** Adoption after a conflict found nothing to adopt: deleted meanwhile, or out of this key's sight. */
+export function nothingToAdopt(title: string, name: string, where: string): Error {
+  return new Error(`${title} "${name}" was reported to exist in ${where}, but this API key cannot find it, so it cannot be adopted (deleted meanwhile, or outside the key's scope): run \`pulumi up\` again, or use a key that can see it`);
+}
+
 /** A create that met an existing resource of the same name: explain it, by the server's error code only. */
 export function explainConflict(error: unknown, title: string, name: string, where: string): never {
   if (isAlreadyExists(error)) throw alreadyExists(title, name, where, error);

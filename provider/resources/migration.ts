@@ -1,10 +1,9 @@
 // Migration: applied once on create, in one transaction. Its SQL is immutable once applied: a changed SQL is refused
 // at preview (check), with the advice to add a new migration. Destroying a migration touches the database only when
 // a `down` SQL was given: the server then reverts it (runs `down`, forgets the record); without one, the schema and
-// the record stay. A migration of that name already
-// applied on the branch (the server answers 200 instead of 201) is refused unless `adoptExisting` is set: otherwise a
-// resource renamed in the program without an alias would take it over, and the old resource's delete would run its
-// `down` SQL.
+// the record stay. A migration of that name already applied on the branch (the server answers 200 instead of 201) is
+// refused unless `adoptExisting` is set: otherwise a resource renamed in the program without an alias would take it
+// over, and the old resource's delete would run its `down` SQL.
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { BranchSelector, Id, MigrationName, databaseEndpoints as api } from "../../contract";

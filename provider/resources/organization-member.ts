@@ -3,7 +3,7 @@
 // giving it the declared role.
 import { z } from "zod";
 import { Email, Id, Role, organizationEndpoints as api, type Member } from "../../contract";
-import { STATE_VERSION, defineKind, deleteIgnoringGone, expectExisting, explainConflict, findInPages, isAlreadyExists, parseId, readOrGone, type OperationContext } from "./kind";
+import { STATE_VERSION, defineKind, deleteIgnoringGone, expectExisting, explainConflict, findInPages, isAlreadyExists, nothingToAdopt, parseId, readOrGone, type OperationContext } from "./kind";
 
 export const OrganizationMemberInputs = z.strictObject({
   organizationId: Id,
@@ -39,7 +39,7 @@ const ID_FORMAT = "<organization id>/<member id>, e.g. org_123/mem_456";
 async function adopt(ctx: OperationContext, inputs: OrganizationMemberInputs): Promise<Member> {
   const email = inputs.email.toLowerCase();
   const found = await findMember(ctx, inputs.organizationId, (m) => m.email.toLowerCase() === email);
-  if (!found) throw new Error(`Member "${inputs.email}" was reported to exist in organization ${inputs.organizationId} but cannot be found; run \`pulumi up\` again`);
+  if (!found) throw nothingToAdopt("Member", inputs.email, `organization ${inputs.organizationId}`);
   if (found.role === inputs.role) return found;
   return ctx.client.call(api.updateMember, { params: { id: inputs.organizationId, memberId: found.id }, body: { role: inputs.role } });
 }

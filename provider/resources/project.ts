@@ -1,7 +1,7 @@
 // Project: lives in one organization (changing it replaces the project); name and slug change in place.
 import { z } from "zod";
 import { DisplayName, Id, Slug, projectEndpoints as api, type Project as ApiProject } from "../../contract";
-import { STATE_VERSION, defineKind, deleteIgnoringGone, expectExisting, explainConflict, findInPages, isAlreadyExists, readOrGone, type OperationContext } from "./kind";
+import { STATE_VERSION, defineKind, deleteIgnoringGone, expectExisting, explainConflict, findInPages, isAlreadyExists, nothingToAdopt, readOrGone, type OperationContext } from "./kind";
 
 export const ProjectInputs = z.strictObject({
   name: DisplayName,
@@ -53,7 +53,7 @@ export const project = defineKind<ProjectInputs, ProjectOutputs>({
       if (!(isAlreadyExists(error) && inputs.adoptExisting)) return explainConflict(error, "Project", inputs.slug ?? inputs.name, `organization ${inputs.organizationId}`);
       const adopted = await adopt(ctx, inputs);
       if (!adopted) {
-        throw new Error(`Project slug "${inputs.slug ?? ""}" is taken in organization ${inputs.organizationId}, but this API key cannot see that project, so it cannot be adopted: use a key that can, or choose another slug`, { cause: error });
+        throw nothingToAdopt("Project", inputs.slug ?? inputs.name, `organization ${inputs.organizationId}`);
       }
       return { id: adopted.id, outs: outputs(adopted, true), adopted: true };
     }

@@ -145,8 +145,7 @@ const objectAt = async (ctx: ServerContext, bucket: BucketRow, key: string) =>
  * A create-only upload found its key taken. A retry that finds the write of its own first attempt (the answer was
  * lost) gets that write's answer, as an idempotent replay; anything else is 412.
  */
-async function answerTakenKey(ctx: ServerContext, base: string, bucket: BucketRow, key: string, condition: WriteCondition, reply: FastifyReply): Promise<Uploaded> {
-  const existing = await objectAt(ctx, bucket, key);
+function answerTakenKey(existing: ObjectRow | undefined, base: string, bucket: BucketRow, key: string, condition: WriteCondition, reply: FastifyReply): Uploaded {
   if (!existing || condition.writeKey === null || existing.write_key !== condition.writeKey) throw objectExists(bucket, key);
   void reply.header("idempotent-replayed", "true");
   return uploadedOf(base, bucket, existing);
@@ -173,7 +172,7 @@ async function commitObject(ctx: ServerContext, base: string, bucket: BucketRow,
   }
   if (!row) {
     await ctx.objects.remove(bucket.project_id, staged.blobId);
-    return answerTakenKey(ctx, base, bucket, key, condition, reply);
+    return answerTakenKey(await objectAt(ctx, bucket, key), base, bucket, key, condition, reply);
   }
   if (row.previous_blob && row.previous_blob !== staged.blobId) await ctx.objects.remove(bucket.project_id, row.previous_blob);
   return uploadedOf(base, bucket, { key, size: staged.size, content_type: contentType });
@@ -262,7 +261,8 @@ async function objectRoutes(scope: FastifyInstance, ctx: ServerContext): Promise
     const condition = writeConditionOf(request);
     const base = publicBaseUrl(ctx, request);
     // A taken key is answered before the bytes are read; the insert checks again, atomically.
-    if (condition.onlyIfAbsent && (await objectAt(ctx, bucket, key))) return answerTakenKey(ctx, base, bucket, key, condition, reply);
+    const taken = condition.onlyIfAbsent ? await objectAt(ctx, bucket, key) : undefined;
+    if (taken) return answerTakenKey(taken, base, bucket, key, condition, reply);
     const staged = await ctx.objects.stage(params.id, request.raw);
     return commitObject(ctx, base, bucket, key, staged, contentTypeOf(request.headers["content-type"]), condition, reply);
   });
