@@ -16,6 +16,13 @@ export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 const configured: CredentialSettings = {};
 
+/** Settings given by the engine (stack config, or an explicit provider's properties); the environment fills the rest. */
+export function configureCredentials(settings: CredentialSettings): void {
+  configured.apiKey = settings.apiKey ?? configured.apiKey;
+  configured.apiUrl = settings.apiUrl ?? configured.apiUrl;
+  configured.allowInsecureHttp = settings.allowInsecureHttp ?? configured.allowInsecureHttp;
+}
+
 interface ConfigureRequest {
   config: { get(key: string): string | undefined };
 }
@@ -101,9 +108,7 @@ export function dynamicProvider(type: string) {
   const kind: AnyKind = kindOf(type);
   return {
     configure(request: ConfigureRequest): Promise<void> {
-      configured.apiKey = request.config.get("lubes:apiKey") ?? configured.apiKey;
-      configured.apiUrl = request.config.get("lubes:apiUrl") ?? configured.apiUrl;
-      configured.allowInsecureHttp = request.config.get("lubes:allowInsecureHttp") ?? configured.allowInsecureHttp;
+      configureCredentials({ apiKey: request.config.get("lubes:apiKey"), apiUrl: request.config.get("lubes:apiUrl"), allowInsecureHttp: request.config.get("lubes:allowInsecureHttp") });
       return Promise.resolve();
     },
     async check(olds: Props | undefined, news: Props): Promise<{ inputs?: Props; failures: { property: string; reason: string }[] }> {

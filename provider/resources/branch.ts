@@ -55,6 +55,16 @@ async function adopt(ctx: OperationContext, inputs: BranchInputs): Promise<ApiBr
 export const branch = defineKind<BranchInputs, BranchOutputs>({
   type: "lubes:index:Branch",
   title: "Branch",
+  description: "A database branch: a full copy of its parent at creation, independent afterwards. Every input replaces it.",
+  docs: {
+    projectId: "The project.",
+    name: "Branch name; `<logical name>-<random>` when left out.",
+    parent: "The branch to copy, by name or id; default main.",
+    adoptExisting: "A branch of that name already in the project, copied from the same parent, is managed instead of failing. To keep a branch when you rename this resource, use the `aliases` option instead.",
+    branchId: "The branch's id.",
+    parentId: "The id of the branch it was copied from.",
+    createdAt: "When it was created (ISO 8601).",
+  },
   replaceOnChanges: ["projectId", "name", "parent"],
   identity: ["projectId", "name"],
   autoName: { property: "name", slug: true },

@@ -37,6 +37,16 @@ const findBucket = (ctx: OperationContext, projectId: string, name: string): Pro
 export const bucket = defineKind<BucketInputs, BucketOutputs>({
   type: "lubes:index:Bucket",
   title: "Bucket",
+  description: "A storage bucket. A non-empty bucket is not deleted unless forceDestroy is set.",
+  docs: {
+    projectId: "The project. Changing it replaces the bucket.",
+    name: "DNS-like name; `<logical name>-<random>` when left out. Changing it replaces the bucket.",
+    public: "Objects download without a token. Changed in place.",
+    forceDestroy: "Delete the bucket's objects with it.",
+    adoptExisting: "Manage a bucket of that name that already exists instead of failing.",
+    bucketId: "The bucket's id.",
+    createdAt: "When it was created (ISO 8601).",
+  },
   replaceOnChanges: ["projectId", "name"],
   identity: ["projectId", "name"],
   autoName: { property: "name", slug: true },

@@ -61,6 +61,18 @@ async function set(ctx: OperationContext, inputs: EnvVarInputs, onlyIfAbsent = f
 export const envVar = defineKind<EnvVarInputs, EnvVarOutputs>({
   type: "lubes:index:EnvVar",
   title: "Environment variable",
+  description: "An environment variable. Its value is a secret in state; a sensitive value is never returned by the API, and drift is still seen through its hash.",
+  docs: {
+    projectId: "The project. Changing it replaces the variable.",
+    key: "`[A-Z_][A-Z0-9_]*`. Changing it replaces the variable.",
+    value: "The value (a secret in state).",
+    sensitive: "Never returned by the API.",
+    environments: "Default all three.",
+    adoptExisting: "A variable of that key already in the project is managed (its value set) instead of failing. To keep a variable when you rename this resource, use the `aliases` option instead.",
+    valueSha256: "SHA-256 of the value, as the server reports it: how drift of a sensitive value is seen.",
+    createdAt: "When it was created (ISO 8601).",
+    updatedAt: "When its value last changed (ISO 8601).",
+  },
   replaceOnChanges: ["projectId", "key"],
   identity: ["projectId", "key"],
   secretOutputs: ["value"],

@@ -45,6 +45,10 @@ export interface ResourceKind<I extends object, O extends object> {
   computed?: readonly (keyof I & string)[];
   /** What a person calls it in messages, e.g. "Project". */
   title: string;
+  /** What it is: the package schema's description and the SDK class's doc comment. */
+  description: string;
+  /** A doc string for every input and output (but `stateVersion`), for the package schema and the SDK. */
+  docs: Readonly<Record<string, string>>;
   /** Input properties whose change replaces the resource (immutable identity). */
   replaceOnChanges: readonly (keyof I & string)[];
   /**
@@ -121,6 +125,10 @@ export function defineKind<I extends object, O extends object>(spec: KindSpec<I,
   const notDiffed = spec.notDiffed ?? {};
   const unknownNotDiffed = Object.keys(notDiffed).filter((key) => !(key in spec.inputs.shape));
   if (unknownNotDiffed.length > 0) throw new Error(`${spec.type}: notDiffed names no input: ${unknownNotDiffed.join(", ")}`);
+  const documented = new Set([...Object.keys(spec.inputs.shape), ...(spec.computed ?? []), ...Object.keys(spec.outputs.shape)].filter((key) => key !== "stateVersion"));
+  const undocumented = [...documented].filter((key) => !spec.docs[key]);
+  const unknownDocs = Object.keys(spec.docs).filter((key) => !documented.has(key));
+  if (undocumented.length > 0 || unknownDocs.length > 0) throw new Error(`${spec.type}: docs missing for ${undocumented.join(", ") || "none"}; docs of no property: ${unknownDocs.join(", ") || "none"}`);
   const compared = [...Object.keys(spec.inputs.shape).filter((key) => !(key in notDiffed)), ...(spec.computed ?? [])] as (keyof I & string)[];
   return {
     ...spec,

@@ -47,6 +47,16 @@ async function adopt(ctx: OperationContext, inputs: OrganizationMemberInputs): P
 export const organizationMember = defineKind<OrganizationMemberInputs, OrganizationMemberOutputs>({
   type: "lubes:index:OrganizationMember",
   title: "Organization member",
+  description: "A member of an organization, invited by email (pending until that email registers).",
+  docs: {
+    organizationId: "The organization. Changing it replaces the member.",
+    email: "Who to invite. Changing it replaces the member.",
+    role: "Role; default developer. Changed in place.",
+    adoptExisting: "A member or invitation of that email already in the organization is managed instead of failing. To keep a member when you rename this resource, use the `aliases` option instead.",
+    memberId: "The membership's (or invitation's) id.",
+    userId: "The user's id, once the email has registered.",
+    status: "`active`, or `pending` until the email registers.",
+  },
   replaceOnChanges: ["organizationId", "email"],
   identity: ["organizationId", "email"],
   secretOutputs: [],

@@ -28,6 +28,13 @@ const outputs = (org: ApiOrganization): OrganizationOutputs => ({ name: org.name
 export const organization = defineKind<OrganizationInputs, OrganizationOutputs>({
   type: "lubes:index:Organization",
   title: "Organization",
+  description: "An organization: members, a plan, and projects.",
+  docs: {
+    name: "Display name; `<logical name>-<random>` when left out.",
+    slug: "URL slug; derived from the name by the server when left out.",
+    plan: "Plan (free, pro, team); sets the API rate limit. Default free.",
+    createdAt: "When it was created (ISO 8601).",
+  },
   replaceOnChanges: [],
   autoName: { property: "name", slug: false },
   secretOutputs: [],

@@ -36,6 +36,13 @@ async function pointAt(ctx: OperationContext, inputs: ProductionDeploymentInputs
 export const productionDeployment = defineKind<ProductionDeploymentInputs, ProductionDeploymentOutputs>({
   type: "lubes:index:ProductionDeployment",
   title: "Production deployment",
+  description: "Which deployment production runs. Point it at an earlier Deployment and `pulumi up` rolls production back to it.",
+  docs: {
+    projectId: "The project.",
+    deploymentId: "The deployment production should run.",
+    currentDeploymentId: "The project's current deployment (the rollback record when one was needed).",
+    rolledBack: "Whether production was rolled back to reach the declared deployment.",
+  },
   replaceOnChanges: ["projectId"],
   secretOutputs: [],
   importId: "the project id, e.g. proj_123",

@@ -36,6 +36,14 @@ async function adopt(ctx: OperationContext, inputs: ProjectInputs): Promise<ApiP
 export const project = defineKind<ProjectInputs, ProjectOutputs>({
   type: "lubes:index:Project",
   title: "Project",
+  description: "A project: its databases, functions, storage, deployments and variables live under it.",
+  docs: {
+    name: "Display name; `<logical name>-<random>` when left out.",
+    organizationId: "The organization. Changing it replaces the project.",
+    slug: "Slug, unique in the organization; derived from the name when left out.",
+    adoptExisting: "With a slug already taken in the organization, manage that project instead of failing.",
+    createdAt: "When it was created (ISO 8601).",
+  },
   replaceOnChanges: ["organizationId"],
   identity: ["organizationId", "slug"],
   autoName: { property: "name", slug: false },

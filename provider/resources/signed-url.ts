@@ -37,6 +37,16 @@ const isSigned = (olds: Partial<SignedUrlOutputs>): olds is SignedUrlOutputs => 
 export const signedUrl = defineKind<SignedUrlInputs, SignedUrlOutputs>({
   type: "lubes:index:SignedUrl",
   title: "Signed URL",
+  description: "A time-limited URL to download or upload one object without an API key. The URL is a secret output. It cannot be revoked; `refresh` sees an expired one as deleted, and the next `up` signs a new one.",
+  docs: {
+    projectId: "The project.",
+    bucket: "The bucket's name.",
+    key: "The object's key; for a download, pass a StorageObject's `key` so the object exists first.",
+    method: "\"GET\" (default) to download, \"PUT\" to upload.",
+    expiresInSeconds: "How long the URL works once signed, in seconds (default 3600, at most 7 days).",
+    url: "The URL (a secret: it grants access until it expires).",
+    expiresAt: "When the URL stops working (ISO 8601).",
+  },
   replaceOnChanges: [...IDENTITY],
   secretOutputs: ["url"],
   importId: "not importable: a signed URL exists only as its text, and the server keeps no record of it",

@@ -70,6 +70,13 @@ type ApiObject = { key: string; name: string; size: number; content_type: string
 export const findObject = (ctx: OperationContext, inputs: Pick<StorageObjectInputs, "projectId" | "bucket" | "key">): Promise<ApiObject | undefined> =>
   findInPages((query) => ctx.client.call(api.listObjects, { params: { id: inputs.projectId }, query: { ...query, bucket: inputs.bucket, prefix: inputs.key } }), (o) => o.name === inputs.key);
 
+/** The object's bytes as text when they are UTF-8 text, else as base64. */
+async function liveContent(ctx: OperationContext, projectId: string, bucket: string, key: string): Promise<{ content: string } | { contentBase64: string }> {
+  const bytes = await ctx.client.download(api.downloadObject, { params: { id: projectId, key: `${bucket}/${key}` } });
+  const text = bytes.toString("utf8");
+  return Buffer.from(text, "utf8").equals(bytes) && !text.includes("\0") ? { content: text } : { contentBase64: bytes.toString("base64") };
+}
+
 const ID_FORMAT = "<project id>/<bucket>/<key>, e.g. proj_123/avatars/logo.png";
 
 async function put(ctx: OperationContext, inputs: StorageObjectInputs, onlyIfAbsent = false): Promise<StorageObjectOutputs> {
@@ -98,6 +105,20 @@ async function putNew(ctx: OperationContext, inputs: StorageObjectInputs): Promi
 export const storageObject = defineKind<StorageObjectInputs, StorageObjectOutputs>({
   type: "lubes:index:StorageObject",
   title: "Storage object",
+  description: "An object in a bucket, from text, base64 or a file; diffed by MD5.",
+  docs: {
+    projectId: "The project.",
+    bucket: "The bucket's name.",
+    key: "The key in the bucket.",
+    content: "The content as text.",
+    contentBase64: "The content as base64.",
+    sourcePath: "A file with the content.",
+    contentType: "Default: from the key's extension.",
+    adoptExisting: "An object already at that key is managed (overwritten with this content) instead of failing. To keep an object when you rename this resource, use the `aliases` option instead.",
+    contentMd5: "MD5 of the content: what is diffed.",
+    size: "Size in bytes.",
+    url: "Where to download it (a private object needs a token or a signed URL).",
+  },
   replaceOnChanges: ["projectId", "bucket", "key"],
   identity: ["projectId", "bucket", "key"],
   secretOutputs: [],
@@ -116,7 +137,9 @@ export const storageObject = defineKind<StorageObjectInputs, StorageObjectOutput
     const live = await readOrGone(() => findObject(ctx, { projectId, bucket, key }));
     if (!live) return undefined;
     const seen = { contentMd5: live.etag.replaceAll('"', ""), contentType: live.content_type, size: live.size, url: live.url };
-    return { id, outs: { adoptExisting: false, ...olds, projectId, bucket, key, ...seen, stateVersion: olds.stateVersion ?? STATE_VERSION } };
+    // Read by id alone (`pulumi import`): the content a program would declare is the live object's.
+    const content = olds.content ?? olds.contentBase64 ?? olds.sourcePath ? {} : await liveContent(ctx, projectId, bucket, key);
+    return { id, outs: { adoptExisting: false, ...olds, ...content, projectId, bucket, key, ...seen, stateVersion: olds.stateVersion ?? STATE_VERSION } };
   },
   update: (ctx, _id, _olds, news) => put(ctx, news),
   delete: (ctx, _id, olds) => deleteIgnoringGone(() => ctx.client.call(api.deleteObject, { params: { id: olds.projectId, key: `${olds.bucket}/${olds.key}` } })),

@@ -28,11 +28,21 @@ export interface Host {
   stop(): Promise<void>;
 }
 
-export async function startHost(folder: string, config: Record<string, string>, providers: Record<string, string>): Promise<Host> {
-  const entry = path.join(ROOT, "node_modules", "@pulumi", "pulumi", "cmd", "dynamic-provider", "index.js");
+export interface Plugin extends Host {
+  /** Outputs of the last create, read or update that came back as secrets. */
+  lastSecrets(): string[];
+  getSchema(): Promise<string>;
+  checkConfig(news: Props): Promise<{ failures: { property: string; reason: string }[] }>;
+  diffConfig(olds: Props, news: Props): Promise<{ changes: boolean; diffs: string[] }>;
+  /** Read as `pulumi import` does: the id alone; the inputs a program would declare come back too. */
+  importById(type: string, id: string): Promise<{ id: string; props: Props; inputs: Props }>;
+}
+
+/** Starts a Node provider process and waits for the port it prints on its first line. */
+async function spawnProvider(entry: string, args: string[], cwd: string): Promise<{ child: ChildProcess; port: number; stderr: () => string }> {
   // The engine address is never dialled in these calls; credentials come only from Configure.
-  const child: ChildProcess = spawn(process.execPath, [entry, "127.0.0.1:1"], {
-    cwd: folder,
+  const child: ChildProcess = spawn(process.execPath, [entry, ...args], {
+    cwd,
     env: { ...process.env, PULUMI_NODEJS_PROJECT: "lubes-e2e", LUBES_API_KEY: "", LUBES_API_URL: "" },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -45,40 +55,54 @@ export async function startHost(folder: string, config: Record<string, string>, 
       const line = buffered.split("\n")[0];
       if (buffered.includes("\n") && line) resolve(Number(line.trim()));
     });
-    child.once("exit", (code) => reject(new Error(`dynamic-provider host exited (${code}): ${stderr}`)));
+    child.once("exit", (code) => reject(new Error(`${path.basename(path.dirname(entry))} exited (${code}): ${stderr}`)));
   });
+  return { child, port, stderr: () => stderr };
+}
+
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const isSecret = (value: unknown): value is { value: unknown } => typeof value === "object" && value !== null && SIG_KEY in value;
+
+interface Face {
+  urn: (type: string) => string;
+  /** Adds what the face needs to the properties sent (the dynamic host's `__provider`). */
+  send: (type: string, props: Props) => Props;
+}
+
+function connect(child: ChildProcess, port: number, face: Face) {
   const client = new services.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-  type Method = "configure" | "check" | "diff" | "create" | "read" | "update" | "delete";
+  type Method = "configure" | "check" | "diff" | "create" | "read" | "update" | "delete" | "getSchema" | "checkConfig" | "diffConfig";
   const call = <Req, Res>(method: Method, request: Req) =>
     new Promise<Res>((resolve, reject) => {
       const rpc = client[method].bind(client) as unknown as (req: Req, cb: (error: grpc.ServiceError | null, res: Res) => void) => unknown;
       rpc(request, (error, response) => (error ? reject(new Error(error.details || error.message)) : resolve(response)));
     });
   const struct = (props: Props) => Struct.fromJavaScript(props as Record<string, never>);
-  // Props from a program already carry their own `__provider`; otherwise the type's serialized shim is added.
-  const withProvider = (type: string, props: Props): Props => {
-    if (typeof props[PROVIDER_KEY] === "string") return props;
-    const text = providers[type];
-    if (!text) throw new Error(`no serialized provider for ${type}`);
-    return { ...props, [PROVIDER_KEY]: text };
-  };
-  const urn = (type: string) => (type.startsWith("urn:") ? type : `urn:pulumi:test::lubes-e2e::pulumi-nodejs:dynamic/lubes:${type.split(":")[2] ?? ""}::resource`);
+  let secrets: string[] = [];
+  /** What came back, without `__provider` and with secrets unwrapped (noting which were). */
   const plain = (props: Props): Props => {
-    const rest = { ...props };
-    delete rest[PROVIDER_KEY];
+    const rest: Props = {};
+    const found: string[] = [];
+    for (const [key, value] of Object.entries(props)) {
+      if (key === PROVIDER_KEY) continue;
+      if (isSecret(value)) found.push(key);
+      rest[key] = isSecret(value) ? value.value : value;
+    }
+    secrets = found;
     return rest;
   };
+  const { urn, send } = face;
 
-  const configure = new provproto.ConfigureRequest();
-  configure.setArgs(struct(config));
-  await call("configure", configure);
-
-  return {
+  const host: Host & { call: typeof call; struct: typeof struct; plain: typeof plain; lastSecrets: () => string[] } = {
+    call,
+    struct,
+    plain,
+    lastSecrets: () => secrets,
     async check(type, olds, news) {
       const request = new provproto.CheckRequest();
       request.setUrn(urn(type));
-      request.setOlds(struct(olds ? withProvider(type, olds) : {}));
-      request.setNews(struct(withProvider(type, news)));
+      request.setOlds(struct(olds ? send(type, olds) : {}));
+      request.setNews(struct(send(type, news)));
       const response = await call<provproto.CheckRequest, provproto.CheckResponse>("check", request);
       return {
         inputs: plain(response.getInputs()?.toJavaScript() ?? {}),
@@ -89,15 +113,15 @@ export async function startHost(folder: string, config: Record<string, string>, 
       const request = new provproto.DiffRequest();
       request.setId(id);
       request.setUrn(urn(type));
-      request.setOlds(struct(withProvider(type, olds)));
-      request.setNews(struct(withProvider(type, news)));
+      request.setOlds(struct(send(type, olds)));
+      request.setNews(struct(send(type, news)));
       const response = await call<provproto.DiffRequest, provproto.DiffResponse>("diff", request);
       return { changes: response.getChanges() === provproto.DiffResponse.DiffChanges.DIFF_SOME, replaces: response.getReplacesList(), deleteBeforeReplace: response.getDeletebeforereplace() };
     },
     async create(type, inputs) {
       const request = new provproto.CreateRequest();
       request.setUrn(urn(type));
-      request.setProperties(struct(withProvider(type, inputs)));
+      request.setProperties(struct(send(type, inputs)));
       const response = await call<provproto.CreateRequest, provproto.CreateResponse>("create", request);
       return { id: response.getId(), outs: plain(response.getProperties()?.toJavaScript() ?? {}) };
     },
@@ -105,7 +129,7 @@ export async function startHost(folder: string, config: Record<string, string>, 
       const request = new provproto.ReadRequest();
       request.setId(id);
       request.setUrn(urn(type));
-      request.setProperties(struct(withProvider(type, props)));
+      request.setProperties(struct(send(type, props)));
       const response = await call<provproto.ReadRequest, provproto.ReadResponse>("read", request);
       return { id: response.getId(), props: plain(response.getProperties()?.toJavaScript() ?? {}) };
     },
@@ -113,8 +137,8 @@ export async function startHost(folder: string, config: Record<string, string>, 
       const request = new provproto.UpdateRequest();
       request.setId(id);
       request.setUrn(urn(type));
-      request.setOlds(struct(withProvider(type, olds)));
-      request.setNews(struct(withProvider(type, news)));
+      request.setOlds(struct(send(type, olds)));
+      request.setNews(struct(send(type, news)));
       const response = await call<provproto.UpdateRequest, provproto.UpdateResponse>("update", request);
       return plain(response.getProperties()?.toJavaScript() ?? {});
     },
@@ -122,13 +146,81 @@ export async function startHost(folder: string, config: Record<string, string>, 
       const request = new provproto.DeleteRequest();
       request.setId(id);
       request.setUrn(urn(type));
-      request.setProperties(struct(withProvider(type, props)));
+      request.setProperties(struct(send(type, props)));
       await call("delete", request);
     },
     async stop() {
       client.close();
       child.kill("SIGTERM");
       await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once("exit", resolve)));
+    },
+  };
+  return host;
+}
+
+export async function startHost(folder: string, config: Record<string, string>, providers: Record<string, string>): Promise<Host> {
+  const entry = path.join(ROOT, "node_modules", "@pulumi", "pulumi", "cmd", "dynamic-provider", "index.js");
+  const { child, port } = await spawnProvider(entry, ["127.0.0.1:1"], folder);
+  // Props from a program already carry their own `__provider`; otherwise the type's serialized shim is added.
+  const send = (type: string, props: Props): Props => {
+    if (typeof props[PROVIDER_KEY] === "string") return props;
+    const text = providers[type];
+    if (!text) throw new Error(`no serialized provider for ${type}`);
+    return { ...props, [PROVIDER_KEY]: text };
+  };
+  const urn = (type: string) => (type.startsWith("urn:") ? type : `urn:pulumi:test::lubes-e2e::pulumi-nodejs:dynamic/lubes:${type.split(":")[2] ?? ""}::resource`);
+  const host = connect(child, port, { urn, send });
+  const configure = new provproto.ConfigureRequest();
+  configure.setArgs(host.struct(config));
+  await host.call("configure", configure);
+  return host;
+}
+
+/**
+ * Starts the plugin exactly as the engine does for PulumiPlugin.yaml (`node <@pulumi/pulumi>/cmd/run-plugin <folder>
+ * <engine address>`) from `folder` (the repository, or an installed package), and configures it with `config`: the
+ * provider's properties (`{ apiKey, apiUrl }`) as args, or with `variables` (`lubes:config:apiKey`) as older engines do.
+ */
+export async function startPlugin(config: Props, options: { folder?: string; variables?: Record<string, string>; name?: string } = {}): Promise<Plugin> {
+  const folder = options.folder ?? ROOT;
+  const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [folder] }));
+  const { child, port } = await spawnProvider(path.join(pulumiDir, "cmd", "run-plugin", "index.js"), [folder, "127.0.0.1:1"], folder);
+  const urn = (type: string) => (type.startsWith("urn:") ? type : `urn:pulumi:test::lubes-e2e::${type}::${options.name ?? "resource"}`);
+  const host = connect(child, port, { urn, send: (_type, props) => props });
+  const configure = new provproto.ConfigureRequest();
+  configure.setArgs(host.struct(config));
+  for (const [key, value] of Object.entries(options.variables ?? {})) configure.getVariablesMap().set(key, value);
+  await host.call("configure", configure);
+  return {
+    ...host,
+    async getSchema() {
+      const response = await host.call<provproto.GetSchemaRequest, provproto.GetSchemaResponse>("getSchema", new provproto.GetSchemaRequest());
+      return response.getSchema();
+    },
+    async checkConfig(news) {
+      const request = new provproto.CheckRequest();
+      request.setUrn("urn:pulumi:test::lubes-e2e::pulumi:providers:lubes::default");
+      request.setOlds(host.struct({}));
+      request.setNews(host.struct(news));
+      const response = await host.call<provproto.CheckRequest, provproto.CheckResponse>("checkConfig", request);
+      return { failures: response.getFailuresList().map((f) => ({ property: f.getProperty(), reason: f.getReason() })) };
+    },
+    async diffConfig(olds, news) {
+      const request = new provproto.DiffRequest();
+      request.setUrn("urn:pulumi:test::lubes-e2e::pulumi:providers:lubes::default");
+      request.setOlds(host.struct(olds));
+      request.setNews(host.struct(news));
+      const response = await host.call<provproto.DiffRequest, provproto.DiffResponse>("diffConfig", request);
+      return { changes: response.getChanges() === provproto.DiffResponse.DiffChanges.DIFF_SOME, diffs: response.getDiffsList() };
+    },
+    async importById(type, id) {
+      const request = new provproto.ReadRequest();
+      request.setId(id);
+      request.setUrn(urn(type));
+      request.setProperties(host.struct({}));
+      const response = await host.call<provproto.ReadRequest, provproto.ReadResponse>("read", request);
+      const inputs = host.plain(response.getInputs()?.toJavaScript() ?? {});
+      return { id: response.getId(), props: host.plain(response.getProperties()?.toJavaScript() ?? {}), inputs };
     },
   };
 }
