@@ -23,12 +23,19 @@ export interface BranchArgs {
  * ```
  */
 export class Branch extends pulumi.dynamic.Resource {
+  /** The project. */
   declare readonly projectId: pulumi.Output<string>;
+  /** Branch name; `<logical name>-<random>` when left out. */
   declare readonly name: pulumi.Output<string>;
+  /** The branch to copy, by name or id; default main. */
   declare readonly parent: pulumi.Output<string>;
+  /** The branch's id. */
   declare readonly branchId: pulumi.Output<string>;
+  /** The id of the branch it was copied from. */
   declare readonly parentId: pulumi.Output<string | null>;
+  /** When it was created (ISO 8601). */
   declare readonly createdAt: pulumi.Output<string>;
+  /** A branch of that name already in the project, copied from the same parent, is managed instead of failing. To keep a branch when you rename this resource, use the `aliases` option instead. */
   declare readonly adoptExisting: pulumi.Output<boolean>;
 
   constructor(name: string, args: BranchArgs, opts?: pulumi.CustomResourceOptions) {

@@ -25,12 +25,19 @@ export interface BucketArgs {
  * ```
  */
 export class Bucket extends pulumi.dynamic.Resource {
+  /** The project. Changing it replaces the bucket. */
   declare readonly projectId: pulumi.Output<string>;
+  /** DNS-like name; `<logical name>-<random>` when left out. Changing it replaces the bucket. */
   declare readonly name: pulumi.Output<string>;
+  /** Objects download without a token. Changed in place. */
   declare readonly public: pulumi.Output<boolean>;
+  /** Delete the bucket's objects with it. */
   declare readonly forceDestroy: pulumi.Output<boolean>;
+  /** Manage a bucket of that name that already exists instead of failing. */
   declare readonly adoptExisting: pulumi.Output<boolean>;
+  /** The bucket's id. */
   declare readonly bucketId: pulumi.Output<string>;
+  /** When it was created (ISO 8601). */
   declare readonly createdAt: pulumi.Output<string>;
 
   constructor(name: string, args: BucketArgs, opts?: pulumi.CustomResourceOptions) {

@@ -29,17 +29,29 @@ export interface DeploymentArgs {
  * ```
  */
 export class Deployment extends pulumi.dynamic.Resource {
+  /** The project. */
   declare readonly projectId: pulumi.Output<string>;
+  /** Default production. */
   declare readonly environment: pulumi.Output<"production" | "preview">;
+  /** Source ref, e.g. a branch. */
   declare readonly ref: pulumi.Output<string | undefined>;
+  /** Source commit. */
   declare readonly commit: pulumi.Output<string | undefined>;
+  /** Values whose change makes a new deployment. */
   declare readonly triggers: pulumi.Output<Record<string, string>>;
+  /** How long create waits for ready; default 300. */
   declare readonly waitTimeoutSeconds: pulumi.Output<number>;
+  /** Delete the deployment on destroy (default false: kept as history). For per-pull-request previews. */
   declare readonly deleteOnDestroy: pulumi.Output<boolean>;
+  /** The deployment's id. */
   declare readonly deploymentId: pulumi.Output<string>;
+  /** `queued`, `building`, `ready` or `failed`. */
   declare readonly status: pulumi.Output<string>;
+  /** The function versions it released. */
   declare readonly functions: pulumi.Output<{ slug: string; version: number }[]>;
+  /** When it was created (ISO 8601). */
   declare readonly createdAt: pulumi.Output<string>;
+  /** When it became ready (ISO 8601). */
   declare readonly readyAt: pulumi.Output<string | null>;
 
   constructor(name: string, args: DeploymentArgs, opts?: pulumi.CustomResourceOptions) {

@@ -27,14 +27,23 @@ export interface EnvVarArgs {
  * ```
  */
 export class EnvVar extends pulumi.dynamic.Resource {
+  /** The project. Changing it replaces the variable. */
   declare readonly projectId: pulumi.Output<string>;
+  /** `[A-Z_][A-Z0-9_]*`. Changing it replaces the variable. */
   declare readonly key: pulumi.Output<string>;
+  /** The value (a secret in state). */
   declare readonly value: pulumi.Output<string>;
+  /** Never returned by the API. */
   declare readonly sensitive: pulumi.Output<boolean>;
+  /** Default all three. */
   declare readonly environments: pulumi.Output<("production" | "preview" | "development")[]>;
+  /** SHA-256 of the value, as the server reports it: how drift of a sensitive value is seen. */
   declare readonly valueSha256: pulumi.Output<string>;
+  /** When it was created (ISO 8601). */
   declare readonly createdAt: pulumi.Output<string>;
+  /** When its value last changed (ISO 8601). */
   declare readonly updatedAt: pulumi.Output<string>;
+  /** A variable of that key already in the project is managed (its value set) instead of failing. To keep a variable when you rename this resource, use the `aliases` option instead. */
   declare readonly adoptExisting: pulumi.Output<boolean>;
 
   constructor(name: string, args: EnvVarArgs, opts?: pulumi.CustomResourceOptions) {

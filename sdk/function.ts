@@ -33,21 +33,33 @@ export interface FunctionArgs {
  * ```
  */
 export class Function extends pulumi.dynamic.Resource {
+  /** The project. */
   declare readonly projectId: pulumi.Output<string>;
+  /** URL slug; `<logical name>-<random>` when left out. */
   declare readonly slug: pulumi.Output<string>;
+  /** Display name. */
   declare readonly name: pulumi.Output<string>;
+  /** The module's text (or give sourcePath). */
   declare readonly source: pulumi.Output<string | undefined>;
+  /** A file holding the module, relative to the program. */
   declare readonly sourcePath: pulumi.Output<string | undefined>;
+  /** Runtime; default nodejs20. Changing it replaces the function. */
   declare readonly runtime: pulumi.Output<"nodejs20">;
+  /** Per invocation; default 10000. */
   declare readonly timeoutMs: pulumi.Output<number>;
+  /** Heap limit; default 128. */
   declare readonly memoryMb: pulumi.Output<number>;
+  /** SHA-256 of the source: what is diffed. */
   declare readonly sourceSha256: pulumi.Output<string>;
+  /** The function's id. */
   declare readonly functionId: pulumi.Output<string>;
   /** The deployed version that runs. */
   declare readonly liveVersion: pulumi.Output<number | null>;
   /** Where to invoke it. */
   declare readonly invokeUrl: pulumi.Output<string>;
+  /** When it was created (ISO 8601). */
   declare readonly createdAt: pulumi.Output<string>;
+  /** A function of that slug already in the project is managed (its source replaced and deployed) instead of failing. To keep a function when you rename this resource, use the `aliases` option instead. */
   declare readonly adoptExisting: pulumi.Output<boolean>;
 
   constructor(name: string, args: FunctionArgs, opts?: pulumi.CustomResourceOptions) {

@@ -27,16 +27,25 @@ export interface MigrationArgs {
  * ```
  */
 export class Migration extends pulumi.dynamic.Resource {
+  /** The project. */
   declare readonly projectId: pulumi.Output<string>;
+  /** Branch name or id; default main. */
   declare readonly branch: pulumi.Output<string>;
+  /** Migration name, applied once per branch. */
   declare readonly name: pulumi.Output<string>;
+  /** The SQL; immutable once applied. */
   declare readonly sql: pulumi.Output<string>;
+  /** SQL that undoes it, run on destroy. */
   declare readonly down: pulumi.Output<string | null>;
+  /** The migration's id. */
   declare readonly migrationId: pulumi.Output<string>;
   /** SHA-256 of the SQL. */
   declare readonly checksum: pulumi.Output<string>;
+  /** `applied`, or the state of a migration still running. */
   declare readonly status: pulumi.Output<string>;
+  /** When it was applied (ISO 8601). */
   declare readonly appliedAt: pulumi.Output<string | null>;
+  /** A migration of that name already applied on the branch (with the same SQL) is managed instead of failing. To keep a migration when you rename this resource, use the `aliases` option instead. */
   declare readonly adoptExisting: pulumi.Output<boolean>;
 
   constructor(name: string, args: MigrationArgs, opts?: pulumi.CustomResourceOptions) {

@@ -23,13 +23,19 @@ export interface OrganizationMemberArgs {
  * ```
  */
 export class OrganizationMember extends pulumi.dynamic.Resource {
+  /** The organization. Changing it replaces the member. */
   declare readonly organizationId: pulumi.Output<string>;
+  /** Who to invite. Changing it replaces the member. */
   declare readonly email: pulumi.Output<string>;
+  /** Role; default developer. Changed in place. */
   declare readonly role: pulumi.Output<"owner" | "admin" | "developer" | "viewer">;
+  /** The membership's (or invitation's) id. */
   declare readonly memberId: pulumi.Output<string>;
+  /** The user's id, once the email has registered. */
   declare readonly userId: pulumi.Output<string | null>;
   /** `active`, or `pending` until the email registers. */
   declare readonly status: pulumi.Output<string>;
+  /** A member or invitation of that email already in the organization is managed instead of failing. To keep a member when you rename this resource, use the `aliases` option instead. */
   declare readonly adoptExisting: pulumi.Output<boolean>;
 
   constructor(name: string, args: OrganizationMemberArgs, opts?: pulumi.CustomResourceOptions) {

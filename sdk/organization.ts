@@ -21,9 +21,13 @@ export interface OrganizationArgs {
  * ```
  */
 export class Organization extends pulumi.dynamic.Resource {
+  /** Display name; `<logical name>-<random>` when left out. */
   declare readonly name: pulumi.Output<string>;
+  /** URL slug; derived from the name by the server when left out. */
   declare readonly slug: pulumi.Output<string>;
+  /** Plan (free, pro, team); sets the API rate limit. Default free. */
   declare readonly plan: pulumi.Output<"free" | "pro" | "team">;
+  /** When it was created (ISO 8601). */
   declare readonly createdAt: pulumi.Output<string>;
 
   constructor(name: string, args: OrganizationArgs, opts?: pulumi.CustomResourceOptions) {

@@ -19,10 +19,13 @@ export interface ProductionDeploymentArgs {
  * ```
  */
 export class ProductionDeployment extends pulumi.dynamic.Resource {
+  /** The project. */
   declare readonly projectId: pulumi.Output<string>;
+  /** The deployment production should run. */
   declare readonly deploymentId: pulumi.Output<string>;
   /** The project's current deployment (the rollback record when one was needed). */
   declare readonly currentDeploymentId: pulumi.Output<string>;
+  /** Whether production was rolled back to reach the declared deployment. */
   declare readonly rolledBack: pulumi.Output<boolean>;
 
   constructor(name: string, args: ProductionDeploymentArgs, opts?: pulumi.CustomResourceOptions) {

@@ -23,10 +23,15 @@ export interface ProjectArgs {
  * ```
  */
 export class Project extends pulumi.dynamic.Resource {
+  /** Display name; `<logical name>-<random>` when left out. */
   declare readonly name: pulumi.Output<string>;
+  /** The organization. Changing it replaces the project. */
   declare readonly organizationId: pulumi.Output<string>;
+  /** Slug, unique in the organization; derived from the name when left out. */
   declare readonly slug: pulumi.Output<string>;
+  /** With a slug already taken in the organization, manage that project instead of failing. */
   declare readonly adoptExisting: pulumi.Output<boolean>;
+  /** When it was created (ISO 8601). */
   declare readonly createdAt: pulumi.Output<string>;
 
   constructor(name: string, args: ProjectArgs, opts?: pulumi.CustomResourceOptions) {

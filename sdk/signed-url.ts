@@ -27,13 +27,19 @@ export interface SignedUrlArgs {
  * ```
  */
 export class SignedUrl extends pulumi.dynamic.Resource {
+  /** The project. */
   declare readonly projectId: pulumi.Output<string>;
+  /** The bucket's name. */
   declare readonly bucket: pulumi.Output<string>;
+  /** The object's key; for a download, pass a StorageObject's `key` so the object exists first. */
   declare readonly key: pulumi.Output<string>;
+  /** "GET" (default) to download, "PUT" to upload. */
   declare readonly method: pulumi.Output<"GET" | "PUT">;
+  /** How long the URL works once signed, in seconds (default 3600, at most 7 days). */
   declare readonly expiresInSeconds: pulumi.Output<number>;
   /** The URL (a secret: it grants access until it expires). */
   declare readonly url: pulumi.Output<string>;
+  /** When the URL stops working (ISO 8601). */
   declare readonly expiresAt: pulumi.Output<string>;
 
   constructor(name: string, args: SignedUrlArgs, opts?: pulumi.CustomResourceOptions) {

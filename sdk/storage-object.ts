@@ -31,16 +31,27 @@ export interface StorageObjectArgs {
  * ```
  */
 export class StorageObject extends pulumi.dynamic.Resource {
+  /** The project. */
   declare readonly projectId: pulumi.Output<string>;
+  /** The bucket's name. */
   declare readonly bucket: pulumi.Output<string>;
+  /** The key in the bucket. */
   declare readonly key: pulumi.Output<string>;
+  /** The content as text. */
   declare readonly content: pulumi.Output<string | undefined>;
+  /** The content as base64. */
   declare readonly contentBase64: pulumi.Output<string | undefined>;
+  /** A file with the content. */
   declare readonly sourcePath: pulumi.Output<string | undefined>;
+  /** Default: from the key's extension. */
   declare readonly contentType: pulumi.Output<string>;
+  /** MD5 of the content: what is diffed. */
   declare readonly contentMd5: pulumi.Output<string>;
+  /** Size in bytes. */
   declare readonly size: pulumi.Output<number>;
+  /** Where to download it (a private object needs a token or a signed URL). */
   declare readonly url: pulumi.Output<string>;
+  /** An object already at that key is managed (overwritten with this content) instead of failing. To keep an object when you rename this resource, use the `aliases` option instead. */
   declare readonly adoptExisting: pulumi.Output<boolean>;
 
   constructor(name: string, args: StorageObjectArgs, opts?: pulumi.CustomResourceOptions) {

@@ -1,6 +1,7 @@
-// The SDK classes are written by hand for now, so they are checked against the kinds' definitions: the same type
-// token, exactly the inputs of the definition as the class's args, its inputs and outputs as the class's outputs, and
-// the same secrets. Read from the source with the TypeScript compiler, as a person reads the class.
+// The SDK classes are written by hand, so they are checked against the kinds' definitions: the same type token,
+// exactly the inputs of the definition as the class's args, its inputs and outputs as the class's outputs, the same
+// secrets, and the same docs (the class's first paragraph and every property's doc comment). Read from the source with
+// the TypeScript compiler, as a person reads the class.
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import ts from "typescript";
@@ -15,18 +16,33 @@ interface SdkClass {
   args: string[];
   outputs: string[];
   secrets: string[];
+  /** The class's doc comment, up to its first blank line. */
+  description: string;
+  /** Each arg's and output's doc comment. */
+  argDocs: Record<string, string>;
+  outputDocs: Record<string, string>;
 }
+
+/** A node's doc comment as one line of text. */
+const docOf = (node: ts.Node): string =>
+  ts.getJSDocCommentsAndTags(node).filter(ts.isJSDoc).map((doc) => ts.getTextOfJSDocComment(doc.comment) ?? "").join(" ").replace(/\s+/g, " ").trim();
 
 /** The class a file of sdk/ declares: its token, args, declared outputs and secret outputs. */
 function readClass(file: string): SdkClass | undefined {
   const source = ts.createSourceFile(file, readFileSync(path.join(SDK, file), "utf8"), ts.ScriptTarget.ES2022, true);
-  const found: SdkClass = { file, token: "", args: [], outputs: [], secrets: [] };
+  const found: SdkClass = { file, token: "", args: [], outputs: [], secrets: [], description: "", argDocs: {}, outputDocs: {} };
   const visit = (node: ts.Node): void => {
     if (ts.isInterfaceDeclaration(node) && node.name.text.endsWith("Args")) {
       found.args = node.members.flatMap((m) => (m.name && ts.isIdentifier(m.name) ? [m.name.text] : []));
+      for (const member of node.members) if (member.name && ts.isIdentifier(member.name)) found.argDocs[member.name.text] = docOf(member);
+    }
+    if (ts.isClassDeclaration(node)) {
+      const full = ts.getJSDocCommentsAndTags(node).filter(ts.isJSDoc).map((doc) => ts.getTextOfJSDocComment(doc.comment) ?? "").join("\n");
+      found.description = (full.split(/\n\s*\n/)[0] ?? "").replace(/\s+/g, " ").trim();
     }
     if (ts.isPropertyDeclaration(node) && node.modifiers?.some((m) => m.kind === ts.SyntaxKind.DeclareKeyword) && ts.isIdentifier(node.name)) {
       found.outputs.push(node.name.text);
+      found.outputDocs[node.name.text] = docOf(node);
     }
     if (ts.isCallExpression(node) && ts.isIdentifier(node.expression)) {
       const [first, second] = node.arguments;
@@ -59,5 +75,15 @@ describe("the SDK against the kinds' definitions", () => {
     const outputs = [...inputs, ...(kind.computed ?? []), ...Object.keys(kind.outputs.shape)].filter((name) => name !== "stateVersion");
     expect(sorted(sdk.outputs), sdk.file).toEqual(sorted(outputs));
     expect(sorted(sdk.secrets), sdk.file).toEqual(sorted(kind.secretOutputs));
+  });
+});
+
+describe("the SDK's docs against the kinds' definitions", () => {
+  it.each(kinds.map((kind) => [kind.type, kind] as const))("%s: the class and every arg and output say what the definition says", (type, kind) => {
+    const sdk = classes.find((c) => c.token === type);
+    if (!sdk) throw new Error(`no SDK class for ${type}`);
+    expect(sdk.description, sdk.file).toBe(kind.description);
+    for (const [name, doc] of Object.entries(sdk.argDocs)) expect(doc, `${sdk.file}: ${name}`).toBe(kind.docs[name]);
+    for (const [name, doc] of Object.entries(sdk.outputDocs)) expect(doc, `${sdk.file}: ${name}`).toBe(kind.docs[name]);
   });
 });
