@@ -13,7 +13,7 @@ const layer = (files, forbidden) => ({
 
 export default tseslint.config(
   // Examples are users' programs with their own tsconfig.json: test/unit/readme-program.test.ts type-checks them.
-  { ignores: ["dist/**", "node_modules/**", "examples/**", ".lubes/**"] },
+  { ignores: ["dist/**", "server/dist/**", "node_modules/**", "examples/**", ".lubes/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

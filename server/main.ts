@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // lubes-server's entry: reads the environment, builds the app, bootstraps an empty data dir, listens.
 import { existsSync } from "node:fs";
 import { buildApp } from "./app";

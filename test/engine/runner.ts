@@ -41,7 +41,9 @@ export interface ExampleStack {
 }
 
 export interface ExampleOptions {
-  /** A folder under examples/ to copy… */
+  /** A program folder laid out already, with its own node_modules (an installed tarball), used as it is; or… */
+  folder?: string;
+  /** …a folder under examples/ to copy… */
   example?: string;
   /** …and files to write over it (or instead of it): path → text. */
   files?: Record<string, string>;
@@ -69,7 +71,7 @@ function editFile(folder: string, file: string, from: string | RegExp, to: strin
 }
 
 function layOut(options: ExampleOptions): string {
-  const folder = programFolder(options.example);
+  const folder = options.folder ?? programFolder(options.example);
   for (const [file, text] of Object.entries(options.files ?? {})) writeFileSync(path.join(folder, file), text);
   return folder;
 }

@@ -1,11 +1,15 @@
-// The README's first command, as a newcomer runs it: lubes-server starts on an empty data dir, prints a URL and
-// working credentials, and answers the seed's "Create a Project" example with the seed's response shape.
+// lubes-server as a newcomer runs it, through its package's `lubes-server` bin (compiled by `npm run build`): it
+// starts on an empty data dir, prints a URL and working credentials, and answers the seed's "Create a Project" example
+// with the seed's response shape.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Api } from "../support/server";
+
+const SERVER = path.resolve(__dirname, "../../server");
+const bin = (JSON.parse(readFileSync(path.join(SERVER, "package.json"), "utf8")) as { bin: Record<string, string> }).bin["lubes-server"] ?? "";
 
 describe("lubes-server started from the command line", () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "lubes-main-"));
@@ -13,7 +17,7 @@ describe("lubes-server started from the command line", () => {
   let output = "";
 
   beforeAll(async () => {
-    child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
+    child = spawn(process.execPath, [path.join(SERVER, bin)], {
       env: { ...process.env, PORT: "0", LUBES_DATA_DIR: dataDir, LUBES_LOG: "0" },
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -38,6 +38,9 @@ export interface Plugin extends Host {
   importById(type: string, id: string): Promise<{ id: string; props: Props; inputs: Props }>;
 }
 
+/** The folder of the @pulumi/pulumi a program (or a plugin's folder) resolves. */
+const pulumiOf = (folder: string): string => path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [folder] }));
+
 /** Starts a Node provider process and waits for the port it prints on its first line. */
 async function spawnProvider(entry: string, args: string[], cwd: string): Promise<{ child: ChildProcess; port: number; stderr: () => string }> {
   // The engine address is never dialled in these calls; credentials come only from Configure.
@@ -159,7 +162,8 @@ function connect(child: ChildProcess, port: number, face: Face) {
 }
 
 export async function startHost(folder: string, config: Record<string, string>, providers: Record<string, string>): Promise<Host> {
-  const entry = path.join(ROOT, "node_modules", "@pulumi", "pulumi", "cmd", "dynamic-provider", "index.js");
+  // The program's own @pulumi/pulumi, as the engine runs the host of the program's language.
+  const entry = path.join(pulumiOf(folder), "cmd", "dynamic-provider", "index.js");
   const { child, port } = await spawnProvider(entry, ["127.0.0.1:1"], folder);
   // Props from a program already carry their own `__provider`; otherwise the type's serialized shim is added.
   const send = (type: string, props: Props): Props => {
@@ -183,8 +187,7 @@ export async function startHost(folder: string, config: Record<string, string>, 
  */
 export async function startPlugin(config: Props, options: { folder?: string; variables?: Record<string, string>; name?: string } = {}): Promise<Plugin> {
   const folder = options.folder ?? ROOT;
-  const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [folder] }));
-  const { child, port } = await spawnProvider(path.join(pulumiDir, "cmd", "run-plugin", "index.js"), [folder, "127.0.0.1:1"], folder);
+  const { child, port } = await spawnProvider(path.join(pulumiOf(folder), "cmd", "run-plugin", "index.js"), [folder, "127.0.0.1:1"], folder);
   const urn = (type: string) => (type.startsWith("urn:") ? type : `urn:pulumi:test::lubes-e2e::${type}::${options.name ?? "resource"}`);
   const host = connect(child, port, { urn, send: (_type, props) => props });
   const configure = new provproto.ConfigureRequest();
