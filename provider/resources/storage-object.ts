@@ -70,6 +70,9 @@ type ApiObject = { key: string; name: string; size: number; content_type: string
 export const findObject = (ctx: OperationContext, inputs: Pick<StorageObjectInputs, "projectId" | "bucket" | "key">): Promise<ApiObject | undefined> =>
   findInPages((query) => ctx.client.call(api.listObjects, { params: { id: inputs.projectId }, query: { ...query, bucket: inputs.bucket, prefix: inputs.key } }), (o) => o.name === inputs.key);
 
+/** The largest object whose content a read by id alone brings into state. */
+const IMPORTED_CONTENT_LIMIT = 1024 * 1024;
+
 /** The object's bytes as text when they are UTF-8 text, else as base64. */
 async function liveContent(ctx: OperationContext, projectId: string, bucket: string, key: string): Promise<{ content: string } | { contentBase64: string }> {
   const bytes = await ctx.client.download(api.downloadObject, { params: { id: projectId, key: `${bucket}/${key}` } });
@@ -137,8 +140,10 @@ export const storageObject = defineKind<StorageObjectInputs, StorageObjectOutput
     const live = await readOrGone(() => findObject(ctx, { projectId, bucket, key }));
     if (!live) return undefined;
     const seen = { contentMd5: live.etag.replaceAll('"', ""), contentType: live.content_type, size: live.size, url: live.url };
-    // Read by id alone (`pulumi import`): the content a program would declare is the live object's.
-    const content = olds.content ?? olds.contentBase64 ?? olds.sourcePath ? {} : await liveContent(ctx, projectId, bucket, key);
+    // Read by id alone (`pulumi import`): the content a program would declare is the live object's, up to 1 MiB
+    // (state is no place for a large file: a program declares that one with sourcePath).
+    const declared = olds.content !== undefined || olds.contentBase64 !== undefined || olds.sourcePath !== undefined;
+    const content = declared || live.size > IMPORTED_CONTENT_LIMIT ? {} : await liveContent(ctx, projectId, bucket, key);
     return { id, outs: { adoptExisting: false, ...olds, ...content, projectId, bucket, key, ...seen, stateVersion: olds.stateVersion ?? STATE_VERSION } };
   },
   update: (ctx, _id, _olds, news) => put(ctx, news),
