@@ -1,6 +1,6 @@
 // Branch: the SDK class of `lubes:index:Branch` (provider/resources/branch.ts holds its lifecycle).
-import * as pulumi from "@pulumi/pulumi";
-import { autoName, providerFor, unset, withSecrets } from "./shim";
+import type * as pulumi from "@pulumi/pulumi";
+import { LubesResource, autoName, unset } from "./shim";
 
 export interface BranchArgs {
   /** The project. */
@@ -22,7 +22,7 @@ export interface BranchArgs {
  * new lubes.Branch("preview", { projectId: project.id, name: "preview/pr-42" });
  * ```
  */
-export class Branch extends pulumi.dynamic.Resource {
+export class Branch extends LubesResource {
   /** The project. */
   declare readonly projectId: pulumi.Output<string>;
   /** Branch name; `<logical name>-<random>` when left out. */
@@ -40,7 +40,7 @@ export class Branch extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: BranchArgs, opts?: pulumi.CustomResourceOptions) {
     // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:Branch"), name, { ...unset("projectId"), name: undefined, parent: undefined, branchId: undefined, parentId: undefined, createdAt: undefined, adoptExisting: undefined, stateVersion: undefined, ...args, ...autoName(name, args.name, opts) }, withSecrets(opts, []), "lubes", "Branch");
+    super("lubes:index:Branch", name, { ...unset("projectId"), name: undefined, parent: undefined, branchId: undefined, parentId: undefined, createdAt: undefined, adoptExisting: undefined, stateVersion: undefined, ...args, ...autoName(name, args.name, opts) }, opts, []);
   }
 
   /**

@@ -1,6 +1,6 @@
 // Bucket: the SDK class of `lubes:index:Bucket` (provider/resources/bucket.ts holds its lifecycle).
-import * as pulumi from "@pulumi/pulumi";
-import { autoName, providerFor, unset, withSecrets } from "./shim";
+import type * as pulumi from "@pulumi/pulumi";
+import { LubesResource, autoName, unset } from "./shim";
 
 export interface BucketArgs {
   /** The project. Changing it replaces the bucket. */
@@ -24,7 +24,7 @@ export interface BucketArgs {
  * const assets = new lubes.Bucket("assets", { projectId: project.id, public: true });
  * ```
  */
-export class Bucket extends pulumi.dynamic.Resource {
+export class Bucket extends LubesResource {
   /** The project. Changing it replaces the bucket. */
   declare readonly projectId: pulumi.Output<string>;
   /** DNS-like name; `<logical name>-<random>` when left out. Changing it replaces the bucket. */
@@ -42,7 +42,7 @@ export class Bucket extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: BucketArgs, opts?: pulumi.CustomResourceOptions) {
     // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:Bucket"), name, { ...unset("projectId"), name: undefined, public: undefined, forceDestroy: undefined, adoptExisting: undefined, bucketId: undefined, createdAt: undefined, stateVersion: undefined, ...args, ...autoName(name, args.name, opts) }, withSecrets(opts, []), "lubes", "Bucket");
+    super("lubes:index:Bucket", name, { ...unset("projectId"), name: undefined, public: undefined, forceDestroy: undefined, adoptExisting: undefined, bucketId: undefined, createdAt: undefined, stateVersion: undefined, ...args, ...autoName(name, args.name, opts) }, opts, []);
   }
 
   /**

@@ -1,6 +1,6 @@
 // Deployment: the SDK class of `lubes:index:Deployment` (provider/resources/deployment.ts holds its lifecycle).
-import * as pulumi from "@pulumi/pulumi";
-import { providerFor, unset, withSecrets } from "./shim";
+import type * as pulumi from "@pulumi/pulumi";
+import { LubesResource, unset } from "./shim";
 
 export interface DeploymentArgs {
   /** The project. */
@@ -28,7 +28,7 @@ export interface DeploymentArgs {
  * const release = new lubes.Deployment("release", { projectId: project.id, ref: "main", triggers: { hello: hello.liveVersion.apply(String) } });
  * ```
  */
-export class Deployment extends pulumi.dynamic.Resource {
+export class Deployment extends LubesResource {
   /** The project. */
   declare readonly projectId: pulumi.Output<string>;
   /** Default production. */
@@ -56,7 +56,7 @@ export class Deployment extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: DeploymentArgs, opts?: pulumi.CustomResourceOptions) {
     // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:Deployment"), name, { ...unset("projectId"), environment: undefined, ref: undefined, commit: undefined, triggers: undefined, waitTimeoutSeconds: undefined, deploymentId: undefined, status: undefined, deleteOnDestroy: undefined, functions: undefined, createdAt: undefined, readyAt: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "Deployment");
+    super("lubes:index:Deployment", name, { ...unset("projectId"), environment: undefined, ref: undefined, commit: undefined, triggers: undefined, waitTimeoutSeconds: undefined, deploymentId: undefined, status: undefined, deleteOnDestroy: undefined, functions: undefined, createdAt: undefined, readyAt: undefined, stateVersion: undefined, ...args }, opts, []);
   }
 
   /**

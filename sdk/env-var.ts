@@ -1,6 +1,6 @@
 // EnvVar: the SDK class of `lubes:index:EnvVar` (provider/resources/env-var.ts holds its lifecycle).
-import * as pulumi from "@pulumi/pulumi";
-import { providerFor, unset, withSecrets } from "./shim";
+import type * as pulumi from "@pulumi/pulumi";
+import { LubesResource, unset } from "./shim";
 
 export interface EnvVarArgs {
   /** The project. Changing it replaces the variable. */
@@ -26,7 +26,7 @@ export interface EnvVarArgs {
  * new lubes.EnvVar("db-url", { projectId: project.id, key: "DATABASE_URL", value: config.requireSecret("databaseUrl"), sensitive: true });
  * ```
  */
-export class EnvVar extends pulumi.dynamic.Resource {
+export class EnvVar extends LubesResource {
   /** The project. Changing it replaces the variable. */
   declare readonly projectId: pulumi.Output<string>;
   /** `[A-Z_][A-Z0-9_]*`. Changing it replaces the variable. */
@@ -48,7 +48,7 @@ export class EnvVar extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: EnvVarArgs, opts?: pulumi.CustomResourceOptions) {
     // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:EnvVar"), name, { ...unset("projectId", "key", "value"), sensitive: undefined, environments: undefined, valueSha256: undefined, createdAt: undefined, updatedAt: undefined, adoptExisting: undefined, stateVersion: undefined, ...args }, withSecrets(opts, ["value"]), "lubes", "EnvVar");
+    super("lubes:index:EnvVar", name, { ...unset("projectId", "key", "value"), sensitive: undefined, environments: undefined, valueSha256: undefined, createdAt: undefined, updatedAt: undefined, adoptExisting: undefined, stateVersion: undefined, ...args }, opts, ["value"]);
   }
 
   /**

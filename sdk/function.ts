@@ -1,6 +1,6 @@
 // Function: the SDK class of `lubes:index:Function` (provider/resources/function.ts holds its lifecycle).
-import * as pulumi from "@pulumi/pulumi";
-import { autoName, providerFor, unset, withSecrets } from "./shim";
+import type * as pulumi from "@pulumi/pulumi";
+import { LubesResource, autoName, unset } from "./shim";
 
 export interface FunctionArgs {
   /** The project. */
@@ -32,7 +32,7 @@ export interface FunctionArgs {
  * new lubes.Function("hello", { projectId: project.id, sourcePath: "functions/hello.mjs", memoryMb: 256 });
  * ```
  */
-export class Function extends pulumi.dynamic.Resource {
+export class Function extends LubesResource {
   /** The project. */
   declare readonly projectId: pulumi.Output<string>;
   /** URL slug; `<logical name>-<random>` when left out. */
@@ -64,7 +64,7 @@ export class Function extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: FunctionArgs, opts?: pulumi.CustomResourceOptions) {
     // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:Function"), name, { ...unset("projectId"), slug: undefined, name: undefined, source: undefined, sourcePath: undefined, runtime: undefined, timeoutMs: undefined, memoryMb: undefined, sourceSha256: undefined, functionId: undefined, liveVersion: undefined, invokeUrl: undefined, createdAt: undefined, adoptExisting: undefined, stateVersion: undefined, ...args, ...autoName(name, args.slug, opts) }, withSecrets(opts, []), "lubes", "Function");
+    super("lubes:index:Function", name, { ...unset("projectId"), slug: undefined, name: undefined, source: undefined, sourcePath: undefined, runtime: undefined, timeoutMs: undefined, memoryMb: undefined, sourceSha256: undefined, functionId: undefined, liveVersion: undefined, invokeUrl: undefined, createdAt: undefined, adoptExisting: undefined, stateVersion: undefined, ...args, ...autoName(name, args.slug, opts) }, opts, []);
   }
 
   /**

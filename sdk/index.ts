@@ -1,4 +1,5 @@
-// `import * as lubes from "@lubes/pulumi"`: one class per Lubes resource kind.
+// `import * as lubes from "@lubes/pulumi"`: one class per Lubes resource kind, and the explicit provider.
+export { Provider, type ProviderArgs } from "./provider";
 export { Organization, type OrganizationArgs } from "./organization";
 export { OrganizationMember, type OrganizationMemberArgs } from "./organization-member";
 export { Project, type ProjectArgs } from "./project";

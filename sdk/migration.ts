@@ -1,6 +1,6 @@
 // Migration: the SDK class of `lubes:index:Migration` (provider/resources/migration.ts holds its lifecycle).
-import * as pulumi from "@pulumi/pulumi";
-import { providerFor, unset, withSecrets } from "./shim";
+import type * as pulumi from "@pulumi/pulumi";
+import { LubesResource, unset } from "./shim";
 
 export interface MigrationArgs {
   /** The project. */
@@ -26,7 +26,7 @@ export interface MigrationArgs {
  * new lubes.Migration("init", { projectId: project.id, name: "001_init", sql: "CREATE TABLE users (id bigserial PRIMARY KEY)" });
  * ```
  */
-export class Migration extends pulumi.dynamic.Resource {
+export class Migration extends LubesResource {
   /** The project. */
   declare readonly projectId: pulumi.Output<string>;
   /** Branch name or id; default main. */
@@ -50,7 +50,7 @@ export class Migration extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: MigrationArgs, opts?: pulumi.CustomResourceOptions) {
     // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:Migration"), name, { ...unset("projectId", "name", "sql"), branch: undefined, down: undefined, migrationId: undefined, checksum: undefined, status: undefined, appliedAt: undefined, adoptExisting: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "Migration");
+    super("lubes:index:Migration", name, { ...unset("projectId", "name", "sql"), branch: undefined, down: undefined, migrationId: undefined, checksum: undefined, status: undefined, appliedAt: undefined, adoptExisting: undefined, stateVersion: undefined, ...args }, opts, []);
   }
 
   /**

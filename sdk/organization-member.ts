@@ -1,6 +1,6 @@
 // OrganizationMember: the SDK class of `lubes:index:OrganizationMember` (provider/resources/organization-member.ts holds its lifecycle).
-import * as pulumi from "@pulumi/pulumi";
-import { providerFor, unset, withSecrets } from "./shim";
+import type * as pulumi from "@pulumi/pulumi";
+import { LubesResource, unset } from "./shim";
 
 export interface OrganizationMemberArgs {
   /** The organization. Changing it replaces the member. */
@@ -22,7 +22,7 @@ export interface OrganizationMemberArgs {
  * new lubes.OrganizationMember("ada", { organizationId: org.id, email: "ada@example.com", role: "admin" });
  * ```
  */
-export class OrganizationMember extends pulumi.dynamic.Resource {
+export class OrganizationMember extends LubesResource {
   /** The organization. Changing it replaces the member. */
   declare readonly organizationId: pulumi.Output<string>;
   /** Who to invite. Changing it replaces the member. */
@@ -40,7 +40,7 @@ export class OrganizationMember extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: OrganizationMemberArgs, opts?: pulumi.CustomResourceOptions) {
     // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:OrganizationMember"), name, { ...unset("organizationId", "email"), role: undefined, memberId: undefined, userId: undefined, status: undefined, adoptExisting: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "OrganizationMember");
+    super("lubes:index:OrganizationMember", name, { ...unset("organizationId", "email"), role: undefined, memberId: undefined, userId: undefined, status: undefined, adoptExisting: undefined, stateVersion: undefined, ...args }, opts, []);
   }
 
   /**

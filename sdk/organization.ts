@@ -1,6 +1,6 @@
 // Organization: the SDK class of `lubes:index:Organization` (provider/resources/organization.ts holds its lifecycle).
-import * as pulumi from "@pulumi/pulumi";
-import { autoName, providerFor, withSecrets } from "./shim";
+import type * as pulumi from "@pulumi/pulumi";
+import { LubesResource, autoName } from "./shim";
 
 export interface OrganizationArgs {
   /** Display name; `<logical name>-<random>` when left out. */
@@ -20,7 +20,7 @@ export interface OrganizationArgs {
  * const org = new lubes.Organization("acme", { plan: "pro" });
  * ```
  */
-export class Organization extends pulumi.dynamic.Resource {
+export class Organization extends LubesResource {
   /** Display name; `<logical name>-<random>` when left out. */
   declare readonly name: pulumi.Output<string>;
   /** URL slug; derived from the name by the server when left out. */
@@ -32,7 +32,7 @@ export class Organization extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: OrganizationArgs, opts?: pulumi.CustomResourceOptions) {
     // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:Organization"), name, { name: undefined, slug: undefined, plan: undefined, createdAt: undefined, stateVersion: undefined, ...args, ...autoName(name, args.name, opts) }, withSecrets(opts, []), "lubes", "Organization");
+    super("lubes:index:Organization", name, { name: undefined, slug: undefined, plan: undefined, createdAt: undefined, stateVersion: undefined, ...args, ...autoName(name, args.name, opts) }, opts, []);
   }
 
   /**

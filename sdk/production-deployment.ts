@@ -1,6 +1,6 @@
 // ProductionDeployment: the SDK class of `lubes:index:ProductionDeployment` (provider/resources/production-deployment.ts holds its lifecycle).
-import * as pulumi from "@pulumi/pulumi";
-import { providerFor, unset, withSecrets } from "./shim";
+import type * as pulumi from "@pulumi/pulumi";
+import { LubesResource, unset } from "./shim";
 
 export interface ProductionDeploymentArgs {
   /** The project. */
@@ -18,7 +18,7 @@ export interface ProductionDeploymentArgs {
  * new lubes.ProductionDeployment("production", { projectId: project.id, deploymentId: release.deploymentId });
  * ```
  */
-export class ProductionDeployment extends pulumi.dynamic.Resource {
+export class ProductionDeployment extends LubesResource {
   /** The project. */
   declare readonly projectId: pulumi.Output<string>;
   /** The deployment production should run. */
@@ -30,7 +30,7 @@ export class ProductionDeployment extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: ProductionDeploymentArgs, opts?: pulumi.CustomResourceOptions) {
     // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:ProductionDeployment"), name, { ...unset("projectId", "deploymentId"), currentDeploymentId: undefined, rolledBack: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "ProductionDeployment");
+    super("lubes:index:ProductionDeployment", name, { ...unset("projectId", "deploymentId"), currentDeploymentId: undefined, rolledBack: undefined, stateVersion: undefined, ...args }, opts, []);
   }
 
   /**

@@ -1,6 +1,6 @@
 // Project: the SDK class of `lubes:index:Project` (provider/resources/project.ts holds its lifecycle).
-import * as pulumi from "@pulumi/pulumi";
-import { autoName, providerFor, unset, withSecrets } from "./shim";
+import type * as pulumi from "@pulumi/pulumi";
+import { LubesResource, autoName, unset } from "./shim";
 
 export interface ProjectArgs {
   /** Display name; `<logical name>-<random>` when left out. */
@@ -22,7 +22,7 @@ export interface ProjectArgs {
  * const project = new lubes.Project("web", { organizationId: org.id });
  * ```
  */
-export class Project extends pulumi.dynamic.Resource {
+export class Project extends LubesResource {
   /** Display name; `<logical name>-<random>` when left out. */
   declare readonly name: pulumi.Output<string>;
   /** The organization. Changing it replaces the project. */
@@ -36,7 +36,7 @@ export class Project extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: ProjectArgs, opts?: pulumi.CustomResourceOptions) {
     // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:Project"), name, { ...unset("organizationId"), name: undefined, slug: undefined, adoptExisting: undefined, createdAt: undefined, stateVersion: undefined, ...args, ...autoName(name, args.name, opts) }, withSecrets(opts, []), "lubes", "Project");
+    super("lubes:index:Project", name, { ...unset("organizationId"), name: undefined, slug: undefined, adoptExisting: undefined, createdAt: undefined, stateVersion: undefined, ...args, ...autoName(name, args.name, opts) }, opts, []);
   }
 
   /**

@@ -1,7 +1,8 @@
-// The dynamic provider every SDK class passes to Pulumi: a tiny shim whose methods load the provider core by package
-// name when they run. Its serialized form (`__provider` in state) holds only the type string and these few lines, so
-// it stays small, identical across releases, and free of credentials (pulumi/pulumi #5294, #8265, #18997).
-import type * as pulumi from "@pulumi/pulumi";
+// What every SDK class shares: the base class that registers a resource through one of the two faces, and the
+// dynamic provider it passes to Pulumi: a tiny shim whose methods load the provider core by package name when they
+// run. Its serialized form (`__provider` in state) holds only the type string and these few lines, so it stays small,
+// identical across releases, and free of credentials (pulumi/pulumi #5294, #8265, #18997).
+import * as pulumi from "@pulumi/pulumi";
 import type { dynamicProvider } from "../provider/dynamic";
 
 type Core = ReturnType<typeof dynamicProvider>;
@@ -50,3 +51,43 @@ export const autoName = (name: string, explicit: unknown, opts?: pulumi.CustomRe
  * is given (pulumi/pulumi #12160), and `get` gives none of them.
  */
 export const unset = (...names: string[]): Record<string, undefined> => Object.fromEntries(names.map((name) => [name, undefined]));
+
+/** The provider a resource will use: its own, or one its parent holds for the package. */
+function lubesProviderOf(type: string, opts: pulumi.CustomResourceOptions | undefined): pulumi.ProviderResource | undefined {
+  const provider = opts?.provider ?? opts?.parent?.getProvider(type);
+  // `pkg` is the ProviderResource's package (any class of it: ours, or an SDK `pulumi package add` generated).
+  return provider && (provider as unknown as { pkg?: string }).pkg === "lubes" ? provider : undefined;
+}
+
+const serializedProviders = new Map<string, pulumi.Output<string>>();
+
+/** The shim's serialized text as the dynamic resource's `__provider`, made once per type (as pulumi's cache does). */
+function serializedProvider(type: string): pulumi.Output<string> {
+  let text = serializedProviders.get(type);
+  if (!text) {
+    const provider = providerFor(type);
+    serializedProviders.set(type, (text = pulumi.output(pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true }).then((serialized) => serialized.text))));
+  }
+  return text;
+}
+
+/**
+ * The base of every SDK class. With a `lubes.Provider` (its own, or its parent's) a resource registers as
+ * `lubes:index:<Kind>` and the provider plugin serves it; otherwise as the dynamic resource
+ * `pulumi-nodejs:dynamic/lubes:<Kind>`, served from `__provider` without any plugin. Each face carries an alias of the
+ * other's type, so giving a stack's resources a provider (or taking it away) moves them without replacing them.
+ */
+export abstract class LubesResource extends pulumi.CustomResource {
+  protected constructor(type: string, name: string, props: Record<string, unknown>, opts: pulumi.CustomResourceOptions | undefined, secrets: string[]) {
+    const dynamicType = `pulumi-nodejs:dynamic/lubes:${type.split(":")[2] ?? ""}`;
+    const options = withSecrets(opts, secrets);
+    if (lubesProviderOf(type, opts)) {
+      // The plugin names an unnamed resource from its URN: the dynamic face's autoname input is not its property.
+      const plugin = { ...props };
+      delete plugin["lubesAutoName"];
+      super(type, name, plugin, { ...options, aliases: [...(opts?.aliases ?? []), { type: dynamicType }] });
+    } else {
+      super(dynamicType, name, { ...props, __provider: serializedProvider(type) }, { ...options, aliases: [...(opts?.aliases ?? []), { type }] });
+    }
+  }
+}

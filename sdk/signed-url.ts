@@ -1,6 +1,6 @@
 // SignedUrl: the SDK class of `lubes:index:SignedUrl` (provider/resources/signed-url.ts holds its lifecycle).
-import * as pulumi from "@pulumi/pulumi";
-import { providerFor, unset, withSecrets } from "./shim";
+import type * as pulumi from "@pulumi/pulumi";
+import { LubesResource, unset } from "./shim";
 
 export interface SignedUrlArgs {
   /** The project. */
@@ -26,7 +26,7 @@ export interface SignedUrlArgs {
  * export const shareUrl = share.url;
  * ```
  */
-export class SignedUrl extends pulumi.dynamic.Resource {
+export class SignedUrl extends LubesResource {
   /** The project. */
   declare readonly projectId: pulumi.Output<string>;
   /** The bucket's name. */
@@ -44,6 +44,6 @@ export class SignedUrl extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: SignedUrlArgs, opts?: pulumi.CustomResourceOptions) {
     // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:SignedUrl"), name, { ...unset("projectId", "bucket", "key"), method: undefined, expiresInSeconds: undefined, url: undefined, expiresAt: undefined, stateVersion: undefined, ...args }, withSecrets(opts, ["url"]), "lubes", "SignedUrl");
+    super("lubes:index:SignedUrl", name, { ...unset("projectId", "bucket", "key"), method: undefined, expiresInSeconds: undefined, url: undefined, expiresAt: undefined, stateVersion: undefined, ...args }, opts, ["url"]);
   }
 }

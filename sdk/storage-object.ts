@@ -1,6 +1,6 @@
 // StorageObject: the SDK class of `lubes:index:StorageObject` (provider/resources/storage-object.ts holds its lifecycle).
-import * as pulumi from "@pulumi/pulumi";
-import { providerFor, unset, withSecrets } from "./shim";
+import type * as pulumi from "@pulumi/pulumi";
+import { LubesResource, unset } from "./shim";
 
 export interface StorageObjectArgs {
   /** The project. */
@@ -30,7 +30,7 @@ export interface StorageObjectArgs {
  * new lubes.StorageObject("index", { projectId: project.id, bucket: assets.name, key: "index.html", sourcePath: "site/index.html" });
  * ```
  */
-export class StorageObject extends pulumi.dynamic.Resource {
+export class StorageObject extends LubesResource {
   /** The project. */
   declare readonly projectId: pulumi.Output<string>;
   /** The bucket's name. */
@@ -56,7 +56,7 @@ export class StorageObject extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: StorageObjectArgs, opts?: pulumi.CustomResourceOptions) {
     // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
-    super(providerFor("lubes:index:StorageObject"), name, { ...unset("projectId", "bucket", "key"), content: undefined, contentBase64: undefined, sourcePath: undefined, contentType: undefined, contentMd5: undefined, size: undefined, url: undefined, adoptExisting: undefined, stateVersion: undefined, ...args }, withSecrets(opts, []), "lubes", "StorageObject");
+    super("lubes:index:StorageObject", name, { ...unset("projectId", "bucket", "key"), content: undefined, contentBase64: undefined, sourcePath: undefined, contentType: undefined, contentMd5: undefined, size: undefined, url: undefined, adoptExisting: undefined, stateVersion: undefined, ...args }, opts, []);
   }
 
   /**

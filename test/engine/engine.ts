@@ -1,7 +1,9 @@
 // A TEST HARNESS THAT EMULATES THE PULUMI ENGINE; IT IS NOT THE PULUMI CLI. It runs a real Pulumi program in this
 // process with a resource monitor of its own (pulumi's MockMonitor, with registration replaced), sends every Lubes
-// resource through @pulumi/pulumi's real dynamic-provider host over gRPC, and keeps the stack's state by URN in a
-// file (state.ts). The steps follow the engine's:
+// resource over gRPC through @pulumi/pulumi's real dynamic-provider host (dynamic resources) or through the provider
+// plugin started as the engine starts it (`lubes:index:*` resources, one plugin process per `lubes.Provider`, or the
+// stack config for the default one), and keeps the stack's state by URN in a file (state.ts). The steps follow the
+// engine's:
 //   up       check (the old state found by URN or by an alias); then create, or diff and update, or replace
 //            (inputs checked again without the old ones, as the engine does for new autonames; create before
 //            delete, unless the provider or the resource asks delete-before-replace); then delete what the program
@@ -11,11 +13,12 @@
 //   preview  check and diff only; what is not known yet reaches the program as unknown.
 //   refresh  read every resource; report and record the drift.
 //   destroy  delete everything, each after its dependents.
+import { randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
 import path from "node:path";
 import type * as Pulumi from "@pulumi/pulumi";
 import { kindOf } from "../../provider/resources";
-import { startHost, type Host } from "../support/host";
+import { startHost, startPlugin, type Host } from "../support/host";
 import { loadProject } from "./project";
 import { summarize, type Drift, type Operation, type Step } from "./steps";
 import { loadState, saveState, type Props, type StackState, type StateResource } from "./state";
@@ -23,6 +26,9 @@ import { loadState, saveState, type Props, type StackState, type StateResource }
 const PROVIDER_KEY = "__provider";
 const AUTO_NAME = "lubesAutoName";
 const DYNAMIC = "pulumi-nodejs:dynamic/lubes:";
+const PLUGIN = "lubes:index:";
+/** An explicit provider's registration: kept in the state for the plugin resources that use it. */
+const PROVIDER_TYPE = "pulumi:providers:lubes";
 /** Pulumi's wire markers of a secret: its signature key and value. */
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -59,8 +65,11 @@ export interface RunResult {
 
 export class EngineError extends Error {}
 
-const typeOf = (dynamicType: string) => `lubes:index:${dynamicType.slice(DYNAMIC.length)}`;
-const withProvider = (r: StateResource, props: Props): Props => ({ ...props, [PROVIDER_KEY]: r.provider });
+const isLubes = (type: string) => type.startsWith(DYNAMIC) || type.startsWith(PLUGIN) || type === PROVIDER_TYPE;
+/** The kind's token, from either face's type. */
+const typeOf = (type: string) => (type.startsWith(DYNAMIC) ? `${PLUGIN}${type.slice(DYNAMIC.length)}` : type);
+/** A dynamic resource's props carry its serialized provider; a plugin resource's do not. */
+const withProvider = (r: { type: string; provider: string }, props: Props): Props => (r.type.startsWith(DYNAMIC) ? { ...props, [PROVIDER_KEY]: r.provider } : props);
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /** A counting semaphore: provider operations wait for a slot. */
@@ -150,12 +159,47 @@ class Stack {
   }
 }
 
-async function withHost<T>(options: StackOptions, fn: (host: Host) => Promise<T>): Promise<T> {
-  const host = await startHost(options.programDir, resolve(options).config, {});
+/**
+ * The provider processes of a run, started when first needed: the dynamic-provider host for dynamic resources, and a
+ * plugin process per provider reference (`<urn>::<id>` of a `lubes.Provider`, configured with its properties; or ""
+ * for the default provider, configured from the stack config), run in the program's folder as the engine runs them.
+ */
+class Hosts {
+  private dynamic: Promise<Host> | undefined;
+  private readonly plugins = new Map<string, Promise<Host>>();
+  /** Explicit providers' properties by URN, as registered in this run (a preview keeps no state). */
+  readonly providers = new Map<string, Props>();
+
+  constructor(private readonly options: StackOptions, private readonly stack: Stack) {}
+
+  for(resource: { type: string; provider: string }): Promise<Host> {
+    if (resource.type.startsWith(DYNAMIC)) return (this.dynamic ??= startHost(this.options.programDir, resolve(this.options).config, {}));
+    let plugin = this.plugins.get(resource.provider);
+    if (!plugin) this.plugins.set(resource.provider, (plugin = this.startPlugin(resource.provider)));
+    return plugin;
+  }
+
+  private startPlugin(reference: string): Promise<Host> {
+    const config = resolve(this.options).config;
+    const urn = reference.split("::").slice(0, -1).join("::");
+    const settings = reference ? (this.providers.get(urn) ?? this.stack.find(urn)?.inputs) : { apiKey: config["lubes:apiKey"], apiUrl: config["lubes:apiUrl"] };
+    if (!settings) throw new EngineError(`provider ${reference} is neither declared by the program nor in the state`);
+    const folder = path.dirname(createRequire(path.join(this.options.programDir, "index.ts")).resolve("@lubes/pulumi/package.json"));
+    return startPlugin(settings, { folder, cwd: this.options.programDir });
+  }
+
+  async stop(): Promise<void> {
+    const started = [this.dynamic, ...this.plugins.values()].filter((host) => host !== undefined);
+    await Promise.all(started.map(async (host) => (await host.catch(() => undefined))?.stop()));
+  }
+}
+
+async function withHosts<T>(options: StackOptions, stack: Stack, fn: (hosts: Hosts) => Promise<T>): Promise<T> {
+  const hosts = new Hosts(options, stack);
   try {
-    return await fn(host);
+    return await fn(hosts);
   } finally {
-    await host.stop();
+    await hosts.stop();
   }
 }
 
@@ -163,7 +207,7 @@ async function withHost<T>(options: StackOptions, fn: (host: Host) => Promise<T>
  * Deletes the given resources, each once every other one of them that depends on it is gone; independent ones in
  * parallel. What fails to delete stays in the state; the first failure is thrown after all others settled.
  */
-async function deleteInOrder(stack: Stack, host: Host, doomed: StateResource[], steps: Step[], run: ReturnType<typeof limiter>): Promise<void> {
+async function deleteInOrder(stack: Stack, hosts: Hosts, doomed: StateResource[], steps: Step[], run: ReturnType<typeof limiter>): Promise<void> {
   const done = new Map<StateResource, Promise<void>>();
   const deleteOne = (resource: StateResource): Promise<void> => {
     let promise = done.get(resource);
@@ -171,7 +215,9 @@ async function deleteInOrder(stack: Stack, host: Host, doomed: StateResource[], 
       const dependents = doomed.filter((r) => r.urn !== resource.urn && r.dependencies.includes(resource.urn));
       promise = Promise.all(dependents.map(deleteOne)).then(async () => {
         if (resource.protect) throw new EngineError(`${resource.urn} is protected: unprotect it (protect: false) before it can be deleted or replaced`);
-        if (!resource.retainOnDelete) await run(() => host.delete(resource.urn, resource.id, withProvider(resource, resource.outputs)));
+        // An explicit provider only leaves the state, after every resource that used it.
+        if (resource.type === PROVIDER_TYPE) return stack.remove(resource);
+        if (!resource.retainOnDelete) await run(async () => (await hosts.for(resource)).delete(resource.urn, resource.id, withProvider(resource, resource.outputs)));
         stack.remove(resource);
         // A replaced resource's delete is part of its replace step, as the engine counts it.
         if (!resource.pendingDelete) steps.push({ urn: resource.urn, op: "delete" });
@@ -190,6 +236,8 @@ interface Registration {
   /** The URNs it may have had before (the `aliases` option). */
   aliases: string[];
   type: string;
+  /** The provider reference (`<urn>::<id>`) of a plugin resource given a provider; "" for the default one. */
+  provider: string;
   props: Props;
   secrets: string[];
   dependencies: string[];
@@ -214,6 +262,7 @@ type Callback = (error: unknown, response?: unknown) => void;
 interface ReadRequest {
   urn: string;
   type: string;
+  provider: string;
   id: string;
   props: Props;
   secrets: string[];
@@ -245,13 +294,16 @@ function interceptRegistrations(requireFromPulumi: NodeJS.Require, register: (r:
   const monitor = (requireFromPulumi("./runtime/settings") as { getMonitor(): any }).getMonitor();
   const mockRegister = monitor.registerResource.bind(monitor) as (req: any, callback: Callback) => void;
   monitor.registerResource = (req: any, callback: Callback) => {
-    if (!String(req.getType()).startsWith(DYNAMIC) || !req.getCustom()) return mockRegister(req, callback);
+    if (!isLubes(String(req.getType())) || !req.getCustom()) return mockRegister(req, callback);
     const urn = monitor.newUrn(req.getParent(), req.getType(), req.getName()) as string;
     const { props, secrets } = unwrapSecrets(req.getObject().toJavaScript() as Props);
     const parent = req.getParent() as string;
+    const provider = String(req.getProvider() ?? "");
+    // A plugin resource depends on its explicit provider, which is deleted after it.
+    const providerUrn = provider ? [provider.split("::").slice(0, -1).join("::")] : [];
     register({
-      urn, aliases: aliasUrns(monitor, req), type: req.getType(), props, secrets: [...secrets, ...(req.getAdditionalsecretoutputsList() as string[])],
-      dependencies: [...new Set([...(req.getDependenciesList() as string[]), ...(parent ? [parent] : [])])],
+      urn, aliases: aliasUrns(monitor, req), type: req.getType(), provider, props, secrets: [...secrets, ...(req.getAdditionalsecretoutputsList() as string[])],
+      dependencies: [...new Set([...(req.getDependenciesList() as string[]), ...(parent ? [parent] : []), ...providerUrn])],
       deleteBeforeReplace: req.getDeletebeforereplace(), ignoreChanges: req.getIgnorechangesList(), replaceOnChanges: req.getReplaceonchangesList(),
       protect: req.getProtect() === true, retainOnDelete: req.getRetainondelete() === true,
     }).then(
@@ -270,10 +322,10 @@ function interceptRegistrations(requireFromPulumi: NodeJS.Require, register: (r:
   };
   const mockRead = monitor.readResource.bind(monitor) as (req: any, callback: Callback) => void;
   monitor.readResource = (req: any, callback: Callback) => {
-    if (!String(req.getType()).startsWith(DYNAMIC)) return mockRead(req, callback);
+    if (!isLubes(String(req.getType()))) return mockRead(req, callback);
     const urn = monitor.newUrn(req.getParent(), req.getType(), req.getName()) as string;
     const { props, secrets } = unwrapSecrets(req.getProperties().toJavaScript() as Props);
-    read({ urn, type: req.getType(), id: req.getId() as string, props, secrets: [...secrets, ...(req.getAdditionalsecretoutputsList() as string[])] }).then(
+    read({ urn, type: req.getType(), provider: String(req.getProvider() ?? ""), id: req.getId() as string, props, secrets: [...secrets, ...(req.getAdditionalsecretoutputsList() as string[])] }).then(
       (answer) => {
         const response = new resproto.ReadResourceResponse();
         response.setUrn(urn);
@@ -349,16 +401,22 @@ export async function up(options: StackOptions, preview = false): Promise<RunRes
   const replaced: StateResource[] = [];
   const run = limiter(PARALLEL);
 
-  return withHost(options, async (host) => {
+  return withHosts(options, stack, async (hosts) => {
     const register = async (reg: Registration): Promise<Answer> => {
       declared.add(reg.urn);
+      if (reg.type === PROVIDER_TYPE) return registerProvider(reg);
       const kind = kindOf(typeOf(reg.type));
       const secrets = [...new Set([...reg.secrets, ...kind.secretOutputs])];
-      const provider = String(reg.props[PROVIDER_KEY]);
+      const provider = reg.type.startsWith(DYNAMIC) ? String(reg.props[PROVIDER_KEY]) : reg.provider;
+      const host = await hosts.for({ type: reg.type, provider });
       let old = stack.find(reg.urn);
       const aliased = old ? undefined : reg.aliases.map(stack.find).find((r) => r !== undefined);
-      // An alias matched: the resource keeps its state under its new URN, as the engine moves it.
-      if (aliased) old = preview ? aliased : stack.rename(aliased, reg.urn);
+      // An alias matched: the resource keeps its state under its new URN, as the engine moves it (a preview only
+      // says so: its old URN is not a delete).
+      if (aliased) {
+        declared.add(aliased.urn);
+        old = preview ? aliased : stack.rename(aliased, reg.urn);
+      }
       const news = { ...reg.props };
       // ignoreChanges: the engine keeps the old input, so the property never shows as a change.
       for (const key of reg.ignoreChanges) if (old && key in old.inputs) news[key] = old.inputs[key];
@@ -376,7 +434,7 @@ export async function up(options: StackOptions, preview = false): Promise<RunRes
       };
       const create = async (checkedInputs: Props): Promise<Answer> => {
         if (preview) return { id: "", state: checkedInputs, secrets };
-        const created = await run(() => host.create(reg.urn, { ...checkedInputs, [PROVIDER_KEY]: provider }));
+        const created = await run(() => host.create(reg.urn, withProvider({ type: reg.type, provider }, checkedInputs)));
         record(created.id, checkedInputs, created.outs);
         return { id: created.id, state: created.outs, secrets };
       };
@@ -385,7 +443,7 @@ export async function up(options: StackOptions, preview = false): Promise<RunRes
         steps.push({ urn: reg.urn, op: "create" });
         return create(checked.inputs);
       }
-      const inputs = { ...checked.inputs, [PROVIDER_KEY]: provider };
+      const inputs = withProvider({ type: reg.type, provider }, checked.inputs);
       const diff = await host.diff(reg.urn, old.id, withProvider(old, old.outputs), inputs);
       const changed = changedKeys(old.outputs, checked.inputs);
       const replaces = [...new Set([...diff.replaces, ...reg.replaceOnChanges.filter((k) => changed.includes(k))])];
@@ -410,7 +468,7 @@ export async function up(options: StackOptions, preview = false): Promise<RunRes
       if (fresh.failures.length > 0) throw new EngineError(`${reg.urn}: ${fresh.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
       if (preview) return create(fresh.inputs);
       if (diff.deleteBeforeReplace || reg.deleteBeforeReplace) {
-        await run(() => host.delete(reg.urn, old.id, withProvider(old, old.outputs)));
+        await run(async () => (await hosts.for(old)).delete(reg.urn, old.id, withProvider(old, old.outputs)));
         stack.remove(old);
         return create(fresh.inputs);
       }
@@ -421,9 +479,20 @@ export async function up(options: StackOptions, preview = false): Promise<RunRes
       return create(fresh.inputs);
     };
 
+    /** An explicit provider: its properties are what its plugin process is configured with; it keeps its id. */
+    const registerProvider = (reg: Registration): Answer => {
+      const id = stack.find(reg.urn)?.id ?? randomUUID();
+      hosts.providers.set(reg.urn, reg.props);
+      if (!preview) {
+        stack.put({ urn: reg.urn, type: reg.type, id, provider: "", inputs: reg.props, outputs: reg.props, dependencies: reg.dependencies, secrets: reg.secrets, protect: reg.protect, retainOnDelete: reg.retainOnDelete });
+      }
+      return { id, state: reg.props, secrets: reg.secrets };
+    };
+
     // `Resource.get`: the provider reads the live resource by its id; nothing is kept in the state.
     const read = async (request: ReadRequest): Promise<Answer> => {
       const kind = kindOf(typeOf(request.type));
+      const host = await hosts.for({ type: request.type, provider: request.type.startsWith(DYNAMIC) ? String(request.props[PROVIDER_KEY]) : request.provider });
       const live = await run(() => host.read(request.urn, request.id, request.props));
       if (live.id === "") throw new EngineError(`${request.urn}: resource '${request.id}' does not exist`);
       return { id: live.id, state: live.props, secrets: [...new Set([...request.secrets, ...kind.secretOutputs])] };
@@ -442,7 +511,7 @@ export async function up(options: StackOptions, preview = false): Promise<RunRes
       } else {
         stack.state.outputs = program.outputs;
         stack.state.secretOutputs = program.secretOutputs;
-        await deleteInOrder(stack, host, deletes(), steps, run);
+        await deleteInOrder(stack, hosts, deletes(), steps, run);
       }
       return { command: preview ? "preview" : "up", steps, summary: summarize(steps), drift: [], outputs: displayOutputs(program.outputs, program.secretOutputs, program.unknownOutputs) };
     } finally {
@@ -459,12 +528,12 @@ export async function refresh(options: StackOptions): Promise<RunResult> {
   const drift: Drift[] = [];
   const steps: Step[] = [];
   const run = limiter(PARALLEL);
-  return withHost(options, async (host) => {
+  return withHosts(options, stack, async (hosts) => {
     try {
       await Promise.all(
-        [...stack.state.resources].map((resource) =>
+        [...stack.state.resources].filter((resource) => resource.type !== PROVIDER_TYPE).map((resource) =>
           run(async () => {
-            const live = await host.read(resource.urn, resource.id, withProvider(resource, resource.outputs));
+            const live = await (await hosts.for(resource)).read(resource.urn, resource.id, withProvider(resource, resource.outputs));
             if (live.id === "") {
               drift.push({ urn: resource.urn, change: "deleted", fields: [] });
               steps.push({ urn: resource.urn, op: "delete" });
@@ -492,9 +561,9 @@ export async function refresh(options: StackOptions): Promise<RunResult> {
 export async function destroy(options: StackOptions): Promise<RunResult> {
   const stack = new Stack(options);
   const steps: Step[] = [];
-  return withHost(options, async (host) => {
+  return withHosts(options, stack, async (hosts) => {
     try {
-      await deleteInOrder(stack, host, [...stack.state.resources], steps, limiter(PARALLEL));
+      await deleteInOrder(stack, hosts, [...stack.state.resources], steps, limiter(PARALLEL));
       stack.state.outputs = {};
       stack.state.secretOutputs = [];
       return { command: "destroy", steps, summary: summarize(steps), drift: [], outputs: {} };

@@ -182,12 +182,13 @@ export async function startHost(folder: string, config: Record<string, string>, 
 
 /**
  * Starts the plugin exactly as the engine does for PulumiPlugin.yaml (`node <@pulumi/pulumi>/cmd/run-plugin <folder>
- * <engine address>`) from `folder` (the repository, or an installed package), and configures it with `config`: the
+ * <engine address>`) on `folder` (the repository, or an installed package), and configures it with `config`: the
  * provider's properties (`{ apiKey, apiUrl }`) as args, or with `variables` (`lubes:config:apiKey`) as older engines do.
  */
-export async function startPlugin(config: Props, options: { folder?: string; variables?: Record<string, string>; name?: string } = {}): Promise<Plugin> {
+export async function startPlugin(config: Props, options: { folder?: string; cwd?: string; variables?: Record<string, string>; name?: string } = {}): Promise<Plugin> {
   const folder = options.folder ?? ROOT;
-  const { child, port } = await spawnProvider(path.join(pulumiOf(folder), "cmd", "run-plugin", "index.js"), [folder, "127.0.0.1:1"], folder);
+  // The engine runs a plugin in the project's folder (its working directory), so relative paths are the program's.
+  const { child, port } = await spawnProvider(path.join(pulumiOf(folder), "cmd", "run-plugin", "index.js"), [folder, "127.0.0.1:1"], options.cwd ?? folder);
   const urn = (type: string) => (type.startsWith("urn:") ? type : `urn:pulumi:test::lubes-e2e::${type}::${options.name ?? "resource"}`);
   const host = connect(child, port, { urn, send: (_type, props) => props });
   const configure = new provproto.ConfigureRequest();

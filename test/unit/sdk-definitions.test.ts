@@ -7,6 +7,7 @@ import path from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import { kinds } from "../../provider/resources";
+import { PROVIDER_CONFIG } from "../../provider/schema";
 
 const SDK = path.resolve(__dirname, "../../sdk");
 
@@ -44,12 +45,11 @@ function readClass(file: string): SdkClass | undefined {
       found.outputs.push(node.name.text);
       found.outputDocs[node.name.text] = docOf(node);
     }
-    if (ts.isCallExpression(node) && ts.isIdentifier(node.expression)) {
-      const [first, second] = node.arguments;
-      if (node.expression.text === "providerFor" && first && ts.isStringLiteral(first)) found.token = first.text;
-      if (node.expression.text === "withSecrets" && second && ts.isArrayLiteralExpression(second)) {
-        found.secrets = second.elements.flatMap((e) => (ts.isStringLiteral(e) ? [e.text] : []));
-      }
+    // `super("lubes:index:<Kind>", name, props, opts, [secret outputs])`
+    if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.SuperKeyword) {
+      const [token, , , , secrets] = node.arguments;
+      if (token && ts.isStringLiteral(token)) found.token = token.text;
+      if (secrets && ts.isArrayLiteralExpression(secrets)) found.secrets = secrets.elements.flatMap((e) => (ts.isStringLiteral(e) ? [e.text] : []));
     }
     ts.forEachChild(node, visit);
   };
@@ -57,7 +57,7 @@ function readClass(file: string): SdkClass | undefined {
   return found.token ? found : undefined;
 }
 
-const classes = readdirSync(SDK).filter((f) => f.endsWith(".ts")).flatMap((f) => readClass(f) ?? []);
+const classes = readdirSync(SDK).filter((f) => f.endsWith(".ts") && f !== "provider.ts").flatMap((f) => readClass(f) ?? []);
 const sorted = (values: Iterable<string>) => [...new Set(values)].sort();
 
 describe("the SDK against the kinds' definitions", () => {
@@ -85,5 +85,20 @@ describe("the SDK's docs against the kinds' definitions", () => {
     expect(sdk.description, sdk.file).toBe(kind.description);
     for (const [name, doc] of Object.entries(sdk.argDocs)) expect(doc, `${sdk.file}: ${name}`).toBe(kind.docs[name]);
     for (const [name, doc] of Object.entries(sdk.outputDocs)) expect(doc, `${sdk.file}: ${name}`).toBe(kind.docs[name]);
+  });
+});
+
+describe("the SDK's Provider against the plugin's configuration", () => {
+  it("takes exactly the provider's settings, each with the schema's doc", () => {
+    const source = ts.createSourceFile("provider.ts", readFileSync(path.join(SDK, "provider.ts"), "utf8"), ts.ScriptTarget.ES2022, true);
+    const docs: Record<string, string> = {};
+    const visit = (node: ts.Node): void => {
+      if (ts.isInterfaceDeclaration(node) && node.name.text === "ProviderArgs") {
+        for (const member of node.members) if (member.name && ts.isIdentifier(member.name)) docs[member.name.text] = docOf(member);
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(source);
+    expect(docs).toEqual(Object.fromEntries(Object.entries(PROVIDER_CONFIG).map(([name, spec]) => [name, spec.description])));
   });
 });
