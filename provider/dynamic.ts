@@ -128,7 +128,10 @@ export function dynamicProvider(type: string) {
     },
     diff(id: string, olds: Props, news: Props): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
       const result = kind.diff(id, strip(olds), strip(news));
-      return Promise.resolve({ changes: result.changes, replaces: result.replaces, deleteBeforeReplace: result.replaces.length > 0 && mustDeleteFirst(kind, olds, news) });
+      // State the plugin wrote, now under the dynamic host (a stack moved off the plugin): its outputs lack the
+      // `__provider` that refresh and delete load, so an update must store it (an update that writes nothing).
+      const movedFromPlugin = typeof news[PROVIDER_KEY] === "string" && olds[PROVIDER_KEY] === undefined;
+      return Promise.resolve({ changes: result.changes || movedFromPlugin, replaces: result.replaces, deleteBeforeReplace: result.replaces.length > 0 && mustDeleteFirst(kind, olds, news) });
     },
     async create(inputs: Props): Promise<{ id: string; outs: Props }> {
       const created = await kind.create(context(), strip(inputs));
@@ -141,6 +144,8 @@ export function dynamicProvider(type: string) {
       return live ? { id: live.id, props: withAutoName(defined(live.outs as Props), props) } : { id: "", props: {} };
     },
     async update(id: string, olds: Props, news: Props): Promise<{ outs: Props }> {
+      // Only the stored `__provider` was missing (see diff): keep the outputs; the host adds it to them.
+      if (!kind.diff(id, strip(olds), strip(news)).changes) return { outs: withAutoName(strip(olds), news) };
       return { outs: withAutoName(defined((await kind.update(context(), id, strip(olds), strip(news))) as Props), news) };
     },
     async delete(id: string, props: Props): Promise<void> {

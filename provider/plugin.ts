@@ -125,23 +125,27 @@ export function settingsOf(properties: Props): CredentialSettings {
   return { apiKey: text(plain["apiKey"]), apiUrl: text(plain["apiUrl"]), allowInsecureHttp: typeof flag === "boolean" ? flag : text(flag) };
 }
 
+const ENGINE_PROPERTIES = new Set(["version", "pluginDownloadURL"]);
+
 /** CheckConfig: every failure of the provider's settings, each naming its property, before anything runs. */
 export function checkConfig(news: Props): { property: string; reason: string }[] {
   const failures: { property: string; reason: string }[] = [];
   const { plain } = reveal(news);
   for (const key of Object.keys(plain)) {
-    // The engine adds `version` to every provider's properties.
-    if (key !== "version" && !(key in PROVIDER_CONFIG)) failures.push({ property: key, reason: `${key} is not a setting of the Lubes provider (known: ${Object.keys(PROVIDER_CONFIG).join(", ")})` });
+    // The engine adds its own properties to every provider's (`version`, `pluginDownloadURL`, `__internal`).
+    if (!ENGINE_PROPERTIES.has(key) && !key.startsWith("__") && !(key in PROVIDER_CONFIG)) failures.push({ property: key, reason: `${key} is not a setting of the Lubes provider (known: ${Object.keys(PROVIDER_CONFIG).join(", ")})` });
   }
   const key = plain["apiKey"];
   if (key !== undefined && key !== UNKNOWN && (typeof key !== "string" || key.trim() === "")) failures.push({ property: "apiKey", reason: "apiKey must be a non-empty string (a Lubes API key, `lubes_…`)" });
   const flag = plain["allowInsecureHttp"];
-  if (flag !== undefined && flag !== UNKNOWN && typeof flag !== "boolean" && !(typeof flag === "string" && /^(true|false)$/i.test(flag))) failures.push({ property: "allowInsecureHttp", reason: "allowInsecureHttp must be true or false" });
+  if (flag !== undefined && flag !== UNKNOWN && typeof flag !== "boolean" && !(typeof flag === "string" && /^(true|false|1|0|yes|no)$/i.test(flag.trim()))) {
+    failures.push({ property: "allowInsecureHttp", reason: "allowInsecureHttp must be true or false" });
+  }
   const settings = settingsOf(news);
   if (settings.apiUrl !== undefined) {
     try {
-      // The same rules as when an operation runs; the key is not needed to judge the URL.
-      resolveCredentials({ ...settings, apiKey: "unused" }, {});
+      // The same rules as when an operation runs (the environment's opt-in included); the key is not needed here.
+      resolveCredentials({ ...settings, apiKey: "unused" }, { LUBES_ALLOW_INSECURE_HTTP: process.env["LUBES_ALLOW_INSECURE_HTTP"] });
     } catch (error) {
       failures.push({ property: "apiUrl", reason: (error as Error).message.replace("lubes:apiUrl", "apiUrl") });
     }

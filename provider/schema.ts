@@ -139,10 +139,11 @@ function resource(kind: AnyKind, types: Record<string, ObjectTypeSpec>): Resourc
   const outputProperties = Object.fromEntries(Object.entries(outputs.properties ?? {}).filter(([key]) => key !== "stateVersion").map(([key, value]) => [key, spec(key, value)]));
   // An autonamed input is required of the provider's check, not of the program.
   const requiredInputs = (inputs.required ?? []).filter((key) => key !== kind.autoName?.property);
-  // Outputs always present: required inputs, inputs with a default, computed values that are never null.
+  // Outputs always present: required inputs, inputs with a default other than null, values that are never null.
+  const nullable = (value: JsonSchema) => (Array.isArray(value.type) && value.type.includes("null")) || (value.anyOf ?? []).some((v) => v.type === "null");
   const optional = new Set([
-    ...Object.entries(inputs.properties ?? {}).filter(([key, value]) => !(inputs.required ?? []).includes(key) && value.default === undefined).map(([key]) => key),
-    ...Object.entries(outputs.properties ?? {}).filter(([, value]) => Array.isArray(value.type) || value.anyOf).map(([key]) => key),
+    ...Object.entries(inputs.properties ?? {}).filter(([key, value]) => !(inputs.required ?? []).includes(key) && (value.default === undefined || value.default === null || nullable(value))).map(([key]) => key),
+    ...Object.entries(outputs.properties ?? {}).filter(([, value]) => nullable(value)).map(([key]) => key),
   ]);
   const properties = { ...inputProperties, ...computed, ...outputProperties };
   return {
@@ -170,7 +171,7 @@ export function packageSchema(version: string): PackageSchema {
     provider: { description: "The Lubes provider: one Lubes account (API key and URL). Declare more than one to use several accounts in one program.", inputProperties: PROVIDER_CONFIG },
     resources,
     types,
-    language: { python: { packageName: "pulumi_lubes" }, csharp: { rootNamespace: "Lubes" } },
+    language: { python: { packageName: "pulumi_lubes" } },
   };
 }
 

@@ -10,6 +10,7 @@ import { harnessStack, type ExampleStack } from "../engine/runner";
 import { exampleServer, expectNoChanges, listOf, type ExampleServer } from "./support";
 
 const LONG = 300_000;
+const ROOT = path.resolve(__dirname, "../..");
 
 /**
  * The program with a `lubes.Provider` declared after its imports and given to every Lubes resource (merged into the
@@ -100,7 +101,20 @@ describe("examples/quickstart through the provider plugin (engine harness: emula
     expectNoChanges(await dynamic.preview());
   });
 
-  it("destroy through the plugin leaves nothing of either stack", { timeout: LONG }, async () => {
+  it("moves it back by removing the provider: one update per resource that writes nothing, then refresh and preview find nothing", { timeout: LONG }, async () => {
+    const projectId = String((await dynamic.outputs())["projectId"]);
+    const before = await snapshot(lubes, projectId);
+    writeFileSync(path.join(dynamic.folder, "index.ts"), readFileSync(path.join(ROOT, "examples", "quickstart", "index.ts")));
+    // The plugin's outputs lack the `__provider` that the dynamic host's refresh and delete load: an update stores it.
+    const back = await dynamic.up();
+    expect({ create: back.summary.create, replace: back.summary.replace, delete: back.summary.delete }, back.text).toEqual({ create: 0, replace: 0, delete: 0 });
+    expect(back.steps.every((step) => step.urn.includes("::pulumi-nodejs:dynamic/lubes:")), back.text).toBe(true);
+    expect(await snapshot(lubes, projectId)).toEqual(before);
+    expect((await dynamic.refresh()).drift).toEqual([]);
+    expectNoChanges(await dynamic.preview());
+  });
+
+  it("destroy leaves nothing of either stack", { timeout: LONG }, async () => {
     await plugin.destroy();
     await dynamic.destroy();
     expect(await listOf(lubes.api, lubes.token, "/organizations")).toEqual([]);

@@ -424,9 +424,10 @@ export async function up(options: StackOptions, preview = false): Promise<RunRes
       if (checked.failures.length > 0) {
         throw new EngineError(`${reg.urn}: ${checked.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
       }
-      const record = (id: string, inputs: Props, outputs: Props): StateResource => {
+      // The provider that later reads and deletes use: for a dynamic resource, the `__provider` its outputs hold.
+      const record = (id: string, inputs: Props, outputs: Props, storedProvider = provider): StateResource => {
         const resource: StateResource = {
-          urn: reg.urn, type: reg.type, id, provider, inputs, outputs, dependencies: reg.dependencies, secrets,
+          urn: reg.urn, type: reg.type, id, provider: storedProvider, inputs, outputs, dependencies: reg.dependencies, secrets,
           protect: reg.protect, retainOnDelete: reg.retainOnDelete,
         };
         if (!preview) stack.put(resource);
@@ -449,7 +450,10 @@ export async function up(options: StackOptions, preview = false): Promise<RunRes
       const replaces = [...new Set([...diff.replaces, ...reg.replaceOnChanges.filter((k) => changed.includes(k))])];
       if (!diff.changes && replaces.length === 0) {
         steps.push({ urn: reg.urn, op: "same" });
-        if (!preview) record(old.id, checked.inputs, old.outputs);
+        // The engine keeps the old outputs, and with them the `__provider` they were written with (pulumi/pulumi#6238):
+        // none, if the plugin wrote them. A plugin resource's provider reference is the new one.
+        const kept = !reg.type.startsWith(DYNAMIC) ? provider : old.type.startsWith(DYNAMIC) ? old.provider : "";
+        if (!preview) record(old.id, checked.inputs, old.outputs, kept);
         return { id: old.id, state: old.outputs, secrets };
       }
       if (replaces.length === 0) {

@@ -10,6 +10,9 @@ import { startPlugin, type Plugin } from "../support/host";
 import { startTestServer, type TestServer } from "../support/server";
 
 const ROOT = path.resolve(__dirname, "../..");
+/** Pulumi's wire form of a secret value. */
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 const VERSION = (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string }).version;
 
 describe("the plugin over gRPC, as the engine starts it", () => {
@@ -63,6 +66,8 @@ describe("the plugin over gRPC, as the engine starts it", () => {
     const created = await plugin.create(type, first.inputs);
     expect(created.id).not.toBe("");
     expect(await plugin.diff(type, created.id, created.outs, first.inputs)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+    // What the schema calls required is there: generated SDKs type it as always present.
+    for (const key of packageSchema(VERSION).resources[type]?.required ?? []) expect(created.outs[key] ?? null, `${type}.${key}`).not.toBeNull();
 
     // `pulumi import`: Read with the id alone, then Check of the inputs it returned, then Diff: nothing to change.
     const imported = await plugin.importById(type, created.id);
@@ -163,6 +168,19 @@ describe("the plugin over gRPC, as the engine starts it", () => {
     await plugin.delete(type, created.id, created.outs);
   });
 
+  it("keeps a value the program made secret a secret: unwrapped for the API, wrapped again in inputs and outputs", async () => {
+    const secret = (value: unknown) => ({ [SIG_KEY]: SECRET_SIG, value });
+    const type = "lubes:index:Project";
+    const checked = await plugin.check(type, undefined, { name: secret("Secret Name"), organizationId: fixture.orgId });
+    expect(checked.failures).toEqual([]);
+    expect(plugin.lastSecrets()).toEqual(["name"]);
+    const created = await plugin.create(type, { ...checked.inputs, name: secret(checked.inputs["name"]) });
+    expect(plugin.lastSecrets()).toEqual(["name"]);
+    const live = await fixture.api.get(`/projects/${created.id}`, { token: fixture.token });
+    expect(live.body.name).toBe("Secret Name");
+    await plugin.delete(type, created.id, { ...created.outs, name: secret(created.outs["name"]) });
+  });
+
   it("names a resource a program left unnamed after its logical name in the URN, and keeps it", async () => {
     const type = "urn:pulumi:test::lubes-e2e::lubes:index:Bucket::Media Files";
     const first = await plugin.check(type, undefined, { projectId: fixture.projectId });
@@ -188,6 +206,25 @@ describe("the plugin's configuration", () => {
     ({ fixture, key } = await fixtureOn(server));
   });
   afterAll(async () => server?.close());
+
+  it("takes an API key the engine sends as a secret", async () => {
+    const plugin = await startPlugin({ apiKey: { [SIG_KEY]: SECRET_SIG, value: key }, apiUrl: server.url });
+    try {
+      expect((await plugin.check("lubes:index:Project", undefined, { name: "Secret Key", organizationId: fixture.orgId })).failures).toEqual([]);
+      expect((await plugin.checkConfig({ apiKey: { [SIG_KEY]: SECRET_SIG, value: key }, apiUrl: server.url })).failures).toEqual([]);
+    } finally {
+      await plugin.stop();
+    }
+  });
+
+  it("CheckConfig honours LUBES_ALLOW_INSECURE_HTTP in the plugin's environment, as operations do", async () => {
+    const plugin = await startPlugin({}, { env: { LUBES_ALLOW_INSECURE_HTTP: "yes" } });
+    try {
+      expect((await plugin.checkConfig({ apiUrl: "http://lubes.internal:8787/v1", allowInsecureHttp: "1" })).failures).toEqual([]);
+    } finally {
+      await plugin.stop();
+    }
+  });
 
   it("takes the settings from `lubes:config:*` variables, as older engines send them", async () => {
     const plugin = await startPlugin({}, { variables: { "lubes:config:apiKey": key, "lubes:config:apiUrl": server.url } });
