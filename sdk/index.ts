@@ -12,3 +12,4 @@ export { SignedUrl, type SignedUrlArgs } from "./signed-url";
 export { Deployment, type DeploymentArgs } from "./deployment";
 export { ProductionDeployment, type ProductionDeploymentArgs } from "./production-deployment";
 export { EnvVar, type EnvVarArgs } from "./env-var";
+export * from "./lookups";

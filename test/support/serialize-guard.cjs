@@ -11,7 +11,7 @@ const sdk = require("@lubes/pulumi");
 
 async function main() {
   const report = [];
-  for (const name of Object.keys(sdk).filter((n) => n !== "Provider")) {
+  for (const name of Object.keys(sdk).filter((n) => /^[A-Z]/.test(n) && n !== "Provider")) {
     const type = `lubes:index:${name}`;
     const provider = providerFor(type);
     const serialized = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });

@@ -6,7 +6,7 @@ const sdk = require("@lubes/pulumi");
 
 async function main() {
   const texts = {};
-  for (const name of Object.keys(sdk).filter((n) => n !== "Provider")) {
+  for (const name of Object.keys(sdk).filter((n) => /^[A-Z]/.test(n) && n !== "Provider")) {
     const provider = providerFor(`lubes:index:${name}`);
     texts[`lubes:index:${name}`] = (await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true })).text;
   }
