@@ -170,3 +170,7 @@ async function named<T>(what: string, call: () => Promise<T>): Promise<T> {
     throw error;
   }
 }
+
+/** An object's bytes. */
+export const getObjectBytes = (client: LubesClient, projectId: string, bucket: string, key: string): Promise<Buffer> =>
+  client.download(storageEndpoints.downloadObject, { params: { id: projectId, key: `${bucket}/${key}` } });

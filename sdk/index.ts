@@ -13,3 +13,5 @@ export { Deployment, type DeploymentArgs } from "./deployment";
 export { ProductionDeployment, type ProductionDeploymentArgs } from "./production-deployment";
 export { EnvVar, type EnvVarArgs } from "./env-var";
 export * from "./lookups";
+export { ProjectEnvironment, type EnvironmentSpec } from "./project-environment";
+export { cloneEnvironment, type CloneOverrides } from "./clone";

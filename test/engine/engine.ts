@@ -355,7 +355,10 @@ async function runProgram(options: StackOptions, preview: boolean, register: (r:
   try {
     let exported: Record<string, unknown> = {};
     try {
-      exported = requireFromProgram("./index.ts") as Record<string, unknown>;
+      // As Pulumi's Node host runs a program: an exported function is called and a promise awaited (`export = async
+      // () => { … }`); what it resolves to is the stack's outputs.
+      const loaded: unknown = requireFromProgram("./index.ts");
+      exported = ((await (typeof loaded === "function" ? (loaded as () => unknown)() : loaded)) ?? {}) as Record<string, unknown>;
     } catch (error) {
       failed(error);
     }

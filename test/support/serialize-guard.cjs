@@ -6,12 +6,12 @@ process.env.LUBES_API_KEY = CANARY;
 const path = require("node:path");
 const pulumi = require("@pulumi/pulumi");
 const requireFromString = require("require-from-string");
-const { providerFor } = require("@lubes/pulumi/sdk/shim");
+const { LubesResource, providerFor } = require("@lubes/pulumi/sdk/shim");
 const sdk = require("@lubes/pulumi");
 
 async function main() {
   const report = [];
-  for (const name of Object.keys(sdk).filter((n) => /^[A-Z]/.test(n) && n !== "Provider")) {
+  for (const name of Object.keys(sdk).filter((n) => typeof sdk[n] === "function" && sdk[n].prototype instanceof LubesResource)) {
     const type = `lubes:index:${name}`;
     const provider = providerFor(type);
     const serialized = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });

@@ -45,7 +45,8 @@ function readClass(file: string): SdkClass | undefined {
       found.outputs.push(node.name.text);
       found.outputDocs[node.name.text] = docOf(node);
     }
-    // `super("lubes:index:<Kind>", name, props, opts, [secret outputs])`
+    // A kind's class extends LubesResource (a component does not): `super("lubes:index:<Kind>", name, props, opts, [secret outputs])`
+    if (ts.isClassDeclaration(node) && !node.heritageClauses?.some((h) => h.types.some((t) => t.expression.getText(source) === "LubesResource"))) return;
     if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.SuperKeyword) {
       const [token, , , , secrets] = node.arguments;
       if (token && ts.isStringLiteral(token)) found.token = token.text;
