@@ -4,6 +4,7 @@
 // same branches, and a deployment that production runs when the source has one. Not copied: database rows, members,
 // API keys, deployment history and logs. Sensitive values cannot be read back: they must come in the overrides.
 import type * as pulumi from "@pulumi/pulumi";
+import type { LubesClient } from "../provider/client";
 import * as core from "../provider/lookups";
 import { lookupClient, type LookupOptions } from "./lookups";
 import type { EnvironmentSpec } from "./project-environment";
@@ -22,8 +23,25 @@ export interface CloneOverrides {
   deployment?: boolean;
 }
 
+/** A sensitive variable of the source: its value cannot be read back. */
+export interface SensitiveVariable {
+  key: string;
+  environments: ("production" | "preview" | "development")[];
+}
+
 export async function cloneEnvironment(sourceProjectId: string, overrides: CloneOverrides, options?: LookupOptions): Promise<EnvironmentSpec> {
-  const client = lookupClient(options);
+  const { spec, missing } = await readEnvironment(lookupClient(options), sourceProjectId, overrides);
+  if (missing.length > 0) {
+    throw new Error(`Cannot clone ${sourceProjectId}: the values of its sensitive variables cannot be read back; give them in overrides.env: ${missing.map((v) => v.key).join(", ")}`);
+  }
+  return spec;
+}
+
+/**
+ * The spec of a copy, and the sensitive variables whose values the overrides do not give (left out of the spec): the
+ * clone command takes those from the written program's secrets.
+ */
+export async function readEnvironment(client: LubesClient, sourceProjectId: string, overrides: CloneOverrides): Promise<{ spec: EnvironmentSpec; missing: SensitiveVariable[] }> {
   const [project, env, functions, buckets, migrations, branches] = await Promise.all([
     core.getProject(client, { id: sourceProjectId }),
     core.getEnvVars(client, sourceProjectId),
@@ -33,20 +51,17 @@ export async function cloneEnvironment(sourceProjectId: string, overrides: Clone
     core.getBranches(client, sourceProjectId),
   ]);
   const given = overrides.env ?? {};
-  const missing = env.sensitiveKeys.filter((key) => given[key] === undefined);
-  if (missing.length > 0) {
-    throw new Error(`Cannot clone ${project.id}: the values of its sensitive variables cannot be read back; give them in overrides.env: ${missing.join(", ")}`);
-  }
+  const missing = env.variables.filter((v) => v.sensitive && given[v.key] === undefined).map((v) => ({ key: v.key, environments: v.environments }));
   const sourceKeys = new Set(env.variables.map((v) => v.key));
   const skipped = new Set(overrides.skipObjectsOf ?? []);
   const branchName = new Map(branches.map((b) => [b.id, b.name]));
   const withDeployment = overrides.deployment ?? project.currentDeploymentId !== null;
   const current = withDeployment && project.currentDeploymentId ? (await core.getDeployments(client, sourceProjectId)).find((d) => d.id === project.currentDeploymentId) : undefined;
 
-  return {
+  const spec: EnvironmentSpec = {
     project: { name: overrides.name, organizationId: overrides.organizationId, ...(overrides.slug ? { slug: overrides.slug } : {}) },
     env: [
-      ...env.variables.map((v) => ({ key: v.key, value: given[v.key] ?? v.value ?? "", sensitive: v.sensitive, environments: v.environments })),
+      ...env.variables.filter((v) => !missing.some((m) => m.key === v.key)).map((v) => ({ key: v.key, value: given[v.key] ?? v.value ?? "", sensitive: v.sensitive, environments: v.environments })),
       ...Object.entries(given).filter(([key]) => !sourceKeys.has(key)).map(([key, value]) => ({ key, value })),
     ],
     functions: functions.map((f) => ({ slug: f.slug, name: f.name, source: f.source, timeoutMs: f.timeoutMs, memoryMb: f.memoryMb })),
@@ -63,4 +78,5 @@ export async function cloneEnvironment(sourceProjectId: string, overrides: Clone
     branches: branches.filter((b) => !b.default).map((b) => ({ name: b.name, parent: (b.parentId && branchName.get(b.parentId)) || "main" })),
     ...(withDeployment ? { deployment: { ...(current?.ref ? { ref: current.ref } : {}), production: true } } : {}),
   };
+  return { spec, missing };
 }

@@ -1,12 +1,16 @@
 // Cloning an environment end to end: a source project built through the API with every area is cloned into another
 // organization by a program (`cloneEnvironment` + `ProjectEnvironment`) run through the engine harness; the two
 // projects are then compared through the API. Destroying the clone leaves the source as it was.
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { harnessStack, type ExampleStack } from "../engine/runner";
+import { programFolder } from "../support/program-folder";
 import { exampleServer, expectNoChanges, listOf, type ExampleServer } from "./support";
 
 const LONG = 300_000;
+const COMMAND = path.resolve(__dirname, "../../dist/sdk/clone-command.js");
 
 const PROGRAM = `import * as pulumi from "@pulumi/pulumi";
 import * as lubes from "@lubes/pulumi";
@@ -140,5 +144,54 @@ describe("cloneEnvironment through the engine harness (emulates the engine, not 
     await stack.destroy();
     expect((await lubes.api.get(`/projects/${clone}`, { token: lubes.token })).status).toBe(404);
     expect(await snapshot(source)).toEqual(before);
+  });
+
+  describe("the lubes-clone command", () => {
+    // Asynchronous: the lubes-server under test runs in this process.
+    const run = (...args: string[]) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const env = { ...process.env, LUBES_API_KEY: lubes.config["lubes:apiKey"], LUBES_API_URL: lubes.server.url };
+        execFile(process.execPath, [COMMAND, ...args], { encoding: "utf8", env }, (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }));
+      });
+
+    it("--help shows an example; bad usage exits 2 saying what is wrong", async () => {
+      expect(await run("--help")).toMatchObject({ code: 0, stdout: expect.stringMatching(/Example:\n\s+LUBES_API_KEY=.*lubes-clone proj_123 --name staging/) });
+      expect(await run(source)).toMatchObject({ code: 2, stderr: expect.stringMatching(/--name is required/) });
+      expect(await run(source, "--name", "x", "--set", "DB_PASSWORD=nope")).toMatchObject({ code: 2, stderr: expect.stringMatching(/sensitive variables take their values from the program's stack secrets/) });
+      expect(await run("proj_missing", "--name", "x")).toMatchObject({ code: 1, stderr: expect.stringMatching(/No project proj_missing is visible to this API key/) });
+    });
+
+    it("prints the spec as JSON, naming the sensitive keys without values, with progress on stderr", async () => {
+      const printed = await run(source, "--name", "Shop (json)", "--set", "API_URL=https://json.example");
+      expect(printed.code, printed.stderr).toBe(0);
+      expect(printed.stderr).toMatch(/read 3 variables, 2 functions, 2 buckets \(4 files\), 3 migrations, 1 branches; database rows are not copied/);
+      const spec = JSON.parse(printed.stdout) as { sensitiveKeys: string[]; env: { key: string; value: string }[]; project: { organizationId: string } };
+      expect(spec.sensitiveKeys).toEqual(["DB_PASSWORD"]);
+      expect(spec.env.map((v) => [v.key, v.value]).sort()).toEqual([["API_URL", "https://json.example"], ["GREETING", "Hello"]]);
+      expect(printed.stdout).not.toContain("production-password");
+    });
+
+    it("--out writes a program that the harness runs into a copy; destroy removes it", { timeout: LONG }, async () => {
+      const folder = programFolder();
+      const written = await run(source, "--name", "Shop (cli)", "--set", "API_URL=https://cli.example", "--skip-objects", "uploads", "--out", folder);
+      expect(written.code, written.stderr).toBe(0);
+      expect(written.stderr).toMatch(/pulumi config set --secret DB_PASSWORD <value>/);
+      const cli = harnessStack({ folder, stack: "cli", config: { ...lubes.config, "lubes-clone-shop-cli:DB_PASSWORD": "cli-password" }, secret: [...lubes.secret, "lubes-clone-shop-cli:DB_PASSWORD"] });
+      try {
+        const up = await cli.up();
+        expect(up.summary.create, up.text).toBe(17);
+        const copy = String((await cli.outputs())["projectId"]);
+        const env = await listOf<{ key: string; value: string | null; value_sha256: string }>(lubes.api, lubes.token, `/projects/${copy}/env`);
+        expect(env.find((v) => v.key === "API_URL")?.value).toBe("https://cli.example");
+        expect(env.find((v) => v.key === "DB_PASSWORD")?.value_sha256).toBe(sha256("cli-password"));
+        expect(await invoke(copy, "hello")).toBe("Hello, Ada!");
+        expect(await schemaOf(copy)).toEqual(await schemaOf(source));
+        await cli.destroy();
+        expect((await lubes.api.get(`/projects/${copy}`, { token: lubes.token })).status).toBe(404);
+      } finally {
+        cli.dispose();
+      }
+      expect(await snapshot(source)).toEqual(before);
+    });
   });
 });
