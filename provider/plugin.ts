@@ -7,13 +7,11 @@ import { createRequire } from "node:module";
 import type * as grpcTypes from "@grpc/grpc-js";
 import type * as pulumiProvider from "@pulumi/pulumi/provider";
 import type * as provproto from "@pulumi/pulumi/proto/provider_pb";
-import { resolveCredentials, type CredentialSettings } from "./client";
+import { PACKAGE_VERSION, resolveCredentials, type CredentialSettings } from "./client";
 import { AUTO_NAME, UNKNOWN, configureCredentials, dynamicProvider } from "./dynamic";
 import { kindOf } from "./resources";
 import { PROVIDER_CONFIG, packageSchema } from "./schema";
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- the package's own version, read once
-export const VERSION = (require("@lubes/pulumi/package.json") as { version: string }).version;
 
 type Props = Record<string, unknown>;
 
@@ -66,8 +64,9 @@ const isEmpty = (props: Props | undefined) => !props || Object.keys(props).lengt
 
 /** The lifecycle of every kind, as `@pulumi/pulumi/provider`'s `main` serves it. */
 export const lubesProvider: pulumiProvider.Provider = {
-  version: VERSION,
-  schema: JSON.stringify(packageSchema(VERSION)),
+  version: PACKAGE_VERSION,
+  // Made when the engine asks (`pulumi package add`, codegen), not on every start of the plugin.
+  getSchema: () => Promise.resolve(JSON.stringify(packageSchema(PACKAGE_VERSION))),
 
   async check(urn: string, olds: Props, news: Props) {
     const { type, name } = parseUrn(urn);

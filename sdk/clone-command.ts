@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { clientFor, resolveCredentials, type LubesClient } from "../provider/client";
+import { PACKAGE_VERSION, clientFor, resolveCredentials, type LubesClient } from "../provider/client";
 import { getProject } from "../provider/lookups";
 import { readEnvironment, type SensitiveVariable } from "./clone";
 import type { EnvironmentSpec } from "./project-environment";
@@ -87,10 +87,8 @@ function writeProgram(folder: string, spec: EnvironmentSpec, sensitive: Sensitiv
   if (existsSync(path.join(folder, "Pulumi.yaml"))) throw new CommandError(`${folder} already holds a Pulumi program (Pulumi.yaml): choose an empty folder`);
   mkdirSync(folder, { recursive: true });
   const slug = spec.project.name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "") || "copy";
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- this package's own version, for the program's dependency
-  const { version } = require("@lubes/pulumi/package.json") as { version: string };
   writeFileSync(path.join(folder, "Pulumi.yaml"), `name: lubes-clone-${slug}\ndescription: "A copy of Lubes project ${source}, written by lubes-clone"\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n`);
-  writeFileSync(path.join(folder, "package.json"), `${JSON.stringify({ name: `lubes-clone-${slug}`, private: true, main: "index.ts", dependencies: { "@lubes/pulumi": `^${version}`, "@pulumi/pulumi": "^3.140.0" }, devDependencies: { "@types/node": "^20", typescript: "^5.9" } }, null, 2)}\n`);
+  writeFileSync(path.join(folder, "package.json"), `${JSON.stringify({ name: `lubes-clone-${slug}`, private: true, main: "index.ts", dependencies: { "@lubes/pulumi": `^${PACKAGE_VERSION}`, "@pulumi/pulumi": "^3.140.0" }, devDependencies: { "@types/node": "^20", typescript: "^5.9" } }, null, 2)}\n`);
   writeFileSync(path.join(folder, "tsconfig.json"), `${JSON.stringify({ compilerOptions: { strict: true, target: "ES2022", module: "commonjs", moduleResolution: "node", skipLibCheck: true, types: ["node"] }, files: ["index.ts"] }, null, 2)}\n`);
   const secrets = sensitive.map((v) => `  { key: ${JSON.stringify(v.key)}, value: config.requireSecret(${JSON.stringify(v.key)}), sensitive: true, environments: ${JSON.stringify(v.environments)} },`).join("\n");
   writeFileSync(

@@ -11,9 +11,10 @@ import { RateLimiter } from "./limiter";
 import { buildPath } from "./path";
 import { isInProgress, isRetryable, retryDelayMs } from "./retry";
 
-/** `lubes-pulumi/<version>`, the version this package was released as (its package.json). */
+/** The version this package was released as (its package.json). */
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the package's own manifest, by its exported path
-export const USER_AGENT = `lubes-pulumi/${(require("@lubes/pulumi/package.json") as { version: string }).version}`;
+export const PACKAGE_VERSION = (require("@lubes/pulumi/package.json") as { version: string }).version;
+export const USER_AGENT = `lubes-pulumi/${PACKAGE_VERSION}`;
 
 type Output<E> = E extends Endpoint<z.ZodType, z.ZodType, z.ZodType, infer R> ? (E["status"] extends 204 ? undefined : z.output<R>) : never;
 

@@ -8,6 +8,7 @@ import path from "node:path";
 import { z } from "zod";
 import { BucketName, Id, ObjectKey, storageEndpoints as api } from "../../contract";
 import { PreconditionFailedError } from "../client";
+import { getObjectBytes } from "../lookups";
 import { STATE_VERSION, alreadyExists, checkWith, defineKind, deleteIgnoringGone, findInPages, parseId, readOrGone, type CheckResult, type OperationContext } from "./kind";
 
 const RawObjectInputs = z.strictObject({
@@ -75,7 +76,7 @@ const IMPORTED_CONTENT_LIMIT = 1024 * 1024;
 
 /** The object's bytes as text when they are UTF-8 text, else as base64. */
 async function liveContent(ctx: OperationContext, projectId: string, bucket: string, key: string): Promise<{ content: string } | { contentBase64: string }> {
-  const bytes = await ctx.client.download(api.downloadObject, { params: { id: projectId, key: `${bucket}/${key}` } });
+  const bytes = await getObjectBytes(ctx.client, projectId, bucket, key);
   const text = bytes.toString("utf8");
   return Buffer.from(text, "utf8").equals(bytes) && !text.includes("\0") ? { content: text } : { contentBase64: bytes.toString("base64") };
 }
