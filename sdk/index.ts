@@ -12,6 +12,7 @@ export { SignedUrl, type SignedUrlArgs } from "./signed-url";
 export { Deployment, type DeploymentArgs } from "./deployment";
 export { ProductionDeployment, type ProductionDeploymentArgs } from "./production-deployment";
 export { EnvVar, type EnvVarArgs } from "./env-var";
+export { DatabaseCopy, type DatabaseCopyArgs } from "./database-copy";
 export * from "./lookups";
 export { ProjectEnvironment, type EnvironmentSpec } from "./project-environment";
 export { cloneEnvironment, type CloneOverrides } from "./clone";

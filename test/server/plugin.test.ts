@@ -158,6 +158,21 @@ describe("the plugin over gRPC, as the engine starts it", () => {
     await plugin.delete(objectType, object.id, object.outs);
   });
 
+  it("lubes:index:DatabaseCopy: copies the rows and reports each table; import by id is refused with the reason", async () => {
+    const type = "lubes:index:DatabaseCopy";
+    const sql = (projectId: string, query: string) => fixture.api.post(`/projects/${projectId}/db/query`, { token: fixture.token, body: { query } });
+    await sql(fixture.otherProjectId, "CREATE TABLE notes (id serial PRIMARY KEY, body text); INSERT INTO notes (body) VALUES ('one'), ('two')");
+    await sql(fixture.projectId, "CREATE TABLE notes (id serial PRIMARY KEY, body text)");
+    const checked = await plugin.check(type, undefined, { projectId: fixture.projectId, sourceProjectId: fixture.otherProjectId, tables: ["notes"] });
+    expect(checked.failures).toEqual([]);
+    const created = await plugin.create(type, checked.inputs);
+    expect(created.outs["copiedTables"]).toEqual([{ table: "public.notes", rows: 2, sourceRows: 2, skipped: null }]);
+    expect((await sql(fixture.projectId, "SELECT body FROM notes ORDER BY id")).body.rows).toEqual([{ body: "one" }, { body: "two" }]);
+    expect((await plugin.read(type, created.id, created.outs)).id).toBe(created.id);
+    await expect(plugin.importById(type, created.id)).rejects.toThrow(/cannot be imported/);
+    await plugin.delete(type, created.id, created.outs);
+  });
+
   it("keeps an environment variable's value secret in inputs and outputs", async () => {
     const type = "lubes:index:EnvVar";
     const checked = await plugin.check(type, undefined, { projectId: fixture.projectId, key: "PLUGIN_SECRET", value: "s3cret", sensitive: true });

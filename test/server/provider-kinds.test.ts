@@ -40,7 +40,7 @@ afterAll(() => server.close());
 
 describe("every kind", () => {
   it("is registered, and an unknown type fails loudly", () => {
-    expect(new Set(kinds.map((k) => k.type)).size).toBe(12);
+    expect(new Set(kinds.map((k) => k.type)).size).toBe(13);
     for (const kind of kinds) expect(kindOf(kind.type)).toBe(kind);
     expect(() => kindOf("lubes:index:Nope")).toThrow(/Unknown Lubes resource type "lubes:index:Nope"/);
   });

@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { MockAgent } from "undici";
 import { describe, expect, it } from "vitest";
 import { LubesClient } from "../../provider/client";
-import { branch, bucket, deployment, envVar, lubesFunction, migration, organization, organizationMember, productionDeployment, project, signedUrl, storageObject, type OperationContext, type ResourceKind } from "../../provider/resources";
+import { branch, bucket, databaseCopy, deployment, envVar, lubesFunction, migration, organization, organizationMember, productionDeployment, project, signedUrl, storageObject, type OperationContext, type ResourceKind } from "../../provider/resources";
 
 const ORIGIN = "https://api.lubes.test";
 const T = "2024-01-15T10:30:00.000Z";
@@ -53,6 +53,7 @@ function mocked(calls: Call[]): { ctx: OperationContext; made: () => string[]; d
 }
 
 const notFound = { error: { code: "not_found", message: "gone" } };
+const queried = (rows: Record<string, unknown>[]) => ({ rows, row_count: rows.length, execution_time_ms: 1, fields: [] });
 
 interface Table {
   kind: ResourceKind<any, any>;
@@ -190,6 +191,27 @@ const tables: Table[] = [
       { method: "GET", path: "/projects/proj_1", reply: { ...api.project, current_deployment_id: "dep_3" } },
       { method: "POST", path: "/projects/proj_1/deployments/dep_2/rollback", reply: { ...api.deployment("ready"), id: "dep_4", rollback_of: "dep_2" } },
     ] },
+    remove: [],
+    gone: [{ method: "GET", path: "/projects/proj_1", status: 404, reply: notFound }],
+  },
+  {
+    kind: databaseCopy,
+    inputs: { projectId: "proj_1", sourceProjectId: "proj_2" },
+    create: [
+      { method: "POST", path: "/projects/proj_2/db/query", reply: queried([{ name: "public.items", quoted: "public.items", columns: ["id", "name"], primary_key: ["id"], keyed: true, references: [] }]) },
+      { method: "POST", path: "/projects/proj_1/db/query", reply: queried([{ name: "public.items", quoted: "public.items", columns: ["id", "name"], primary_key: ["id"], keyed: true, references: [] }]) },
+      { method: "POST", path: "/projects/proj_2/db/query", body: { query: "SELECT count(*) AS n FROM public.items", params: [], branch: "main" }, reply: queried([{ n: "2" }]) },
+      { method: "POST", path: "/projects/proj_2/db/query", body: { query: expect.stringContaining('ORDER BY src."id" LIMIT $1 OFFSET $2'), params: [2, 0], branch: "main" }, reply: queried([{ r: '{"id": 1, "name": "a"}' }, { r: '{"id": 2, "name": "b"}' }]) },
+      {
+        method: "POST", path: "/projects/proj_1/db/query",
+        body: { query: expect.stringMatching(/^INSERT INTO public\.items \("id", "name"\) OVERRIDING SYSTEM VALUE .* ON CONFLICT DO NOTHING/), params: ['[{"id": 1, "name": "a"},{"id": 2, "name": "b"}]'], branch: "main" },
+        reply: queried([{ "?column?": 1 }, { "?column?": 1 }]),
+      },
+      { method: "POST", path: "/projects/proj_1/db/query", reply: queried([{ column: "id", sequence: "public.items_id_seq" }]) },
+      { method: "POST", path: "/projects/proj_1/db/query", body: { query: expect.stringContaining("setval"), params: ["public.items_id_seq"], branch: "main" }, reply: queried([{ setval: "2" }]) },
+    ],
+    read: [{ method: "GET", path: "/projects/proj_1", reply: api.project }],
+    update: { inputs: { projectId: "proj_1", sourceProjectId: "proj_2", rowLimit: 10_000 }, calls: [] },
     remove: [],
     gone: [{ method: "GET", path: "/projects/proj_1", status: 404, reply: notFound }],
   },
