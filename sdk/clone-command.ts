@@ -7,6 +7,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { PACKAGE_VERSION, clientFor, resolveCredentials, type LubesClient } from "../provider/client";
 import { getProject } from "../provider/lookups";
+import { DEFAULT_ROW_LIMIT, countRows, sourceTables } from "../provider/resources/database-copy";
 import { readEnvironment, type SensitiveVariable } from "./clone";
 import type { EnvironmentSpec } from "./project-environment";
 
@@ -14,8 +15,8 @@ const HELP = `Usage: lubes-clone <source-project-id> --name <new project name> [
 
 Reads a live Lubes project and prints the spec of a copy as JSON on stdout, or writes a Pulumi program folder that
 declares the copy (lubes.ProjectEnvironment). Copied: variables, functions with their source, buckets with their
-files, the applied migrations of main in order, branches, and a production deployment. Not copied: database rows,
-members, API keys, deployment history.
+files, the applied migrations of main in order, branches, and a production deployment; with --copy-data, the rows of
+main's tables too (read from the source at \`pulumi up\`, in pages). Not copied: members, API keys, deployment history.
 
 Options:
   --name <name>          the copy's project name (required)
@@ -23,6 +24,9 @@ Options:
   --set KEY=VALUE        a variable of the copy, replacing the source's or added (repeatable; not for sensitive
                          variables: their values come from the program's stack secrets)
   --skip-objects <name>  copy this bucket without its files (repeatable)
+  --copy-data            copy the rows of main's tables as well (at \`pulumi up\`; the key must be allowed to query
+                         the source)
+  --row-limit <n>        with --copy-data, at most n rows of each table (default 10000)
   --out <folder>         write a program folder (Pulumi.yaml, package.json, tsconfig.json, index.ts) instead
   --api-url <url>        the Lubes API (default: LUBES_API_URL, else https://api.lubes.dev/v1)
   -h, --help             this text
@@ -51,6 +55,7 @@ interface Options {
   skipObjects: string[];
   out?: string;
   apiUrl?: string;
+  copyData?: { rowLimit?: number };
 }
 
 function parse(argv: string[]): Options | "help" {
@@ -61,7 +66,7 @@ function parse(argv: string[]): Options | "help" {
       allowPositionals: true,
       options: {
         name: { type: "string" }, org: { type: "string" }, set: { type: "string", multiple: true }, "skip-objects": { type: "string", multiple: true },
-        out: { type: "string" }, "api-url": { type: "string" }, help: { type: "boolean", short: "h" },
+        out: { type: "string" }, "api-url": { type: "string" }, "copy-data": { type: "boolean" }, "row-limit": { type: "string" }, help: { type: "boolean", short: "h" },
       },
     });
   } catch (error) {
@@ -77,7 +82,11 @@ function parse(argv: string[]): Options | "help" {
     if (at <= 0) throw new CommandError(`--set ${pair}: expected KEY=VALUE`, 2);
     set[pair.slice(0, at)] = pair.slice(at + 1);
   }
-  return { source: positionals[0], name: values.name, set, skipObjects: values["skip-objects"] ?? [], ...(values.org ? { org: values.org } : {}), ...(values.out ? { out: values.out } : {}), ...(values["api-url"] ? { apiUrl: values["api-url"] } : {}) };
+  const rowLimit = values["row-limit"] === undefined ? undefined : Number(values["row-limit"]);
+  if (rowLimit !== undefined && !(Number.isInteger(rowLimit) && rowLimit >= 1 && rowLimit <= 1_000_000)) throw new CommandError(`--row-limit ${values["row-limit"]}: expected a whole number from 1 to 1000000`, 2);
+  if (rowLimit !== undefined && !values["copy-data"]) throw new CommandError("--row-limit applies only with --copy-data", 2);
+  const copyData = values["copy-data"] ? { copyData: rowLimit === undefined ? {} : { rowLimit } } : {};
+  return { source: positionals[0], name: values.name, set, ...copyData, skipObjects: values["skip-objects"] ?? [], ...(values.org ? { org: values.org } : {}), ...(values.out ? { out: values.out } : {}), ...(values["api-url"] ? { apiUrl: values["api-url"] } : {}) };
 }
 
 const progress = (message: string) => process.stderr.write(`lubes-clone: ${message}\n`);
@@ -114,6 +123,17 @@ export const functionUrls = environment.functionUrls;
   );
 }
 
+/** A line per table the copy will read at \`pulumi up\`, with the rows it has now. */
+async function reportRows(client: LubesClient, data: NonNullable<EnvironmentSpec["data"]>): Promise<void> {
+  const ctx = { client, log: progress };
+  const limit = data.rowLimit ?? DEFAULT_ROW_LIMIT;
+  for (const table of await sourceTables(ctx, data.sourceProjectId, "main", data.tables ?? null)) {
+    const rows = await countRows(ctx, data.sourceProjectId, "main", table);
+    progress(`rows of ${table.name}: ${rows}${rows > limit ? ` (the first ${limit} will be copied)` : ""}`);
+  }
+  progress("the rows are copied at `pulumi up`, after the migrations");
+}
+
 export async function main(argv: string[]): Promise<number> {
   const options = parse(argv);
   if (options === "help") {
@@ -132,11 +152,13 @@ export async function main(argv: string[]): Promise<number> {
 async function cloneWith(client: LubesClient, options: Options): Promise<number> {
   progress(`reading ${options.source}`);
   const source = await getProject(client, { id: options.source });
-  const { spec, missing } = await readEnvironment(client, options.source, { name: options.name, organizationId: options.org ?? source.organizationId, env: options.set, skipObjectsOf: options.skipObjects });
+  const { spec, missing } = await readEnvironment(client, options.source, { name: options.name, organizationId: options.org ?? source.organizationId, env: options.set, skipObjectsOf: options.skipObjects, ...(options.copyData ? { copyData: options.copyData } : {}) });
   const setSensitive = Object.keys(options.set).filter((key) => spec.env?.some((v) => v.key === key && v.sensitive));
   if (setSensitive.length > 0) throw new CommandError(`--set ${setSensitive.join(", ")}: sensitive variables take their values from the program's stack secrets, never from the command line`, 2);
   const counts = `${(spec.env?.length ?? 0) + missing.length} variables, ${spec.functions?.length ?? 0} functions, ${spec.buckets?.length ?? 0} buckets (${spec.buckets?.reduce((n, b) => n + (b.objects?.length ?? 0), 0) ?? 0} files), ${spec.migrations?.length ?? 0} migrations, ${spec.branches?.length ?? 0} branches`;
-  progress(`read ${counts}; database rows are not copied`);
+  progress(`read ${counts}`);
+  if (spec.data) await reportRows(client, spec.data);
+  else progress("database rows are not copied (--copy-data copies them)");
   if (options.out) {
     writeProgram(options.out, spec, missing, options.source);
     progress(`wrote a program to ${options.out}`);

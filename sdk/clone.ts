@@ -1,8 +1,9 @@
 // cloneEnvironment: reads a live project into the spec of a `ProjectEnvironment`, so that declaring it makes a
 // faithful copy in another project (and organization): variables with overrides applied, functions with their
 // current source, buckets with their objects' bytes, the applied migrations of `main` in order (the same schema), the
-// same branches, and a deployment that production runs when the source has one. Not copied: database rows, members,
-// API keys, deployment history and logs. Sensitive values cannot be read back: they must come in the overrides.
+// same branches, and a deployment that production runs when the source has one. Database rows only with `copyData` (a
+// DatabaseCopy, read from the source at `up`). Not copied: members, API keys, deployment history and logs, function
+// logs. Sensitive values cannot be read back: they must come in the overrides.
 import type * as pulumi from "@pulumi/pulumi";
 import type { LubesClient } from "../provider/client";
 import * as core from "../provider/lookups";
@@ -19,6 +20,11 @@ export interface CloneOverrides {
   env?: Record<string, pulumi.Input<string>>;
   /** Buckets copied without their objects. */
   skipObjectsOf?: string[];
+  /**
+   * Copy the rows of the source's `main` too (at `up`, in pages, at most `rowLimit` per table, default 10000), after
+   * the migrations. Off by default: a copy of production data is a decision.
+   */
+  copyData?: boolean | { tables?: string[]; rowLimit?: number };
   /** Declare a deployment that production runs, as the source has (default: when the source has one). */
   deployment?: boolean;
 }
@@ -75,6 +81,7 @@ export async function readEnvironment(client: LubesClient, sourceProjectId: stri
       })),
     ),
     migrations: migrations.filter((m) => m.status === "applied").map((m) => ({ name: m.name, sql: m.sql })),
+    ...(overrides.copyData ? { data: { sourceProjectId, ...(overrides.copyData === true ? {} : overrides.copyData) } } : {}),
     branches: branches.filter((b) => !b.default).map((b) => ({ name: b.name, parent: (b.parentId && branchName.get(b.parentId)) || "main" })),
     ...(withDeployment ? { deployment: { ...(current?.ref ? { ref: current.ref } : {}), production: true } } : {}),
   };

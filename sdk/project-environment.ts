@@ -1,9 +1,10 @@
 // ProjectEnvironment: a whole Lubes environment declared from one spec (a project with its variables, functions,
-// buckets and files, migrations, branches, and optionally a deployment that production runs), every resource a child
-// of the component. `cloneEnvironment` (sdk/clone.ts) reads a live project into such a spec.
+// buckets and files, migrations, optionally rows copied from another project, branches, and optionally a deployment
+// that production runs), every resource a child of the component. `cloneEnvironment` (sdk/clone.ts) reads a live project into such a spec.
 import * as pulumi from "@pulumi/pulumi";
 import { Branch } from "./branch";
 import { Bucket } from "./bucket";
+import { DatabaseCopy } from "./database-copy";
 import { Deployment } from "./deployment";
 import { EnvVar } from "./env-var";
 import { Function } from "./function";
@@ -20,7 +21,9 @@ export interface EnvironmentSpec {
   buckets?: { name: string; public?: boolean; objects?: { key: string; contentBase64: string; contentType?: string }[] }[];
   /** Applied on `main` in this order, each after the one before. */
   migrations?: { name: string; sql: string }[];
-  /** Made after every migration, so each copies the migrated schema. */
+  /** Rows copied from another project's database once the migrations are applied (a `DatabaseCopy`; see its limits). */
+  data?: { sourceProjectId: string; sourceBranch?: string; tables?: string[]; rowLimit?: number };
+  /** Made after every migration and the copied rows, so each copies the migrated schema and the rows. */
   branches?: { name: string; parent?: string }[];
   /** A deployment of what the environment runs, made after its functions and variables; `production` points production at it. */
   deployment?: { ref?: string; commit?: string; production?: boolean };
@@ -64,7 +67,8 @@ export class ProjectEnvironment extends pulumi.ComponentResource {
     for (const m of spec.migrations ?? []) {
       migrations.push(new Migration(`${name}-${m.name}`, { projectId, name: m.name, sql: m.sql }, { ...parent, dependsOn: migrations.slice(-1) }));
     }
-    for (const b of spec.branches ?? []) new Branch(`${name}-branch-${b.name}`, { projectId, name: b.name, parent: b.parent ?? "main" }, { ...parent, dependsOn: migrations });
+    const data = spec.data ? [new DatabaseCopy(`${name}-data`, { projectId, ...spec.data }, { ...parent, dependsOn: migrations })] : [];
+    for (const b of spec.branches ?? []) new Branch(`${name}-branch-${b.name}`, { projectId, name: b.name, parent: b.parent ?? "main" }, { ...parent, dependsOn: [...migrations, ...data] });
 
     let deploymentId: pulumi.Output<string | undefined> = pulumi.output(undefined);
     if (spec.deployment) {

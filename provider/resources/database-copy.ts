@@ -1,5 +1,5 @@
 // DatabaseCopy: the rows of another project's database (or branch) copied into this one's, once, when it is created,
-// through the SQL endpoint of both: the source is read in pages (ordered by primary key), each page written as one
+// through the SQL endpoint of both: the source is read in pages (after the last primary key read), each page written as one
 // INSERT that Postgres itself converts from JSON (`jsonb_populate_recordset`), so every type keeps its exact value.
 // Tables are copied parents first (by foreign key), at most `rowLimit` rows each; then serial and identity sequences
 // are set past the copied ids. A table with a primary key or unique index skips rows already present (a retried or
@@ -12,6 +12,7 @@ import { LubesError } from "../client";
 import { STATE_VERSION, defineKind, printableLine, readOrGone, type OperationContext } from "./kind";
 
 const MAX_ROW_LIMIT = 1_000_000;
+export const DEFAULT_ROW_LIMIT = 10_000;
 /** Rows read per request; halved while a page is larger than the server returns at once. */
 const PAGE_ROWS = 500;
 /** Row JSON sent per INSERT, well inside the server's 1 MiB request body. */
@@ -24,7 +25,7 @@ export const DatabaseCopyInputs = z.strictObject({
   sourceBranch: BranchSelector.default("main"),
   /** `table` or `schema.table`; all tables of the source when left out. */
   tables: z.array(TableName).min(1).nullable().default(null),
-  rowLimit: z.number().int().min(1).max(MAX_ROW_LIMIT).default(10_000),
+  rowLimit: z.number().int().min(1).max(MAX_ROW_LIMIT).default(DEFAULT_ROW_LIMIT),
 });
 export type DatabaseCopyInputs = z.output<typeof DatabaseCopyInputs>;
 
@@ -118,18 +119,36 @@ function parentsFirst(tables: SourceTable[]): SourceTable[] {
   return ordered;
 }
 
-const count = async (ctx: OperationContext, projectId: string, branch: string, table: SourceTable) =>
+/** The rows a table has now. */
+export const countRows = async (ctx: OperationContext, projectId: string, branch: string, table: SourceTable): Promise<number> =>
   Number((await query<{ n: string }>(ctx, projectId, branch, `SELECT count(*) AS n FROM ${table.quoted}`))[0]?.n ?? 0);
 
+/** Where a page starts: after the last row read (by primary key, so each page is an index scan), or at an offset. */
+interface PagePosition {
+  after: string | undefined;
+  offset: number;
+}
+
 /** One page of rows, each as the JSON text Postgres makes of it (never parsed here, so no value changes). */
-async function readPage(ctx: OperationContext, inputs: DatabaseCopyInputs, table: SourceTable, offset: number, limit: number): Promise<string[]> {
-  const order = table.primaryKey.length > 0 ? table.primaryKey.map((c) => `src.${quoteIdent(c)}`).join(", ") : "src.ctid";
-  const sql = `SELECT to_jsonb(src.*)::text AS r FROM ${table.quoted} AS src ORDER BY ${order} LIMIT $1 OFFSET $2`;
+async function readPage(ctx: OperationContext, inputs: DatabaseCopyInputs, table: SourceTable, position: PagePosition, limit: number): Promise<string[]> {
+  const select = `SELECT to_jsonb(src.*)::text AS r FROM ${table.quoted} AS src`;
+  let sql: string;
+  let params: (string | number)[];
+  if (table.primaryKey.length > 0) {
+    const key = (alias: string) => table.primaryKey.map((c) => `${alias}.${quoteIdent(c)}`).join(", ");
+    // The last row's key, converted back by Postgres from its JSON: exact for every key type.
+    const after = position.after === undefined ? "" : ` WHERE (${key("src")}) > (SELECT ${key("last")} FROM jsonb_populate_record(NULL::${table.quoted}, $2::jsonb) AS last)`;
+    sql = `${select}${after} ORDER BY ${key("src")} LIMIT $1`;
+    params = position.after === undefined ? [limit] : [limit, position.after];
+  } else {
+    sql = `${select} ORDER BY src.ctid LIMIT $1 OFFSET $2`;
+    params = [limit, position.offset];
+  }
   try {
-    return (await query<{ r: string }>(ctx, inputs.sourceProjectId, inputs.sourceBranch, sql, [limit, offset])).map((row) => row.r);
+    return (await query<{ r: string }>(ctx, inputs.sourceProjectId, inputs.sourceBranch, sql, params)).map((row) => row.r);
   } catch (error) {
     // Rows too large to return this many at once: fewer per page.
-    if (error instanceof LubesError && error.code === "result_too_large" && limit > 1) return readPage(ctx, inputs, table, offset, Math.ceil(limit / 2));
+    if (error instanceof LubesError && error.code === "result_too_large" && limit > 1) return readPage(ctx, inputs, table, position, Math.ceil(limit / 2));
     throw error;
   }
 }
@@ -178,19 +197,21 @@ async function advanceSequences(ctx: OperationContext, inputs: DatabaseCopyInput
 }
 
 async function copyTable(ctx: OperationContext, inputs: DatabaseCopyInputs, table: SourceTable): Promise<CopiedTable> {
-  const sourceRows = await count(ctx, inputs.sourceProjectId, inputs.sourceBranch, table);
-  if (!table.keyed && sourceRows > 0 && (await count(ctx, inputs.projectId, inputs.branch, table)) > 0) {
+  const sourceRows = await countRows(ctx, inputs.sourceProjectId, inputs.sourceBranch, table);
+  if (!table.keyed && sourceRows > 0 && (await countRows(ctx, inputs.projectId, inputs.branch, table)) > 0) {
     const skipped = "it already has rows, and without a primary key or unique index the copied ones could not be told apart";
     ctx.log(`${table.name}: not copied: ${skipped}`);
     return { table: table.name, rows: 0, sourceRows, skipped };
   }
   const wanted = Math.min(sourceRows, inputs.rowLimit);
   let rows = 0;
-  for (let offset = 0; offset < wanted; ) {
-    const page = await readPage(ctx, inputs, table, offset, Math.min(PAGE_ROWS, wanted - offset));
+  const position: PagePosition = { after: undefined, offset: 0 };
+  while (position.offset < wanted) {
+    const page = await readPage(ctx, inputs, table, position, Math.min(PAGE_ROWS, wanted - position.offset));
     if (page.length === 0) break;
     rows += await writeRows(ctx, inputs, table, page);
-    offset += page.length;
+    position.offset += page.length;
+    position.after = page.at(-1);
   }
   await advanceSequences(ctx, inputs, table);
   const limited = sourceRows > inputs.rowLimit ? ` (the limit of ${inputs.rowLimit}; the source has ${sourceRows})` : "";

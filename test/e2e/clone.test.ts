@@ -23,6 +23,7 @@ export = async () => {
     organizationId: config.require("targetOrg"),
     env: { API_URL: "https://staging.example", DB_PASSWORD: config.requireSecret("dbPassword") },
     skipObjectsOf: ["uploads"],
+    copyData: config.getBoolean("copyData") ?? false,
   });
   const staging = new lubes.ProjectEnvironment("staging", spec);
   return { projectId: staging.projectId, functionUrls: staging.functionUrls };
@@ -46,6 +47,9 @@ describe("cloneEnvironment through the engine harness (emulates the engine, not 
   };
   const count = async (projectId: string, table: string) =>
     ((await lubes.api.post(`/projects/${projectId}/db/query`, { token: lubes.token, body: { query: `SELECT count(*)::int AS n FROM ${table}` } })).body as { rows: { n: number }[] }).rows[0]?.n;
+  /** Every row of a table as Postgres prints it, in key order. */
+  const rowsOf = async (projectId: string, table: string) =>
+    ((await lubes.api.post(`/projects/${projectId}/db/query`, { token: lubes.token, body: { query: `SELECT to_jsonb(t.*)::text AS r FROM ${table} t ORDER BY id` } })).body as { rows: { r: string }[] }).rows.map((row) => row.r);
   /** Everything of the source a clone must not touch. */
   const snapshot = async (projectId: string) => ({
     env: await listOf(lubes.api, lubes.token, `/projects/${projectId}/env`),
@@ -56,6 +60,7 @@ describe("cloneEnvironment through the engine harness (emulates the engine, not 
     rows: [await count(projectId, "items"), await count(projectId, "orders")],
   });
   let before: Awaited<ReturnType<typeof snapshot>>;
+  let stackConfig: { config: Record<string, string>; secret: string[] };
 
   beforeAll(async () => {
     lubes = await exampleServer();
@@ -86,12 +91,11 @@ describe("cloneEnvironment through the engine harness (emulates the engine, not 
     await post(`${p}/db/branches`, { name: "staging" });
     await post(`${p}/deployments`, { ref: "main" });
     before = await snapshot(source);
-    stack = harnessStack({
-      files: { "Pulumi.yaml": "name: clone-test\nruntime: nodejs\n", "index.ts": PROGRAM },
-      stack: "staging",
+    stackConfig = {
       config: { ...lubes.config, "clone-test:source": source, "clone-test:targetOrg": targetOrg.id, "clone-test:dbPassword": "staging-password" },
       secret: [...lubes.secret, "clone-test:dbPassword"],
-    });
+    };
+    stack = harnessStack({ files: { "Pulumi.yaml": "name: clone-test\nruntime: nodejs\n", "index.ts": PROGRAM }, stack: "staging", ...stackConfig });
   }, LONG);
   afterAll(async () => {
     stack?.dispose();
@@ -146,6 +150,35 @@ describe("cloneEnvironment through the engine harness (emulates the engine, not 
     expect(await snapshot(source)).toEqual(before);
   });
 
+  it("with copyData, the copy has the same rows, its branch has them too, and new rows get new ids", { timeout: LONG }, async () => {
+    const withRows = harnessStack({
+      files: { "Pulumi.yaml": "name: clone-test\nruntime: nodejs\n", "index.ts": PROGRAM },
+      stack: "rows",
+      config: { ...stackConfig.config, "clone-test:copyData": "true" },
+      secret: stackConfig.secret,
+    });
+    try {
+      const started = Date.now();
+      const up = await withRows.up();
+      console.info(`clone of the test project (with rows): ${Date.now() - started} ms, ${up.summary.create} resources`);
+      expect(up.summary.create, up.text).toBe(18);
+      expect(up.text).toMatch(/public\.items: copied 2 of 2 rows/);
+      expect(up.text).toMatch(/public\.orders: copied 3 of 3 rows/);
+      const copy = String((await withRows.outputs())["projectId"]);
+      for (const table of ["items", "orders"]) expect(await rowsOf(copy, table)).toEqual(await rowsOf(source, table));
+      const onBranch = await lubes.api.post(`/projects/${copy}/db/query`, { token: lubes.token, body: { query: "SELECT count(*)::int AS n FROM orders", branch: "staging" } });
+      expect(onBranch.body).toMatchObject({ rows: [{ n: 3 }] });
+      expectNoChanges(await withRows.preview());
+      const added = await lubes.api.post(`/projects/${copy}/db/query`, { token: lubes.token, body: { query: "INSERT INTO items (name) VALUES ('ink') RETURNING id::int AS id" } });
+      expect(added.body).toMatchObject({ rows: [{ id: 3 }] });
+      await withRows.destroy();
+      expect((await lubes.api.get(`/projects/${copy}`, { token: lubes.token })).status).toBe(404);
+    } finally {
+      withRows.dispose();
+    }
+    expect(await snapshot(source)).toEqual(before);
+  });
+
   describe("the lubes-clone command", () => {
     // Asynchronous: the lubes-server under test runs in this process.
     const run = (...args: string[]) =>
@@ -159,33 +192,44 @@ describe("cloneEnvironment through the engine harness (emulates the engine, not 
       expect(await run(source)).toMatchObject({ code: 2, stderr: expect.stringMatching(/--name is required/) });
       expect(await run(source, "--name", "x", "--set", "DB_PASSWORD=nope")).toMatchObject({ code: 2, stderr: expect.stringMatching(/sensitive variables take their values from the program's stack secrets/) });
       expect(await run("proj_missing", "--name", "x")).toMatchObject({ code: 1, stderr: expect.stringMatching(/No project proj_missing is visible to this API key/) });
+      expect(await run(source, "--name", "x", "--copy-data", "--row-limit", "0")).toMatchObject({ code: 2, stderr: expect.stringMatching(/--row-limit 0: expected a whole number from 1 to 1000000/) });
+      expect(await run(source, "--name", "x", "--row-limit", "5")).toMatchObject({ code: 2, stderr: expect.stringMatching(/--row-limit applies only with --copy-data/) });
     });
 
     it("prints the spec as JSON, naming the sensitive keys without values, with progress on stderr", async () => {
       const printed = await run(source, "--name", "Shop (json)", "--set", "API_URL=https://json.example");
       expect(printed.code, printed.stderr).toBe(0);
-      expect(printed.stderr).toMatch(/read 3 variables, 2 functions, 2 buckets \(4 files\), 3 migrations, 1 branches; database rows are not copied/);
+      expect(printed.stderr).toMatch(/read 3 variables, 2 functions, 2 buckets \(4 files\), 3 migrations, 1 branches\nlubes-clone: database rows are not copied \(--copy-data copies them\)/);
       const spec = JSON.parse(printed.stdout) as { sensitiveKeys: string[]; env: { key: string; value: string }[]; project: { organizationId: string } };
       expect(spec.sensitiveKeys).toEqual(["DB_PASSWORD"]);
       expect(spec.env.map((v) => [v.key, v.value]).sort()).toEqual([["API_URL", "https://json.example"], ["GREETING", "Hello"]]);
       expect(printed.stdout).not.toContain("production-password");
     });
 
+    it("--copy-data names each table with its rows now and the limit, and puts the copy in the spec", async () => {
+      const printed = await run(source, "--name", "Shop (rows)", "--copy-data", "--row-limit", "2");
+      expect(printed.code, printed.stderr).toBe(0);
+      expect(printed.stderr).toMatch(/rows of public\.items: 2\n/);
+      expect(printed.stderr).toMatch(/rows of public\.orders: 3 \(the first 2 will be copied\)/);
+      expect((JSON.parse(printed.stdout) as { data: unknown }).data).toEqual({ sourceProjectId: source, rowLimit: 2 });
+    });
+
     it("--out writes a program that the harness runs into a copy; destroy removes it", { timeout: LONG }, async () => {
       const folder = programFolder();
-      const written = await run(source, "--name", "Shop (cli)", "--set", "API_URL=https://cli.example", "--skip-objects", "uploads", "--out", folder);
+      const written = await run(source, "--name", "Shop (cli)", "--set", "API_URL=https://cli.example", "--skip-objects", "uploads", "--copy-data", "--out", folder);
       expect(written.code, written.stderr).toBe(0);
       expect(written.stderr).toMatch(/pulumi config set --secret DB_PASSWORD <value>/);
       const cli = harnessStack({ folder, stack: "cli", config: { ...lubes.config, "lubes-clone-shop-cli:DB_PASSWORD": "cli-password" }, secret: [...lubes.secret, "lubes-clone-shop-cli:DB_PASSWORD"] });
       try {
         const up = await cli.up();
-        expect(up.summary.create, up.text).toBe(17);
+        expect(up.summary.create, up.text).toBe(18);
         const copy = String((await cli.outputs())["projectId"]);
         const env = await listOf<{ key: string; value: string | null; value_sha256: string }>(lubes.api, lubes.token, `/projects/${copy}/env`);
         expect(env.find((v) => v.key === "API_URL")?.value).toBe("https://cli.example");
         expect(env.find((v) => v.key === "DB_PASSWORD")?.value_sha256).toBe(sha256("cli-password"));
         expect(await invoke(copy, "hello")).toBe("Hello, Ada!");
         expect(await schemaOf(copy)).toEqual(await schemaOf(source));
+        expect(await rowsOf(copy, "orders")).toEqual(await rowsOf(source, "orders"));
         await cli.destroy();
         expect((await lubes.api.get(`/projects/${copy}`, { token: lubes.token })).status).toBe(404);
       } finally {

@@ -20,6 +20,10 @@ function describe(result: RunResult): string {
     lines.push(`  ${SYMBOL[step.op].padEnd(2)} ${shortName(step.urn).padEnd(40)} ${step.op}${step.changed?.length ? ` [${step.changed.join(", ")}]` : ""}`);
   }
   for (const drift of result.drift) lines.push(`  drift: ${shortName(drift.urn)} ${drift.change === "deleted" ? "was deleted outside Pulumi" : `changed outside Pulumi [${drift.fields.join(", ")}]`}`);
+  if (result.diagnostics.length > 0) {
+    lines.push("Diagnostics:");
+    for (const line of result.diagnostics) lines.push(`    ${line}`);
+  }
   if (Object.keys(result.outputs).length > 0) {
     lines.push("Outputs:");
     for (const [name, value] of Object.entries(result.outputs)) lines.push(`    ${name}: ${JSON.stringify(value)}`);

@@ -61,6 +61,8 @@ export interface RunResult {
   drift: Drift[];
   /** The stack's outputs; secret ones are "[secret]", ones not known yet (preview) "[unknown]". */
   outputs: Props;
+  /** What the provider processes wrote (progress lines), as the CLI shows under "Diagnostics". */
+  diagnostics: string[];
 }
 
 export class EngineError extends Error {}
@@ -188,18 +190,26 @@ class Hosts {
     return startPlugin(settings, { folder, cwd: this.options.programDir });
   }
 
-  async stop(): Promise<void> {
+  /** Stops every process, and returns what they wrote. */
+  async stop(): Promise<string[]> {
     const started = [this.dynamic, ...this.plugins.values()].filter((host) => host !== undefined);
-    await Promise.all(started.map(async (host) => (await host.catch(() => undefined))?.stop()));
+    const stopped = await Promise.all(started.map(async (promise) => {
+      const host = await promise.catch(() => undefined);
+      await host?.stop();
+      return host?.output() ?? [];
+    }));
+    return stopped.flat();
   }
 }
 
-async function withHosts<T>(options: StackOptions, stack: Stack, fn: (hosts: Hosts) => Promise<T>): Promise<T> {
+async function withHosts(options: StackOptions, stack: Stack, fn: (hosts: Hosts) => Promise<Omit<RunResult, "diagnostics">>): Promise<RunResult> {
   const hosts = new Hosts(options, stack);
   try {
-    return await fn(hosts);
-  } finally {
+    const result = await fn(hosts);
+    return { ...result, diagnostics: await hosts.stop() };
+  } catch (error) {
     await hosts.stop();
+    throw error;
   }
 }
 

@@ -15,7 +15,8 @@ CREATE TABLE customers (
 );
 CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, customer_id int NOT NULL REFERENCES customers (id), total numeric(12, 2));
 CREATE TABLE a_shipments (id int PRIMARY KEY, order_id bigint NOT NULL REFERENCES orders (id));
-CREATE TABLE audit_log (message text);`;
+CREATE TABLE audit_log (message text);
+CREATE TABLE line_items (order_id bigint REFERENCES orders (id), line int, sku text, PRIMARY KEY (order_id, line));`;
 
 const ROWS = `
 INSERT INTO customers (name, balance, avatar, tags, profile, joined)
@@ -24,7 +25,8 @@ INSERT INTO customers (name, balance, avatar, tags, profile, joined)
   FROM generate_series(1, 1200) AS n;
 INSERT INTO orders (customer_id, total) VALUES (1, 10.5), (2, 99.99), (1200, 0.01);
 INSERT INTO a_shipments (id, order_id) VALUES (1, 3);
-INSERT INTO audit_log (message) VALUES ('created'), ('created');`;
+INSERT INTO audit_log (message) VALUES ('created'), ('created');
+INSERT INTO line_items (order_id, line, sku) SELECT o, l, 'sku-' || l FROM generate_series(1, 3) AS o, generate_series(1, 400) AS l;`;
 
 describeEachEngine("DatabaseCopy", (engine) => {
   let server: TestServer;
@@ -74,12 +76,15 @@ describeEachEngine("DatabaseCopy", (engine) => {
       { table: "public.orders", rows: 3, sourceRows: 3, skipped: null },
       { table: "public.a_shipments", rows: 1, sourceRows: 1, skipped: null },
       { table: "public.audit_log", rows: 2, sourceRows: 2, skipped: null },
+      { table: "public.line_items", rows: 1200, sourceRows: 1200, skipped: null },
     ]);
-    expect(created.outs.rowsCopied).toBe(1206);
+    expect(created.outs.rowsCopied).toBe(2406);
     for (const table of ["customers", "orders", "a_shipments"]) expect(await dump(target, table)).toEqual(await dump(source, table));
+    // A key of two columns, read in pages after the last key.
+    expect(await dump(target, "line_items", "order_id, line")).toEqual(await dump(source, "line_items", "order_id, line"));
     expect(await dump(target, "audit_log", "message")).toEqual(await dump(source, "audit_log", "message"));
     // One progress line per table, after the announcement.
-    expect(logs.filter((line) => / copied \d+ of \d+ rows/.test(line))).toHaveLength(4);
+    expect(logs.filter((line) => / copied \d+ of \d+ rows/.test(line))).toHaveLength(5);
     expect(logs).toContain("public.customers: copied 1200 of 1200 rows");
 
     // Serial and identity sequences continue after the copied ids.
@@ -114,10 +119,10 @@ describeEachEngine("DatabaseCopy", (engine) => {
   it("refuses, before copying anything, a target without the tables or a table the source lacks", async () => {
     const bare = await newProject("Bare", "CREATE TABLE customers (id serial PRIMARY KEY, name text)");
     await expect(databaseCopy.create(ctx, checked({ projectId: bare, sourceProjectId: source }))).rejects.toThrow(
-      new RegExp(`Cannot copy rows into project ${bare} \\(branch "main"\\): it has no table public.orders, public.a_shipments, public.audit_log. Apply the source's migrations first`),
+      new RegExp(`Cannot copy rows into project ${bare} \\(branch "main"\\): it has no table public.orders, public.a_shipments, public.audit_log, public.line_items. Apply the source's migrations first`),
     );
     expect(await run(bare, "SELECT count(*)::int AS n FROM customers")).toEqual([{ n: 0 }]);
-    await expect(databaseCopy.create(ctx, checked({ projectId: bare, sourceProjectId: source, tables: ["customers", "invoices"] }))).rejects.toThrow(/has no table public.invoices; it has public.a_shipments, public.audit_log, public.customers, public.orders/);
+    await expect(databaseCopy.create(ctx, checked({ projectId: bare, sourceProjectId: source, tables: ["customers", "invoices"] }))).rejects.toThrow(/has no table public.invoices; it has public.a_shipments, public.audit_log, public.customers, public.line_items, public.orders/);
   });
 
   it("names the table whose rows the target refuses, and says that running again resumes", async () => {

@@ -25,6 +25,8 @@ export interface Host {
   read(type: string, id: string, props: Props): Promise<{ id: string; props: Props }>;
   update(type: string, id: string, olds: Props, news: Props): Promise<Props>;
   delete(type: string, id: string, props: Props): Promise<void>;
+  /** What the process wrote after its port (stdout, then stderr), line by line: the CLI shows these as diagnostics. */
+  output(): string[];
   stop(): Promise<void>;
 }
 
@@ -42,7 +44,7 @@ export interface Plugin extends Host {
 const pulumiOf = (folder: string): string => path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [folder] }));
 
 /** Starts a Node provider process and waits for the port it prints on its first line. */
-async function spawnProvider(entry: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; port: number; stderr: () => string }> {
+async function spawnProvider(entry: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; port: number; io: ProcessOutput }> {
   // The engine address is never dialled in these calls; credentials come only from Configure.
   const child: ChildProcess = spawn(process.execPath, [entry, ...args], {
     cwd,
@@ -50,17 +52,19 @@ async function spawnProvider(entry: string, args: string[], cwd: string, env: Re
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderr = "";
+  let stdout = "";
+  const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
   child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
   const port = await new Promise<number>((resolve, reject) => {
-    let buffered = "";
-    child.stdout?.on("data", (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const line = buffered.split("\n")[0];
-      if (buffered.includes("\n") && line) resolve(Number(line.trim()));
+    child.stdout?.on("data", () => {
+      const line = stdout.split("\n")[0];
+      if (stdout.includes("\n") && line) resolve(Number(line.trim()));
     });
     child.once("exit", (code) => reject(new Error(`${path.basename(path.dirname(entry))} exited (${code}): ${stderr}`)));
   });
-  return { child, port, stderr: () => stderr };
+  const lines = (text: string) => text.split("\n").filter((line) => line.trim() !== "");
+  return { child, port, io: { output: () => [...lines(stdout).slice(1), ...lines(stderr)], closed } };
 }
 
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -72,7 +76,13 @@ interface Face {
   send: (type: string, props: Props) => Props;
 }
 
-function connect(child: ChildProcess, port: number, face: Face) {
+/** A provider process's output after its port, and when its pipes are drained. */
+interface ProcessOutput {
+  output: () => string[];
+  closed: Promise<void>;
+}
+
+function connect(child: ChildProcess, port: number, io: ProcessOutput, face: Face) {
   const client = new services.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   type Method = "configure" | "check" | "diff" | "create" | "read" | "update" | "delete" | "getSchema" | "checkConfig" | "diffConfig";
   const call = <Req, Res>(method: Method, request: Req) =>
@@ -101,6 +111,7 @@ function connect(child: ChildProcess, port: number, face: Face) {
     struct,
     plain,
     lastSecrets: () => secrets,
+    output: io.output,
     async check(type, olds, news) {
       const request = new provproto.CheckRequest();
       request.setUrn(urn(type));
@@ -155,7 +166,8 @@ function connect(child: ChildProcess, port: number, face: Face) {
     async stop() {
       client.close();
       child.kill("SIGTERM");
-      await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once("exit", resolve)));
+      // "close", not "exit": the pipes are drained, so output() holds every line.
+      await io.closed;
     },
   };
   return host;
@@ -164,7 +176,7 @@ function connect(child: ChildProcess, port: number, face: Face) {
 export async function startHost(folder: string, config: Record<string, string>, providers: Record<string, string>): Promise<Host> {
   // The program's own @pulumi/pulumi, as the engine runs the host of the program's language.
   const entry = path.join(pulumiOf(folder), "cmd", "dynamic-provider", "index.js");
-  const { child, port } = await spawnProvider(entry, ["127.0.0.1:1"], folder);
+  const { child, port, io } = await spawnProvider(entry, ["127.0.0.1:1"], folder);
   // Props from a program already carry their own `__provider`; otherwise the type's serialized shim is added, when
   // the test gave one. Old state the plugin wrote has none, and goes as it is, as the engine sends it.
   const send = (type: string, props: Props): Props => {
@@ -172,7 +184,7 @@ export async function startHost(folder: string, config: Record<string, string>, 
     return typeof props[PROVIDER_KEY] === "string" || !text ? props : { ...props, [PROVIDER_KEY]: text };
   };
   const urn = (type: string) => (type.startsWith("urn:") ? type : `urn:pulumi:test::lubes-e2e::pulumi-nodejs:dynamic/lubes:${type.split(":")[2] ?? ""}::resource`);
-  const host = connect(child, port, { urn, send });
+  const host = connect(child, port, io, { urn, send });
   const configure = new provproto.ConfigureRequest();
   configure.setArgs(host.struct(config));
   await host.call("configure", configure);
@@ -187,9 +199,9 @@ export async function startHost(folder: string, config: Record<string, string>, 
 export async function startPlugin(config: Props, options: { folder?: string; cwd?: string; variables?: Record<string, string>; name?: string; env?: Record<string, string> } = {}): Promise<Plugin> {
   const folder = options.folder ?? ROOT;
   // The engine runs a plugin in the project's folder (its working directory), so relative paths are the program's.
-  const { child, port } = await spawnProvider(path.join(pulumiOf(folder), "cmd", "run-plugin", "index.js"), [folder, "127.0.0.1:1"], options.cwd ?? folder, options.env);
+  const { child, port, io } = await spawnProvider(path.join(pulumiOf(folder), "cmd", "run-plugin", "index.js"), [folder, "127.0.0.1:1"], options.cwd ?? folder, options.env);
   const urn = (type: string) => (type.startsWith("urn:") ? type : `urn:pulumi:test::lubes-e2e::${type}::${options.name ?? "resource"}`);
-  const host = connect(child, port, { urn, send: (_type, props) => props });
+  const host = connect(child, port, io, { urn, send: (_type, props) => props });
   const configure = new provproto.ConfigureRequest();
   configure.setArgs(host.struct(config));
   for (const [key, value] of Object.entries(options.variables ?? {})) configure.getVariablesMap().set(key, value);

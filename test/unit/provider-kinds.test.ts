@@ -201,7 +201,7 @@ const tables: Table[] = [
       { method: "POST", path: "/projects/proj_2/db/query", reply: queried([{ name: "public.items", quoted: "public.items", columns: ["id", "name"], primary_key: ["id"], keyed: true, references: [] }]) },
       { method: "POST", path: "/projects/proj_1/db/query", reply: queried([{ name: "public.items", quoted: "public.items", columns: ["id", "name"], primary_key: ["id"], keyed: true, references: [] }]) },
       { method: "POST", path: "/projects/proj_2/db/query", body: { query: "SELECT count(*) AS n FROM public.items", params: [], branch: "main" }, reply: queried([{ n: "2" }]) },
-      { method: "POST", path: "/projects/proj_2/db/query", body: { query: expect.stringContaining('ORDER BY src."id" LIMIT $1 OFFSET $2'), params: [2, 0], branch: "main" }, reply: queried([{ r: '{"id": 1, "name": "a"}' }, { r: '{"id": 2, "name": "b"}' }]) },
+      { method: "POST", path: "/projects/proj_2/db/query", body: { query: expect.stringContaining('ORDER BY src."id" LIMIT $1'), params: [2], branch: "main" }, reply: queried([{ r: '{"id": 1, "name": "a"}' }, { r: '{"id": 2, "name": "b"}' }]) },
       {
         method: "POST", path: "/projects/proj_1/db/query",
         body: { query: expect.stringMatching(/^INSERT INTO public\.items \("id", "name"\) OVERRIDING SYSTEM VALUE .* ON CONFLICT DO NOTHING/), params: ['[{"id": 1, "name": "a"},{"id": 2, "name": "b"}]'], branch: "main" },
