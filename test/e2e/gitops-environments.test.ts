@@ -14,9 +14,20 @@ describeExample("examples/gitops-environments", (make) => {
   const stacks = {} as Record<Stage, ExampleStack>;
   const projectIds = {} as Record<Stage, string>;
   let firstRelease = "";
+  let webhookHashes: Record<string, string> = {};
+  const webhookSecretHashes = async () => {
+    const hashes: Record<string, string> = {};
+    for (const stage of stages) {
+      const env = await listOf<{ key: string; value: string | null; value_sha256: string }>(lubes.api, lubes.token, `/projects/${projectIds[stage]}/env`);
+      const secret = env.find((v) => v.key === "WEBHOOK_SECRET");
+      expect(secret?.value).toBeNull();
+      hashes[stage] = secret?.value_sha256 ?? "";
+    }
+    return hashes;
+  };
   const invoke = async (stage: Stage) => {
     const res = await fetch(`${lubes.server.url}/projects/${projectIds[stage]}/functions/api/invoke`, { method: "POST", headers: { authorization: `Bearer ${lubes.token}` } });
-    return (await res.json()) as { stage: string; logLevel: string; version: number; database: string };
+    return (await res.json()) as { stage: string; logLevel: string; version: number; database: string; webhookSecret: string };
   };
 
   beforeAll(async () => {
@@ -37,21 +48,26 @@ describeExample("examples/gitops-environments", (make) => {
   it("up on each stack makes one environment per stack, configured by its own config", async () => {
     for (const stage of stages) {
       const up = await stacks[stage].up();
-      expect(up.summary.create, up.text).toBe(9);
+      expect(up.summary.create, up.text).toBe(12);
       projectIds[stage] = String(up.outputs["projectId"]);
     }
     firstRelease = String((await stacks.production.outputs())["releaseId"]);
     const orgs = await listOf(lubes.api, lubes.token, "/organizations");
     expect(orgs.map((o) => `${String(o["name"])} ${String(o["plan"])}`).sort()).toEqual(["acme-dev free", "acme-production team", "acme-staging pro"]);
+    // Each slug has its stack's random suffix (random.RandomId).
+    expect(orgs.map((o) => String(o["slug"])).sort()).toEqual([expect.stringMatching(/^acme-dev-[0-9a-f]{6}$/), expect.stringMatching(/^acme-production-[0-9a-f]{6}$/), expect.stringMatching(/^acme-staging-[0-9a-f]{6}$/)]);
     for (const stage of stages) {
       const p = `/projects/${projectIds[stage]}`;
       expect((await listOf(lubes.api, lubes.token, `${p}/env`)).map((v) => `${String(v["key"])}=${v["sensitive"] ? "(sensitive)" : String(v["value"])}`)).toEqual([
-        "DATABASE_URL=(sensitive)", `LOG_LEVEL=${STAGES[stage].logLevel}`, `STAGE=${stage}`,
+        "DATABASE_URL=(sensitive)", `LOG_LEVEL=${STAGES[stage].logLevel}`, `STAGE=${stage}`, "WEBHOOK_SECRET=(sensitive)",
       ]);
       expect(await listOf(lubes.api, lubes.token, `${p}/functions`)).toMatchObject([{ slug: "api", memory_mb: STAGES[stage].memory, live_version: 1 }]);
       expect((await listOf(lubes.api, lubes.token, `${p}/storage/buckets`)).map((b) => b["name"])).toEqual(["uploads"]);
-      expect(await invoke(stage)).toEqual({ stage, logLevel: STAGES[stage].logLevel, version: 1, database: "configured" });
+      expect(await invoke(stage)).toEqual({ stage, logLevel: STAGES[stage].logLevel, version: 1, database: "configured", webhookSecret: "configured" });
     }
+    // A generated secret of its own per stack (random.RandomPassword), never readable back through the API.
+    webhookHashes = await webhookSecretHashes();
+    expect(new Set(Object.values(webhookHashes)).size).toBe(3);
   }, LONG);
 
   it("a pull request's preview on every stack shows no change until the program changes", async () => {
@@ -71,6 +87,8 @@ describeExample("examples/gitops-environments", (make) => {
       expectNoChanges(await stacks[stage].preview());
       expect((await invoke(stage)).version).toBe(2);
     }
+    // The generated secrets were made once: later ups keep them.
+    expect(await webhookSecretHashes()).toEqual(webhookHashes);
   }, LONG);
 
   it("a variable changed by hand on staging is caught by refresh and put back by up", async () => {
@@ -100,7 +118,7 @@ describeExample("examples/gitops-environments", (make) => {
   it("destroy on each stack leaves the server with nothing of them", async () => {
     for (const stage of stages) {
       const destroy = await stacks[stage].destroy();
-      expect(destroy.summary.delete, destroy.text).toBe(9);
+      expect(destroy.summary.delete, destroy.text).toBe(12);
     }
     expect(await listOf(lubes.api, lubes.token, "/organizations")).toEqual([]);
     for (const stage of stages) expect((await lubes.api.get(`/projects/${projectIds[stage]}`, { token: lubes.token })).status).toBe(404);

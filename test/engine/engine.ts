@@ -19,6 +19,7 @@ import path from "node:path";
 import type * as Pulumi from "@pulumi/pulumi";
 import { kindOf } from "../../provider/resources";
 import { startHost, startPlugin, type Host } from "../support/host";
+import { RANDOM_TYPE_PREFIX, randomSecretOutputs, randomStandIn } from "./random-stand-in";
 import { loadProject } from "./project";
 import { summarize, type Drift, type Operation, type Step } from "./steps";
 import { loadState, saveState, type Props, type StackState, type StateResource } from "./state";
@@ -68,6 +69,9 @@ export interface RunResult {
 export class EngineError extends Error {}
 
 const isLubes = (type: string) => type.startsWith(DYNAMIC) || type.startsWith(PLUGIN) || type === PROVIDER_TYPE;
+/** Lubes resources, and the few of the `random` provider its stand-in serves (random-stand-in.ts). */
+const isServed = (type: string) => isLubes(type) || type.startsWith(RANDOM_TYPE_PREFIX);
+const secretOutputsOf = (type: string): readonly string[] => (type.startsWith(RANDOM_TYPE_PREFIX) ? randomSecretOutputs(type) : kindOf(typeOf(type)).secretOutputs);
 /** The kind's token, from either face's type. */
 const typeOf = (type: string) => (type.startsWith(DYNAMIC) ? `${PLUGIN}${type.slice(DYNAMIC.length)}` : type);
 /** A dynamic resource's props carry its serialized provider; a plugin resource's do not. */
@@ -175,6 +179,7 @@ class Hosts {
   constructor(private readonly options: StackOptions, private readonly stack: Stack) {}
 
   for(resource: { type: string; provider: string }): Promise<Host> {
+    if (resource.type.startsWith(RANDOM_TYPE_PREFIX)) return Promise.resolve(randomStandIn);
     if (resource.type.startsWith(DYNAMIC)) return (this.dynamic ??= startHost(this.options.programDir, resolve(this.options).config, {}));
     let plugin = this.plugins.get(resource.provider);
     if (!plugin) this.plugins.set(resource.provider, (plugin = this.startPlugin(resource.provider)));
@@ -304,7 +309,7 @@ function interceptRegistrations(requireFromPulumi: NodeJS.Require, register: (r:
   const monitor = (requireFromPulumi("./runtime/settings") as { getMonitor(): any }).getMonitor();
   const mockRegister = monitor.registerResource.bind(monitor) as (req: any, callback: Callback) => void;
   monitor.registerResource = (req: any, callback: Callback) => {
-    if (!isLubes(String(req.getType())) || !req.getCustom()) return mockRegister(req, callback);
+    if (!isServed(String(req.getType())) || !req.getCustom()) return mockRegister(req, callback);
     const urn = monitor.newUrn(req.getParent(), req.getType(), req.getName()) as string;
     const { props, secrets } = unwrapSecrets(req.getObject().toJavaScript() as Props);
     const parent = req.getParent() as string;
@@ -418,8 +423,7 @@ export async function up(options: StackOptions, preview = false): Promise<RunRes
     const register = async (reg: Registration): Promise<Answer> => {
       declared.add(reg.urn);
       if (reg.type === PROVIDER_TYPE) return registerProvider(reg);
-      const kind = kindOf(typeOf(reg.type));
-      const secrets = [...new Set([...reg.secrets, ...kind.secretOutputs])];
+      const secrets = [...new Set([...reg.secrets, ...secretOutputsOf(reg.type)])];
       const provider = reg.type.startsWith(DYNAMIC) ? String(reg.props[PROVIDER_KEY]) : reg.provider;
       const host = await hosts.for({ type: reg.type, provider });
       let old = stack.find(reg.urn);
@@ -508,11 +512,11 @@ export async function up(options: StackOptions, preview = false): Promise<RunRes
 
     // `Resource.get`: the provider reads the live resource by its id; nothing is kept in the state.
     const read = async (request: ReadRequest): Promise<Answer> => {
-      const kind = kindOf(typeOf(request.type));
+      const secretOutputs = secretOutputsOf(request.type);
       const host = await hosts.for({ type: request.type, provider: request.type.startsWith(DYNAMIC) ? String(request.props[PROVIDER_KEY]) : request.provider });
       const live = await run(() => host.read(request.urn, request.id, request.props));
       if (live.id === "") throw new EngineError(`${request.urn}: resource '${request.id}' does not exist`);
-      return { id: live.id, state: live.props, secrets: [...new Set([...request.secrets, ...kind.secretOutputs])] };
+      return { id: live.id, state: live.props, secrets: [...new Set([...request.secrets, ...secretOutputs])] };
     };
 
     const deletes = () => {

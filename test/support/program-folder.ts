@@ -14,6 +14,8 @@ export function programFolder(example?: string): string {
   mkdirSync(path.join(dir, "node_modules", "@pulumi"), { recursive: true });
   symlinkSync(ROOT, path.join(dir, "node_modules", "@lubes", "pulumi"), "dir");
   symlinkSync(path.join(ROOT, "node_modules", "@pulumi", "pulumi"), path.join(dir, "node_modules", "@pulumi", "pulumi"), "dir");
+  // @pulumi/random's SDK, for the examples that use it (the harness serves its resources: test/engine/random-stand-in.ts).
+  symlinkSync(path.join(ROOT, "node_modules", "@pulumi", "random"), path.join(dir, "node_modules", "@pulumi", "random"), "dir");
   symlinkSync(path.join(ROOT, "node_modules", "require-from-string"), path.join(dir, "node_modules", "require-from-string"), "dir");
   return dir;
 }
