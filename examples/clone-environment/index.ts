@@ -16,6 +16,8 @@ export = async () => {
     },
     // Buckets whose files stay behind (user uploads, say).
     skipObjectsOf: config.getObject<string[]>("skipObjectsOf") ?? [],
+    // The database's rows too, when asked: copied once at `up`, at most `rowLimit` per table.
+    copyData: config.getBoolean("copyData") ? { rowLimit: config.getNumber("rowLimit") ?? 10_000 } : false,
   });
   const environment = new lubes.ProjectEnvironment("copy", spec);
   return { projectId: environment.projectId, functionUrls: environment.functionUrls };

@@ -11,8 +11,10 @@
 //            (`get`) goes to the provider's read with the program's props, as the engine's read step does, and is
 //            not kept in the state.
 //   preview  check and diff only; what is not known yet reaches the program as unknown.
-//   refresh  read every resource; report and record the drift.
+//   refresh  read every resource; report and record the drift (only report it, with previewOnly).
 //   destroy  delete everything, each after its dependents.
+// A failed step stops new steps; those in flight finish; the run ends. The `random` provider's few resources the
+// examples use are served by a stand-in (random-stand-in.ts), never by the real-CLI runner.
 import { randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -120,7 +122,8 @@ class Stack {
   readonly state: StackState;
   private saveTimer: NodeJS.Timeout | undefined;
 
-  constructor(readonly options: StackOptions) {
+  /** `readOnly`: a run that changes nothing (`refresh --preview-only`) keeps the state file as it is. */
+  constructor(readonly options: StackOptions, private readonly readOnly = false) {
     this.state = loadState(options.stateFile, options.passphrase);
   }
 
@@ -155,15 +158,20 @@ class Stack {
 
   /** Like the engine's checkpoints: state reaches the file soon after every step, so a crash loses at most one. */
   checkpoint(): void {
-    this.saveTimer ??= setTimeout(() => this.save(), 50);
+    if (!this.readOnly) this.saveTimer ??= setTimeout(() => this.save(), 50);
   }
 
   save(): void {
+    if (this.readOnly) return;
     clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
     saveState(this.options.stateFile, this.options.passphrase, this.state);
   }
 }
+
+/** The Lubes settings of this process's environment, which the engine's provider processes inherit (a pipeline's key). */
+const providerEnvironment = (): Record<string, string> =>
+  Object.fromEntries(["LUBES_API_KEY", "LUBES_API_URL", "LUBES_ALLOW_INSECURE_HTTP"].map((name) => [name, process.env[name] ?? ""]));
 
 /**
  * The provider processes of a run, started when first needed: the dynamic-provider host for dynamic resources, and a
@@ -180,7 +188,7 @@ class Hosts {
 
   for(resource: { type: string; provider: string }): Promise<Host> {
     if (resource.type.startsWith(RANDOM_TYPE_PREFIX)) return Promise.resolve(randomStandIn);
-    if (resource.type.startsWith(DYNAMIC)) return (this.dynamic ??= startHost(this.options.programDir, resolve(this.options).config, {}));
+    if (resource.type.startsWith(DYNAMIC)) return (this.dynamic ??= startHost(this.options.programDir, resolve(this.options).config, {}, providerEnvironment()));
     let plugin = this.plugins.get(resource.provider);
     if (!plugin) this.plugins.set(resource.provider, (plugin = this.startPlugin(resource.provider)));
     return plugin;
@@ -192,7 +200,7 @@ class Hosts {
     const settings = reference ? (this.providers.get(urn) ?? this.stack.find(urn)?.inputs) : { apiKey: config["lubes:apiKey"], apiUrl: config["lubes:apiUrl"] };
     if (!settings) throw new EngineError(`provider ${reference} is neither declared by the program nor in the state`);
     const folder = path.dirname(createRequire(path.join(this.options.programDir, "index.ts")).resolve("@lubes/pulumi/package.json"));
-    return startPlugin(settings, { folder, cwd: this.options.programDir });
+    return startPlugin(settings, { folder, cwd: this.options.programDir, env: providerEnvironment() });
   }
 
   /** Stops every process, and returns what they wrote. */
@@ -298,12 +306,59 @@ function aliasUrns(monitor: any, req: any): string[] {
   return urns;
 }
 
+/** A registration refused because an earlier step of the run failed. */
+class SkippedStep extends Error {
+  constructor() {
+    super("not run: an earlier step failed");
+  }
+}
+
+/**
+ * The steps of one program run, as the engine runs them: once a step fails, no new one starts, the ones in flight
+ * finish, and the run ends without waiting for the rest of the program, whose registrations may wait forever on the
+ * failed resource's outputs.
+ */
+class RunSteps {
+  readonly failures: string[] = [];
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private failedStep = false;
+  private signalStop: () => void = () => undefined;
+  /** Settles when a step has failed. */
+  readonly stopped = new Promise<void>((resolve) => (this.signalStop = resolve));
+
+  run<T>(step: () => Promise<T>): Promise<T> {
+    if (this.failedStep) return Promise.reject(new SkippedStep());
+    const running = step();
+    this.inFlight.add(running);
+    running.then(
+      () => this.inFlight.delete(running),
+      (error: unknown) => {
+        this.inFlight.delete(running);
+        this.failedStep = true;
+        this.note(error);
+        this.signalStop();
+      },
+    );
+    return running;
+  }
+
+  /** A failure of the run (a step's, or the program's own); a skipped registration is none. */
+  note(error: unknown): void {
+    if (!(error instanceof SkippedStep)) this.failures.push(error instanceof Error ? error.message : String(error));
+  }
+
+  /** Waits for every step in flight, as the engine does before it ends a failed update. */
+  async settle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+}
+
 /**
  * Replaces the mock monitor's registration (and read by id) of Lubes resources: each goes to `register` (or `read`),
  * and its answer back to the program as the engine would send it (secret properties marked). Other registrations
  * keep the mock's answer.
  */
-function interceptRegistrations(requireFromPulumi: NodeJS.Require, register: (r: Registration) => Promise<Answer>, read: (r: ReadRequest) => Promise<Answer>, failures: string[]): void {
+function interceptRegistrations(requireFromPulumi: NodeJS.Require, register: (r: Registration) => Promise<Answer>, read: (r: ReadRequest) => Promise<Answer>, steps: RunSteps): void {
   const resproto = requireFromPulumi("./proto/resource_pb");
   const structproto = requireFromPulumi("google-protobuf/google/protobuf/struct_pb");
   const monitor = (requireFromPulumi("./runtime/settings") as { getMonitor(): any }).getMonitor();
@@ -316,12 +371,12 @@ function interceptRegistrations(requireFromPulumi: NodeJS.Require, register: (r:
     const provider = String(req.getProvider() ?? "");
     // A plugin resource depends on its explicit provider, which is deleted after it.
     const providerUrn = provider ? [provider.split("::").slice(0, -1).join("::")] : [];
-    register({
+    steps.run(() => register({
       urn, aliases: aliasUrns(monitor, req), type: req.getType(), provider, props, secrets: [...secrets, ...(req.getAdditionalsecretoutputsList() as string[])],
       dependencies: [...new Set([...(req.getDependenciesList() as string[]), ...(parent ? [parent] : []), ...providerUrn])],
       deleteBeforeReplace: req.getDeletebeforereplace(), ignoreChanges: req.getIgnorechangesList(), replaceOnChanges: req.getReplaceonchangesList(),
       protect: req.getProtect() === true, retainOnDelete: req.getRetainondelete() === true,
-    }).then(
+    })).then(
       (answer) => {
         const response = new resproto.RegisterResourceResponse();
         response.setUrn(urn);
@@ -329,10 +384,7 @@ function interceptRegistrations(requireFromPulumi: NodeJS.Require, register: (r:
         response.setObject(structproto.Struct.fromJavaScript(wireState(answer.state, answer.secrets)));
         callback(null, response);
       },
-      (error: unknown) => {
-        failures.push(error instanceof Error ? error.message : String(error));
-        callback(error);
-      },
+      (error: unknown) => callback(error),
     );
   };
   const mockRead = monitor.readResource.bind(monitor) as (req: any, callback: Callback) => void;
@@ -340,17 +392,14 @@ function interceptRegistrations(requireFromPulumi: NodeJS.Require, register: (r:
     if (!isLubes(String(req.getType()))) return mockRead(req, callback);
     const urn = monitor.newUrn(req.getParent(), req.getType(), req.getName()) as string;
     const { props, secrets } = unwrapSecrets(req.getProperties().toJavaScript() as Props);
-    read({ urn, type: req.getType(), provider: String(req.getProvider() ?? ""), id: req.getId() as string, props, secrets: [...secrets, ...(req.getAdditionalsecretoutputsList() as string[])] }).then(
+    steps.run(() => read({ urn, type: req.getType(), provider: String(req.getProvider() ?? ""), id: req.getId() as string, props, secrets: [...secrets, ...(req.getAdditionalsecretoutputsList() as string[])] })).then(
       (answer) => {
         const response = new resproto.ReadResourceResponse();
         response.setUrn(urn);
         response.setProperties(structproto.Struct.fromJavaScript(wireState(answer.state, answer.secrets)));
         callback(null, response);
       },
-      (error: unknown) => {
-        failures.push(error instanceof Error ? error.message : String(error));
-        callback(error);
-      },
+      (error: unknown) => callback(error),
     );
   };
 }
@@ -363,11 +412,11 @@ async function runProgram(options: StackOptions, preview: boolean, register: (r:
   process.env["PULUMI_CONFIG"] = JSON.stringify(config);
   process.env["PULUMI_CONFIG_SECRET_KEYS"] = JSON.stringify(options.secretConfig ?? []);
   await pulumi.runtime.setMocks({ call: () => ({}), newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs as Props }) }, project, options.stack, preview);
-  const failures: string[] = [];
-  interceptRegistrations(createRequire(requireFromProgram.resolve("@pulumi/pulumi/package.json")), register, read, failures);
-  const failed = (error: unknown) => failures.push(error instanceof Error ? error.message : String(error));
+  const steps = new RunSteps();
+  interceptRegistrations(createRequire(requireFromProgram.resolve("@pulumi/pulumi/package.json")), register, read, steps);
+  const failed = (error: unknown) => steps.note(error);
   process.on("unhandledRejection", failed);
-  try {
+  const finished = async () => {
     let exported: Record<string, unknown> = {};
     try {
       // As Pulumi's Node host runs a program: an exported function is called and a promise awaited (`export = async
@@ -397,11 +446,15 @@ async function runProgram(options: StackOptions, preview: boolean, register: (r:
         failed(error);
       }
     }
-    if (failures.length > 0) throw new EngineError([...new Set(failures)].join("\n"));
     return { outputs, secretOutputs, unknownOutputs };
-  } finally {
-    process.off("unhandledRejection", failed);
-  }
+  };
+  // A failed step ends the run once the steps in flight are done, as the engine ends a failed update. The rest of the
+  // program is abandoned, as the engine stops the program: its later rejections stay with the handler.
+  const result = await Promise.race([finished(), steps.stopped.then(() => undefined)]);
+  await steps.settle();
+  if (result) process.off("unhandledRejection", failed);
+  if (steps.failures.length > 0 || !result) throw new EngineError([...new Set(steps.failures)].join("\n"));
+  return result;
 }
 
 function displayOutputs(outputs: Props, secretOutputs: string[], unknownOutputs: string[]): Props {
@@ -543,9 +596,12 @@ export async function up(options: StackOptions, preview = false): Promise<RunRes
 
 export const preview = (options: StackOptions) => up(options, true);
 
-/** Reads every resource; what changed outside Pulumi is reported and recorded, what is gone leaves the state. */
-export async function refresh(options: StackOptions): Promise<RunResult> {
-  const stack = new Stack(options);
+/**
+ * Reads every resource; what changed outside Pulumi is reported and recorded, what is gone leaves the state. With
+ * `previewOnly` (`pulumi refresh --preview-only`) it is only reported.
+ */
+export async function refresh(options: StackOptions, previewOnly = false): Promise<RunResult> {
+  const stack = new Stack(options, previewOnly);
   const drift: Drift[] = [];
   const steps: Step[] = [];
   const run = limiter(PARALLEL);

@@ -13,6 +13,8 @@ import { summarize, type Drift, type Operation, type Step } from "./steps";
 import type { Props } from "./state";
 
 const run = promisify(execFile);
+/** Credentials reach a stack only from its config, unless a command's `env` sets them as a pipeline does. */
+const NO_LUBES_ENV = { LUBES_API_KEY: "", LUBES_API_URL: "", LUBES_ALLOW_INSECURE_HTTP: "" };
 const ROOT = path.resolve(__dirname, "../..");
 const TSX_LOADER = path.join(ROOT, "node_modules", "tsx", "dist", "loader.mjs");
 
@@ -37,6 +39,11 @@ export interface ExampleStack {
   setConfig(key: string, value: string, secret?: boolean): Promise<void>;
   /** Edits a file of the program: `from` must occur in it. */
   edit(file: string, from: string | RegExp, to: string): void;
+  /**
+   * Runs a `pulumi` command line as a pipeline writes it (the words after `pulumi`), in the program's folder, with
+   * `env` added to the environment as a CI job sets it. The exit code is returned, not thrown.
+   */
+  pulumi(args: string[], env?: Record<string, string>): Promise<{ code: number; text: string }>;
   dispose(): void;
 }
 
@@ -88,10 +95,11 @@ export function harnessStack(options: ExampleOptions): ExampleStack {
   // It holds the stack's config, API key included, as a CLI's stack holds it: readable by its owner only.
   const save = () => writeFileSync(optionsFile, JSON.stringify(stackOptions), { mode: 0o600 });
   save();
+  const harnessArgs = (command: string, args: string[]) => ["--import", TSX_LOADER, path.join(__dirname, "cli.ts"), command, optionsFile, ...args];
   const cli = async (command: string, ...args: string[]): Promise<string> => {
     try {
       // Asynchronous: the lubes-server under test runs in the test's own process.
-      const { stdout } = await run(process.execPath, ["--import", TSX_LOADER, path.join(__dirname, "cli.ts"), command, optionsFile, ...args], { cwd: folder, maxBuffer: 64 * 1024 * 1024 });
+      const { stdout } = await run(process.execPath, harnessArgs(command, args), { cwd: folder, env: { ...process.env, ...NO_LUBES_ENV }, maxBuffer: 64 * 1024 * 1024 });
       return stdout;
     } catch (error) {
       // A plain error: the child's own stack frames must not reach the test runner.
@@ -100,7 +108,8 @@ export function harnessStack(options: ExampleOptions): ExampleStack {
     }
   };
   const command = async (name: string): Promise<StackRun> => {
-    const stdout = await cli(name);
+    // Non-interactive, as in a pipeline: a command that changes the stack says so.
+    const stdout = await cli(name, ...(name === "preview" ? [] : ["--yes"]));
     const lines = stdout.trimEnd().split("\n");
     const result = JSON.parse(lines.at(-1) ?? "{}") as RunResult;
     return { steps: result.steps, summary: result.summary, drift: result.drift, outputs: result.outputs, text: lines.slice(0, -1).join("\n") };
@@ -120,6 +129,16 @@ export function harnessStack(options: ExampleOptions): ExampleStack {
       return Promise.resolve();
     },
     edit: (file, from, to) => editFile(folder, file, from, to),
+    async pulumi(args, env = {}) {
+      const [command = "", ...flags] = args;
+      const outcome = await run(process.execPath, harnessArgs(command, flags), { cwd: folder, env: { ...process.env, ...NO_LUBES_ENV, ...env }, maxBuffer: 64 * 1024 * 1024 }).then(
+        ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+        (error: { code?: number; stdout?: string; stderr?: string }) => ({ code: typeof error.code === "number" ? error.code : 1, stdout: error.stdout ?? "", stderr: error.stderr ?? "" }),
+      );
+      // The result's JSON line is the harness's own; a person reads the rest.
+      const text = outcome.stdout.trimEnd().split("\n").filter((line) => !line.startsWith("{")).join("\n");
+      return { code: outcome.code, text: `${text}\n${outcome.stderr}`.trim() };
+    },
     dispose: () => rmSync(folder, { recursive: true, force: true }),
   };
 }
@@ -177,6 +196,13 @@ export async function cliStack(options: ExampleOptions): Promise<ExampleStack> {
     outputs: async () => Object.fromEntries(Object.entries(await stack.outputs()).map(([k, v]) => [k, v.value as unknown])),
     setConfig: (key, value, secret = false) => stack.setConfig(key, { value, secret }),
     edit: (file, from, to) => editFile(folder, file, from, to),
+    async pulumi(args, env = {}) {
+      const outcome = await run("pulumi", args, { cwd: folder, env: { ...process.env, ...NO_LUBES_ENV, ...envVars, ...env }, maxBuffer: 64 * 1024 * 1024 }).then(
+        ({ stdout, stderr }) => ({ code: 0, text: `${stdout}\n${stderr}` }),
+        (error: { code?: number; stdout?: string; stderr?: string }) => ({ code: typeof error.code === "number" ? error.code : 1, text: `${error.stdout ?? ""}\n${error.stderr ?? ""}` }),
+      );
+      return { code: outcome.code, text: outcome.text.trim() };
+    },
     dispose: () => rmSync(folder, { recursive: true, force: true }),
   };
 }

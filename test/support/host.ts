@@ -173,10 +173,11 @@ function connect(child: ChildProcess, port: number, io: ProcessOutput, face: Fac
   return host;
 }
 
-export async function startHost(folder: string, config: Record<string, string>, providers: Record<string, string>): Promise<Host> {
+/** `env`: the environment the engine passes on (a pipeline's `LUBES_API_KEY`); none of the caller's `LUBES_*` otherwise. */
+export async function startHost(folder: string, config: Record<string, string>, providers: Record<string, string>, env: Record<string, string> = {}): Promise<Host> {
   // The program's own @pulumi/pulumi, as the engine runs the host of the program's language.
   const entry = path.join(pulumiOf(folder), "cmd", "dynamic-provider", "index.js");
-  const { child, port, io } = await spawnProvider(entry, ["127.0.0.1:1"], folder);
+  const { child, port, io } = await spawnProvider(entry, ["127.0.0.1:1"], folder, env);
   // Props from a program already carry their own `__provider`; otherwise the type's serialized shim is added, when
   // the test gave one. Old state the plugin wrote has none, and goes as it is, as the engine sends it.
   const send = (type: string, props: Props): Props => {
