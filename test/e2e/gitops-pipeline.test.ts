@@ -4,6 +4,7 @@
 // come from, and every command line it holds must have been run by these scenarios.
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { validateWorkflow } from "@action-validator/core";
 import yaml from "js-yaml";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { ExampleStack } from "../engine/runner";
@@ -67,6 +68,12 @@ function upJobsInOrder(): string[] {
   }
   return order;
 }
+
+it("the pipeline is a valid GitHub Actions workflow (its published JSON schema)", () => {
+  expect(validateWorkflow(WORKFLOW_TEXT).errors).toEqual([]);
+  // …and the check can fail: a job without runs-on is refused.
+  expect(validateWorkflow(WORKFLOW_TEXT.replace("runs-on: ubuntu-latest", "runs-onn: ubuntu-latest")).errors).not.toEqual([]);
+});
 
 it("the pipeline takes every secret from the secret store and every API URL from the stacks' config", () => {
   const secrets = [...WORKFLOW_TEXT.matchAll(/secrets(?:\.([A-Z_]+)|\[format\('([A-Z_]+)\{0\}')/g)].map((m) => m[1] ?? `${m[2] ?? ""}<stack>`);
