@@ -1,8 +1,8 @@
-// Runs function code in a fresh worker thread per invocation: its own process.env (the project's variables only),
-// a heap limit, a time limit. A function that loops, throws or runs out of memory is stopped and reported; the
-// server goes on. This isolates failures, not hostile code: it is not a security sandbox.
-import { retireWorker, startWorker } from "../workers";
-import type { InvocationData, WorkerMessage } from "./function-worker";
+// Runs function code in a sandboxed child process per run (sandbox.ts): only the project's variables, a memory cap
+// covering Buffers, a CPU-time limit and a wall-clock timeout. A function that loops, throws, runs out of memory or
+// attacks the host is stopped and reported; the server goes on. The process is killed once it has answered, so
+// nothing of a run (a timer, a socket) outlives it.
+import { startSandbox, type SandboxInput, type SandboxMessage } from "./sandbox";
 
 export interface LogLine {
   level: "debug" | "info" | "warn" | "error";
@@ -20,23 +20,18 @@ type Result = Outcome extends infer O ? (O extends Outcome ? Omit<O, "logs" | "d
 /** More than this many lines from one run are dropped, with a note. */
 const MAX_LOG_LINES = 200;
 
-export function runFunction(data: InvocationData, env: Record<string, string>, limits: { timeoutMs: number; memoryMb: number }): Promise<Outcome> {
+export function runFunction(data: SandboxInput, env: Record<string, string>, limits: { timeoutMs: number; memoryMb: number }): Promise<Outcome> {
   const started = Date.now();
   const logs: LogLine[] = [];
-  const worker = startWorker("functions/function-worker", {
-    workerData: data,
-    env,
-    stdout: true,
-    stderr: true,
-    resourceLimits: { maxOldGenerationSizeMb: limits.memoryMb, maxYoungGenerationSizeMb: Math.min(16, Math.max(4, Math.floor(limits.memoryMb / 4))), stackSizeMb: 4 },
-  });
+  const sandbox = startSandbox(data, env, limits);
+  const { child } = sandbox;
   const log = (level: LogLine["level"], message: string) => {
     if (logs.length < MAX_LOG_LINES) logs.push({ level, message, at: new Date() });
     else if (logs.length === MAX_LOG_LINES) logs.push({ level: "warn", message: `more than ${MAX_LOG_LINES} log lines: the rest of this run's output was dropped`, at: new Date() });
   };
   // Writes to process.stdout/stderr inside the function are logs too, never the server's own output.
-  worker.stdout.on("data", (chunk: Buffer) => log("info", chunk.toString().trimEnd()));
-  worker.stderr.on("data", (chunk: Buffer) => log("error", chunk.toString().trimEnd()));
+  child.stdout?.on("data", (chunk: Buffer) => log("info", chunk.toString().trimEnd()));
+  child.stderr?.on("data", (chunk: Buffer) => log("error", chunk.toString().trimEnd()));
 
   return new Promise<Outcome>((resolve) => {
     let settled = false;
@@ -44,21 +39,24 @@ export function runFunction(data: InvocationData, env: Record<string, string>, l
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      // A worker that answered exits on its own once its work drains; one that did not is stopped now.
-      void (outcome.kind === "response" || outcome.kind === "checked" ? retireWorker(worker, 1_000) : worker.terminate());
+      sandbox.kill();
       resolve({ ...outcome, logs, durationMs: Date.now() - started });
     };
     const timer = setTimeout(() => finish({ kind: "timeout", message: `Function ran longer than its timeout of ${limits.timeoutMs} ms and was stopped` }), limits.timeoutMs);
-    worker.on("message", (message: WorkerMessage) => {
+    child.on("message", (message: SandboxMessage) => {
       if ("log" in message) log(message.log.level, message.log.message);
       else if ("done" in message) finish({ kind: "response", ...message.done });
       else if ("checked" in message) finish({ kind: "checked" });
       else finish({ kind: "error", message: message.failed });
     });
-    worker.on("error", (error: Error & { code?: string }) => {
-      if (error.code === "ERR_WORKER_OUT_OF_MEMORY") finish({ kind: "out_of_memory", message: `Function exceeded its memory limit of ${limits.memoryMb} MB and was stopped` });
-      else finish({ kind: "error", message: error.stack ?? error.message });
+    child.on("error", (error) => finish({ kind: "error", message: `Function process failed to start: ${error.message}` }));
+    // "close": every message the process sent has been delivered by then.
+    child.on("close", (code, signal) => {
+      const stoppedBy = sandbox.stoppedBy(signal);
+      // V8's own heap limit ends the process with an OOM abort (SIGABRT, or exit code 134 through the shell).
+      if (stoppedBy === "memory" || signal === "SIGABRT" || code === 134) finish({ kind: "out_of_memory", message: `Function exceeded its memory limit of ${limits.memoryMb} MB and was stopped` });
+      else if (stoppedBy === "cpu") finish({ kind: "timeout", message: "Function used more CPU time than its timeout allows and was stopped" });
+      else finish({ kind: "error", message: `Function process exited (${signal ?? `code ${code}`}) before answering` });
     });
-    worker.on("exit", (code) => finish({ kind: "error", message: `Function worker exited with code ${code} before answering` }));
   });
 }

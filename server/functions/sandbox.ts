@@ -1,0 +1,181 @@
+// The sandbox a function's code runs in: a child process of its own per run, which reaches nothing that is not its
+// own. Node's permission model (`--experimental-permission` with no grant) denies it the file system, child
+// processes, worker threads, native addons, WASI and the inspector; `process.kill` is taken away before its code
+// loads; its environment holds only the project's variables; when the server runs as root it runs as `nobody`. Its
+// memory is capped as a whole, Buffers included: by a memory cgroup of its own where the server may make one, else by
+// a watch of its resident memory; V8's heap has its own limit. RLIMIT_CPU caps its CPU time; a wall-clock timeout
+// kills it. Killing it takes only that process. Outbound network stays open: functions call APIs.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
+/** What the sandboxed process sends back. */
+export type SandboxMessage =
+  | { log: { level: "debug" | "info" | "warn" | "error"; message: string } }
+  | { done: { status: number; headers: [string, string][]; body: Uint8Array } }
+  | { checked: true }
+  | { failed: string };
+
+export interface SandboxInput {
+  source: string;
+  /** Only load the module and check its default export (deploy). */
+  check?: boolean;
+  request?: { method: string; url: string; headers: [string, string][]; body: Uint8Array | null };
+}
+
+/** The process's own code, before the function's: plain JavaScript, given with `-e` (no file is read). */
+const BOOTSTRAP = String.raw`
+"use strict";
+delete process._kill;
+process.kill = () => { throw new Error("process.kill is not available to a function"); };
+const MAX_LOG_LINE = 4096;
+const format = (value) => {
+  if (typeof value === "string") return value;
+  if (value instanceof Error) return value.stack || value.message;
+  try { const text = JSON.stringify(value); return text === undefined ? String(value) : text; } catch { return String(value); }
+};
+const levels = { log: "info", info: "info", debug: "debug", warn: "warn", error: "error" };
+for (const [method, level] of Object.entries(levels)) {
+  console[method] = (...args) => process.send({ log: { level, message: args.map(format).join(" ").slice(0, MAX_LOG_LINE) } });
+}
+// "on", not "once": the listener keeps the channel, and so the process, alive until the server kills it.
+let started = false;
+process.on("message", async (data) => {
+  if (started) return;
+  started = true;
+  const moduleUrl = "data:text/javascript;base64," + Buffer.from(data.source).toString("base64");
+  const describe = (error) => format(error).split(moduleUrl).join("function.mjs");
+  try {
+    const handler = (await import(moduleUrl)).default;
+    if (typeof handler !== "function") return process.send({ failed: "The module's default export must be a function: export default async (request, env) => new Response(...)" });
+    if (data.check || !data.request) return process.send({ checked: true });
+    const { method, url, headers, body } = data.request;
+    const request = new Request(url, { method, headers, ...(body && method !== "GET" && method !== "HEAD" ? { body } : {}) });
+    const response = await handler(request, process.env);
+    if (!(response instanceof Response)) return process.send({ failed: "The function returned " + format(response) + ", not a Response" });
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    process.send({ done: { status: response.status, headers: [...response.headers], body: bytes } });
+  } catch (error) {
+    process.send({ failed: describe(error) });
+  }
+});
+`;
+
+/** Node's own memory before a function allocates anything (about 45 MB here), allowed above `memoryMb`. */
+const BASELINE_MB = 64;
+const NOBODY = 65_534;
+
+/** Whether `nobody` can run this Node binary: every directory on its path searchable by others (not so under ~root). */
+function othersCanRun(file: string): boolean {
+  try {
+    for (let dir = path.dirname(file); dir !== path.dirname(dir); dir = path.dirname(dir)) if ((statSync(dir).mode & 0o001) === 0) return false;
+    return (statSync(file).mode & 0o001) !== 0;
+  } catch {
+    return false;
+  }
+}
+/** Root's sandboxes drop to `nobody` as well, where they can. */
+const dropToNobody = process.getuid?.() === 0 && othersCanRun(process.execPath);
+
+/** A memory cgroup per run, when this process may make one (root, cgroup v1 or v2 mounted writable); else undefined. */
+const cgroupRoot: string | undefined = (() => {
+  for (const [root, limitFile] of [["/sys/fs/cgroup/memory", "memory.limit_in_bytes"], ["/sys/fs/cgroup", "memory.max"]] as const) {
+    const dir = path.join(root, "lubes-functions");
+    try {
+      mkdirSync(dir, { recursive: true });
+      if (root === "/sys/fs/cgroup") writeFileSync(path.join(root, "cgroup.subtree_control"), "+memory");
+      readFileSync(path.join(dir, limitFile === "memory.max" ? "cgroup.controllers" : limitFile));
+      return dir;
+    } catch {
+      // Not here, or not ours to change: the next, or the watch of resident memory.
+    }
+  }
+  return undefined;
+})();
+
+/** Caps a process's memory: a cgroup of its own, or a watch of its resident memory. Returns the release. */
+function capMemory(child: ChildProcess, limitBytes: number, exceeded: () => void): () => void {
+  const pid = child.pid;
+  if (pid === undefined) return () => undefined;
+  if (cgroupRoot) {
+    const group = path.join(cgroupRoot, String(pid));
+    try {
+      mkdirSync(group);
+      const v1 = cgroupRoot.startsWith("/sys/fs/cgroup/memory/");
+      writeFileSync(path.join(group, v1 ? "memory.limit_in_bytes" : "memory.max"), String(limitBytes));
+      if (!v1) writeFileSync(path.join(group, "memory.swap.max"), "0");
+      writeFileSync(path.join(group, "cgroup.procs"), String(pid));
+      // The kernel stops it (SIGKILL) past the limit; the exit reports it.
+      return () => setTimeout(() => rmdirQuietly(group), 100);
+    } catch {
+      rmdirQuietly(group);
+    }
+  }
+  const pageSize = 4096;
+  const watch = setInterval(() => {
+    try {
+      const resident = Number(readFileSync(`/proc/${pid}/statm`, "utf8").split(" ")[1]) * pageSize;
+      if (resident > limitBytes) exceeded();
+    } catch {
+      clearInterval(watch);
+    }
+  }, 20);
+  return () => clearInterval(watch);
+}
+
+function rmdirQuietly(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // A process may still be leaving it; the next start of the server's cgroup root keeps going regardless.
+  }
+}
+
+export interface SandboxLimits {
+  timeoutMs: number;
+  memoryMb: number;
+}
+
+export interface SandboxRun {
+  child: ChildProcess;
+  /** Kills the process (its memory cap is released when it exits). */
+  kill(): void;
+  /** Why it died, when it was not killed by `kill`: its memory cap, or its CPU time. */
+  stoppedBy(signal: NodeJS.Signals | null): "memory" | "cpu" | undefined;
+}
+
+/** Starts a sandboxed process for one run and sends it its input. */
+export function startSandbox(input: SandboxInput, env: Record<string, string>, limits: SandboxLimits): SandboxRun {
+  const cpuSeconds = Math.ceil(limits.timeoutMs / 1000) + 1;
+  const node = [
+    process.execPath, "--experimental-permission", "--no-warnings", `--max-old-space-size=${limits.memoryMb}`, "--max-semi-space-size=4", "--stack-size=984", "-e", BOOTSTRAP,
+  ];
+  // The shell sets RLIMIT_CPU, then becomes Node; it would add PWD to the environment, which is the project's alone.
+  const unsetPwd = "PWD" in env ? "" : "unset PWD && ";
+  const child = spawn("/bin/sh", ["-c", `ulimit -t ${cpuSeconds} && ${unsetPwd}exec "$@"`, "sandbox", ...node], {
+    env,
+    // A directory every user may enter: the server's own may be closed to `nobody`.
+    cwd: "/",
+    stdio: ["ignore", "pipe", "pipe", "ipc"],
+    serialization: "advanced",
+    ...(dropToNobody ? { uid: NOBODY, gid: NOBODY } : {}),
+  });
+  let killed = false;
+  let overMemory = false;
+  const release = capMemory(child, (limits.memoryMb + BASELINE_MB) * 1024 * 1024, () => {
+    overMemory = true;
+    child.kill("SIGKILL");
+  });
+  child.once("exit", release);
+  // A process that died before it read its input (spawn failed) reports through "exit"/"error", not here.
+  child.send(input, (error) => error && child.kill("SIGKILL"));
+  return {
+    child,
+    kill: () => {
+      killed = true;
+      child.kill("SIGKILL");
+    },
+    // Only the cgroup's OOM killer sends SIGKILL that is not ours; RLIMIT_CPU sends SIGXCPU.
+    stoppedBy: (signal) => (overMemory || (signal === "SIGKILL" && !killed) ? "memory" : signal === "SIGXCPU" ? "cpu" : undefined),
+  };
+}

@@ -1,0 +1,100 @@
+// A function is hostile code (issue 12): each attack a tenant's function made on the server, reproduced against a
+// real lubes-server. Each must now fail to do harm, and the server must go on serving.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeEachEngine } from "../support/engines";
+import { createOrg, createProject, signUp, startTestServer, type TestServer, type TestUser } from "../support/server";
+
+/** Runs `body` inside the function; the answer is what it returned, or the code of the error it met. */
+const probe = (body: string) => `export default async (request, env) => {
+  try {
+    const result = await (async () => { ${body} })();
+    return Response.json({ ok: true, result });
+  } catch (error) {
+    return Response.json({ ok: false, code: error.code ?? null, message: String(error.message) });
+  }
+};`;
+
+describeEachEngine("functions are sandboxed", (engine) => {
+  let server: TestServer;
+  let attacker: TestUser;
+  let projectId: string;
+  const secretFile = path.join(mkdtempSync(path.join(os.tmpdir(), "lubes-secret-")), "credentials.json");
+  const fns = (suffix = "") => `/projects/${projectId}/functions${suffix}`;
+  /** Creates, deploys and invokes a function of `source`; its JSON answer and the HTTP status. */
+  const attack = async (slug: string, source: string, options: Record<string, unknown> = {}) => {
+    const created = await server.api.post(fns(), { token: attacker.token, body: { slug, source, ...options } });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const deployed = await server.api.post(fns(`/${slug}/deploy`), { token: attacker.token });
+    expect(deployed.status, JSON.stringify(deployed.body)).toBe(201);
+    const res = await fetch(`${server.url}${fns(`/${slug}/invoke`)}`, { method: "POST", headers: { authorization: `Bearer ${attacker.token}` } });
+    return { status: res.status, body: (await res.json()) as { ok?: boolean; code?: string; result?: unknown; error?: { code: string } } };
+  };
+  const stillServing = async () => expect((await server.api.get("/health")).status).toBe(200);
+
+  beforeAll(async () => {
+    writeFileSync(secretFile, JSON.stringify({ api_key: "lubes_sk_someone_elses" }));
+    server = await startTestServer(engine);
+    attacker = await signUp(server.api, "attacker");
+    projectId = (await createProject(server.api, attacker.token, (await createOrg(server.api, attacker.token)).id, "Evil")).id;
+    await server.api.post(`/projects/${projectId}/env`, { token: attacker.token, body: { key: "OWN_VAR", value: "mine" } });
+  });
+  afterAll(() => server.close());
+
+  it("cannot read the server's files, its environment, or write anywhere", async () => {
+    for (const [slug, code] of [
+      ["read-secret", `return (await import("node:fs")).readFileSync(${JSON.stringify(secretFile)}, "utf8");`],
+      ["read-environ", `return (await import("node:fs")).readFileSync("/proc/self/environ", "utf8");`],
+      ["read-parent", `return (await import("node:fs")).readFileSync("/proc/" + process.ppid + "/environ", "utf8");`],
+      ["write-file", `(await import("node:fs")).writeFileSync(${JSON.stringify(`${secretFile}.pwned`)}, "x"); return "wrote";`],
+    ]) {
+      const { body } = await attack(slug ?? "", probe(code ?? ""));
+      expect(body, slug).toMatchObject({ ok: false, code: "ERR_ACCESS_DENIED" });
+    }
+  });
+
+  it("sees only its project's variables", async () => {
+    const { body } = await attack("env", probe("return Object.keys(process.env).sort();"));
+    expect(body).toEqual({ ok: true, result: ["OWN_VAR"] });
+  });
+
+  it("cannot start processes or threads, load native code, open the inspector, or signal the server", async () => {
+    for (const [slug, code] of [
+      ["exec", `return (await import("node:child_process")).execSync("id").toString();`],
+      ["worker", `return new (await import("node:worker_threads")).Worker("1", { eval: true }).threadId;`],
+      ["addon", `process.dlopen({ exports: {} }, "/usr/lib/x86_64-linux-gnu/libc.so.6"); return "loaded";`],
+      ["inspector", `(await import("node:inspector")).open(0); return "open";`],
+    ]) {
+      const { body } = await attack(slug ?? "", probe(code ?? ""));
+      expect(body, slug).toMatchObject({ ok: false });
+    }
+    const { body } = await attack("kill", probe(`process.kill(process.ppid, "SIGKILL"); return "sent";`));
+    expect(body).toMatchObject({ ok: false, message: "process.kill is not available to a function" });
+    await stillServing();
+  });
+
+  it("is stopped at its memory limit even when it fills Buffers outside V8's heap; the server's memory stays its own", async () => {
+    const before = process.memoryUsage().rss;
+    const { status, body } = await attack("buffers", "export default async () => { const keep = []; for (;;) keep.push(Buffer.alloc(16 * 1024 * 1024, 1)); };", { memory_mb: 64 });
+    expect(status).toBe(502);
+    expect(body.error?.code).toBe("function_out_of_memory");
+    // The Buffers were the child's: this process did not grow by anything like them (2 GB before the sandbox).
+    expect(process.memoryUsage().rss - before).toBeLessThan(256 * 1024 * 1024);
+    await stillServing();
+  });
+
+  it("runs top-level code at deploy in the sandbox too: a module that reads a secret as it loads fails to deploy", async () => {
+    const source = `import fs from "node:fs"; const stolen = fs.readFileSync(${JSON.stringify(secretFile)}, "utf8"); export default async () => new Response(stolen);`;
+    await server.api.post(fns(), { token: attacker.token, body: { slug: "load-time", source } });
+    const deployed = await server.api.post(fns("/load-time/deploy"), { token: attacker.token });
+    expect(deployed.status).toBe(422);
+    expect(JSON.stringify(deployed.body)).toMatch(/Access to this API has been restricted/);
+  });
+
+  it("can still call APIs over the network", async () => {
+    const { body } = await attack("fetch", probe(`return (await fetch(${JSON.stringify(`${server.url}/health`)})).status;`));
+    expect(body).toEqual({ ok: true, result: 200 });
+  });
+});
