@@ -6,7 +6,7 @@
 // a watch of its resident memory; V8's heap has its own limit. RLIMIT_CPU caps its CPU time; a wall-clock timeout
 // kills it. Killing it takes only that process. Outbound network stays open: functions call APIs.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, rmdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 /** What the sandboxed process sends back. */
@@ -77,20 +77,33 @@ function othersCanRun(file: string): boolean {
 /** Root's sandboxes drop to `nobody` as well, where they can. */
 const dropToNobody = process.getuid?.() === 0 && othersCanRun(process.execPath);
 
-/** A memory cgroup per run, when this process may make one (root, cgroup v1 or v2 mounted writable); else undefined. */
+/**
+ * The root of a memory cgroup per run, when this process may make one (root, a writable cgroup mount): cgroup v1's
+ * memory hierarchy, or cgroup v2 with the memory controller enabled down to our group. Else undefined.
+ */
 const cgroupRoot: string | undefined = (() => {
-  for (const [root, limitFile] of [["/sys/fs/cgroup/memory", "memory.limit_in_bytes"], ["/sys/fs/cgroup", "memory.max"]] as const) {
-    const dir = path.join(root, "lubes-functions");
-    try {
-      mkdirSync(dir, { recursive: true });
-      if (root === "/sys/fs/cgroup") writeFileSync(path.join(root, "cgroup.subtree_control"), "+memory");
-      readFileSync(path.join(dir, limitFile === "memory.max" ? "cgroup.controllers" : limitFile));
-      return dir;
-    } catch {
-      // Not here, or not ours to change: the next, or the watch of resident memory.
-    }
+  const v1 = "/sys/fs/cgroup/memory";
+  const v2 = "/sys/fs/cgroup";
+  try {
+    const dir = path.join(v1, "lubes-functions");
+    mkdirSync(dir, { recursive: true });
+    readFileSync(path.join(dir, "memory.limit_in_bytes"));
+    removeLeftovers(dir);
+    return dir;
+  } catch {
+    // No v1 memory hierarchy here, or not ours to change.
   }
-  return undefined;
+  try {
+    const dir = path.join(v2, "lubes-functions");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(v2, "cgroup.subtree_control"), "+memory");
+    writeFileSync(path.join(dir, "cgroup.subtree_control"), "+memory");
+    if (!readFileSync(path.join(dir, "cgroup.subtree_control"), "utf8").includes("memory")) return undefined;
+    removeLeftovers(dir);
+    return dir;
+  } catch {
+    return undefined;
+  }
 })();
 
 /** Caps a process's memory: a cgroup of its own, or a watch of its resident memory. Returns the release. */
@@ -106,7 +119,7 @@ function capMemory(child: ChildProcess, limitBytes: number, exceeded: () => void
       if (!v1) writeFileSync(path.join(group, "memory.swap.max"), "0");
       writeFileSync(path.join(group, "cgroup.procs"), String(pid));
       // The kernel stops it (SIGKILL) past the limit; the exit reports it.
-      return () => setTimeout(() => rmdirQuietly(group), 100);
+      return () => removeGroup(group);
     } catch {
       rmdirQuietly(group);
     }
@@ -123,11 +136,29 @@ function capMemory(child: ChildProcess, limitBytes: number, exceeded: () => void
   return () => clearInterval(watch);
 }
 
-function rmdirQuietly(dir: string): void {
+function rmdirQuietly(dir: string): boolean {
   try {
     rmdirSync(dir);
+    return true;
   } catch {
-    // A process may still be leaving it; the next start of the server's cgroup root keeps going regardless.
+    return false;
+  }
+}
+
+/** A run's cgroup, once its process has left it (the kernel may take a moment after the exit). */
+function removeGroup(group: string, attempts = 10): void {
+  if (!rmdirQuietly(group) && attempts > 1) setTimeout(() => removeGroup(group, attempts - 1), 50).unref();
+}
+
+/** Groups an earlier server left behind (it stopped mid-run): empty ones are removed at start. */
+function removeLeftovers(root: string): void {
+  for (const name of readdirSync(root).filter((entry) => /^\d+$/.test(entry))) {
+    const group = path.join(root, name);
+    try {
+      if (readFileSync(path.join(group, "cgroup.procs"), "utf8").trim() === "") rmdirQuietly(group);
+    } catch {
+      // Not ours to judge: left as it is.
+    }
   }
 }
 
@@ -166,7 +197,7 @@ export function startSandbox(input: SandboxInput, env: Record<string, string>, l
     overMemory = true;
     child.kill("SIGKILL");
   });
-  child.once("exit", release);
+  child.once("close", release);
   // A process that died before it read its input (spawn failed) reports through "exit"/"error", not here.
   child.send(input, (error) => error && child.kill("SIGKILL"));
   return {
