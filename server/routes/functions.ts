@@ -19,6 +19,12 @@ const MAX_INVOCATION_BODY = 6 * 1024 * 1024;
 const DEPLOY_CHECK = { timeoutMs: 5_000 };
 /** Response headers that describe the hop, not the function's answer. */
 const HOP_HEADERS = new Set(["connection", "keep-alive", "transfer-encoding", "content-length", "upgrade", "proxy-authenticate", "proxy-authorization", "te", "trailer"]);
+/**
+ * Headers a function's response may not set: the API's own (request id, rate limits, replay, ours), and what would
+ * act for the API's origin in a browser (cookies, CORS).
+ */
+const isReservedHeader = (name: string): boolean =>
+  HOP_HEADERS.has(name) || name === "x-request-id" || name === "set-cookie" || name === "idempotent-replayed" || /^(x-ratelimit-|x-lubes-|access-control-)/.test(name);
 
 export interface FunctionRow {
   id: string;
@@ -162,10 +168,12 @@ export function functionRoutes(app: FastifyInstance, ctx: ServerContext): Promis
         { timeoutMs: fn.timeout_ms, memoryMb: fn.memory_mb },
       );
       const failure = outcome.kind === "response" || outcome.kind === "checked" ? [] : [{ level: "error" as const, message: outcome.message, at: new Date() }];
-      await writeLogs(ctx.sql, fn.id, "runtime", fn.live_version, invocationId, [...outcome.logs, ...failure]);
+      const reserved = outcome.kind === "response" ? [...new Set(outcome.headers.map(([name]) => name.toLowerCase()).filter(isReservedHeader))] : [];
+      const dropped = reserved.length > 0 ? [{ level: "warn" as const, message: `response headers the API keeps for itself were dropped: ${reserved.join(", ")}`, at: new Date() }] : [];
+      await writeLogs(ctx.sql, fn.id, "runtime", fn.live_version, invocationId, [...outcome.logs, ...failure, ...dropped]);
       reply.header("X-Lubes-Invocation-Id", invocationId).header("X-Lubes-Function-Version", String(fn.live_version));
       if (outcome.kind === "response") {
-        for (const [name, value] of outcome.headers) if (!HOP_HEADERS.has(name.toLowerCase())) reply.header(name, value);
+        for (const [name, value] of outcome.headers) if (!isReservedHeader(name.toLowerCase())) reply.header(name, value);
         return reply.code(outcome.status).send(Buffer.from(outcome.body));
       }
       const details = { invocation_id: invocationId, version: fn.live_version };

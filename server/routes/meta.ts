@@ -2,7 +2,11 @@
 import type { FastifyInstance } from "fastify";
 import { buildOpenApiDocument, devEndpoints, endpoints, metaEndpoints } from "../../contract";
 import { iso, type ServerContext } from "../context";
+import { ApiError } from "../errors";
 import { serve } from "../http/route";
+
+/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6. */
+const isLoopback = (address: string | undefined): boolean => !!address && (/^(::ffff:)?127\./.test(address) || address === "::1");
 
 export function metaRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const rows = ctx.options.dev ? [...endpoints, ...Object.values(devEndpoints)] : endpoints;
@@ -16,7 +20,9 @@ export function metaRoutes(app: FastifyInstance, ctx: ServerContext): void {
   });
 
   if (ctx.options.dev) {
-    serve(app, ctx, devEndpoints.outbox, async ({ query }) => {
+    // The outbox holds every user's reset tokens: only this machine may read it.
+    serve(app, ctx, devEndpoints.outbox, async ({ query, request }) => {
+      if (!isLoopback(request.socket.remoteAddress)) throw new ApiError(403, "forbidden", "The dev outbox answers only to loopback clients (127.0.0.0/8, ::1): it holds every user's reset tokens");
       const { rows } = await ctx.sql.query<{ recipient: string; subject: string; body: string; token: string | null; created_at: Date }>(
         "SELECT recipient, subject, body, token, created_at FROM dev_outbox WHERE recipient = $1 ORDER BY id DESC LIMIT 50",
         [query.email.trim().toLowerCase()],

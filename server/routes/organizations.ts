@@ -103,9 +103,10 @@ export function organizationRoutes(app: FastifyInstance, ctx: ServerContext): vo
     });
   });
 
-  // Any member may leave; removing someone else needs admin.
+  // Any member may leave; removing someone else needs admin. Either changes the organization: an all-projects key.
   serve(app, ctx, api.removeMember, async ({ principal, params }) => {
     const { role } = await organizationAccess(ctx, principal, params.id, "read");
+    requireAllProjects(principal, "leaving an organization");
     const member = await findMember(ctx.sql, params.id, params.memberId);
     if (member.user_id !== principal.userId) await organizationAccess(ctx, principal, params.id, "admin");
     await ctx.sql.transaction(async (tx) => {

@@ -206,6 +206,8 @@ async function sendObject(ctx: ServerContext, request: FastifyRequest, reply: Fa
   const etag = `"${row.md5}"`;
   reply.header("ETag", etag).header("Last-Modified", new Date(row.updated_at).toUTCString()).header("Accept-Ranges", "bytes");
   reply.header("Cache-Control", bucket.public ? "public, max-age=60" : "private, no-cache");
+  // Anyone may upload text/html or SVG: served from the API's origin, it must never run as a page of it.
+  reply.header("X-Content-Type-Options", "nosniff").header("Content-Security-Policy", "sandbox");
   if (request.headers["if-none-match"] === etag) return reply.code(304).send();
   const range = parseRange(request.headers.range, size);
   if (range === "unsatisfiable") {
@@ -217,6 +219,16 @@ async function sendObject(ctx: ServerContext, request: FastifyRequest, reply: Fa
   if (!range) return reply.code(200).header("Content-Length", String(size)).send(ctx.objects.read(row.project_id, row.blob_id));
   reply.header("Content-Range", `bytes ${range.start}-${range.end}/${size}`).header("Content-Length", String(range.end - range.start + 1));
   return reply.code(206).send(ctx.objects.read(row.project_id, row.blob_id, range));
+}
+
+/**
+ * A form the multipart parser could not read (no boundary, another boundary, garbage, a file cut short) is the
+ * client's mistake: 400, with the parser's words. Our own errors and anything else pass through.
+ */
+function malformedMultipart(error: unknown): unknown {
+  if (error instanceof ApiError || !(error instanceof Error)) return error;
+  const fromParser = ("code" in error && typeof error.code === "string" && error.code.startsWith("FST_")) || /multipart|boundary|unexpected end of (form|file)|malformed|part header/i.test(error.message);
+  return fromParser ? badRequest("malformed_multipart", `The multipart form could not be read: ${error.message}`) : error;
 }
 
 /** Object routes take raw bodies and multipart forms, so they live in a raw-body scope. */
@@ -231,14 +243,18 @@ async function objectRoutes(scope: FastifyInstance, ctx: ServerContext): Promise
     let staged: StagedBlob | undefined;
     let file: { filename: string; mimetype: string } | undefined;
     try {
-      for await (const part of request.parts()) {
-        if (part.type === "file") {
-          if (staged) throw validation("file", "single", "Send one file per upload");
-          staged = await ctx.objects.stage(params.id, part.file);
-          file = { filename: part.filename, mimetype: part.mimetype };
-        } else {
-          fields[part.fieldname] = String(part.value);
+      try {
+        for await (const part of request.parts()) {
+          if (part.type === "file") {
+            if (staged) throw validation("file", "single", "Send one file per upload");
+            staged = await ctx.objects.stage(params.id, part.file);
+            file = { filename: part.filename, mimetype: part.mimetype };
+          } else {
+            fields[part.fieldname] = String(part.value);
+          }
         }
+      } catch (error) {
+        throw malformedMultipart(error);
       }
       if (!staged) throw validation("file", "required", "file is required: send the bytes as the multipart field \"file\"");
       const bucketName = fields["bucket"];

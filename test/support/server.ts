@@ -91,6 +91,8 @@ export interface TestServerOptions {
   /** Start the server's clock this far from real time. */
   clockOffsetMs?: number;
   maxOpenDatabases?: number;
+  /** The address to listen on; loopback unless a test needs another interface. */
+  host?: string;
 }
 
 export async function startTestServer(engine: Engine, overrides: TestServerOptions = {}): Promise<TestServer> {
@@ -112,7 +114,7 @@ export async function startTestServer(engine: Engine, overrides: TestServerOptio
     ...(overrides.maxOpenDatabases ? { maxOpenDatabases: overrides.maxOpenDatabases } : {}),
   };
   const app = await buildApp(options);
-  await app.listen({ port: 0, host: "127.0.0.1" });
+  await app.listen({ port: 0, host: overrides.host ?? "127.0.0.1" });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : 0;
   const url = `http://127.0.0.1:${port}/v1`;
