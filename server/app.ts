@@ -22,6 +22,7 @@ import { registerStorageRoutes } from "./routes/storage";
 import { newId } from "./services/crypto";
 import { DeployBuilder } from "./services/deploy-builder";
 import { devOutboxMailer, logOnlyMailer } from "./services/mailer";
+import { DEFAULT_MAX_INVOCATIONS, DEFAULT_MAX_INVOCATIONS_PER_PROJECT, InvocationSlots } from "./functions/slots";
 import { ObjectStore } from "./services/object-store";
 import { createHmac } from "node:crypto";
 import path from "node:path";
@@ -162,6 +163,7 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
       sql,
       databases: projectDatabases,
       objects: ObjectStore.open(options.dataDir, options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES),
+      invocations: new InvocationSlots(options.maxInvocations ?? DEFAULT_MAX_INVOCATIONS, options.maxInvocationsPerProject ?? DEFAULT_MAX_INVOCATIONS_PER_PROJECT),
       builder: { kick: () => undefined },
       options,
       keys,

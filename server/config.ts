@@ -2,6 +2,7 @@
 import path from "node:path";
 import { PLANS, type Plan } from "../contract";
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from "./databases/types";
+import { DEFAULT_MAX_INVOCATIONS, DEFAULT_MAX_INVOCATIONS_PER_PROJECT } from "./functions/slots";
 
 export type RateLimits = Record<Plan, number>;
 export const DEFAULT_RATE_LIMITS: RateLimits = { free: 100, pro: 1_000, team: 10_000 };
@@ -35,6 +36,9 @@ export interface ServerOptions {
   buildDeployments?: boolean;
   /** Fault injection for reliability tests (`LUBES_FAULTS`); off unless set. */
   faults?: Faults;
+  /** Function runs at once in this process (`LUBES_MAX_INVOCATIONS`), and per project (`…_PER_PROJECT`). */
+  maxInvocations?: number;
+  maxInvocationsPerProject?: number;
 }
 
 /**
@@ -115,6 +119,8 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): { options
       logger: env["LUBES_LOG"] !== "0",
       queryLimits: { ...DEFAULT_QUERY_LIMITS, timeoutMs: positiveInteger(env, "LUBES_QUERY_TIMEOUT_MS", DEFAULT_QUERY_LIMITS.timeoutMs) },
       maxOpenDatabases: positiveInteger(env, "LUBES_MAX_OPEN_DATABASES", 8),
+      maxInvocations: positiveInteger(env, "LUBES_MAX_INVOCATIONS", DEFAULT_MAX_INVOCATIONS),
+      maxInvocationsPerProject: positiveInteger(env, "LUBES_MAX_INVOCATIONS_PER_PROJECT", DEFAULT_MAX_INVOCATIONS_PER_PROJECT),
       databaseIdleMs: 60_000,
       maxObjectBytes: positiveInteger(env, "LUBES_MAX_OBJECT_BYTES", DEFAULT_MAX_OBJECT_BYTES),
       ...(env["LUBES_FAULTS"] ? { faults: parseFaults(env["LUBES_FAULTS"]) as Faults } : {}),

@@ -3,6 +3,7 @@ import type { ServerOptions } from "./config";
 import type { ProjectDatabases } from "./databases/types";
 import type { Sql } from "./db/sql";
 import { hmac, newSecret } from "./services/crypto";
+import type { InvocationSlots } from "./functions/slots";
 import type { Mailer } from "./services/mailer";
 import type { ObjectStore } from "./services/object-store";
 
@@ -12,6 +13,8 @@ export interface ServerContext {
   databases: ProjectDatabases;
   /** Object bytes of every project's storage. */
   objects: ObjectStore;
+  /** Function runs at once, overall and per project. */
+  invocations: InvocationSlots;
   /** Builds queued deployments in the background. */
   builder: { kick(): void };
   options: ServerOptions;

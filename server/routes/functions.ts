@@ -1,5 +1,5 @@
 // Function routes: create, read, update (a draft), delete, deploy (an immutable version), invoke, logs.
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply } from "fastify";
 import { functionEndpoints as api } from "../../contract";
 import { iso, publicBaseUrl, type ServerContext } from "../context";
 import type { Queryable } from "../db/sql";
@@ -25,6 +25,16 @@ const HOP_HEADERS = new Set(["connection", "keep-alive", "transfer-encoding", "c
  */
 const isReservedHeader = (name: string): boolean =>
   HOP_HEADERS.has(name) || name === "x-request-id" || name === "set-cookie" || name === "idempotent-replayed" || /^(x-ratelimit-|x-lubes-|access-control-)/.test(name);
+
+/** A slot for one run, or the 429/503 that says to retry, with Retry-After. */
+function takeSlot(ctx: ServerContext, projectId: string, reply: FastifyReply): () => void {
+  try {
+    return ctx.invocations.take(projectId);
+  } catch (error) {
+    void reply.header("Retry-After", "1");
+    throw error;
+  }
+}
 
 export interface FunctionRow {
   id: string;
@@ -162,11 +172,13 @@ export function functionRoutes(app: FastifyInstance, ctx: ServerContext): Promis
         .flatMap(([name, value]) => (Array.isArray(value) ? value.map((v) => [name, v] as [string, string]) : value === undefined ? [] : [[name, value] as [string, string]]));
       const query = request.url.includes("?") ? request.url.slice(request.url.indexOf("?")) : "";
       const invocationId = newId("inv");
+      const env = await envValuesFor(ctx, ctx.sql, params.id, "production");
+      const release = takeSlot(ctx, params.id, reply);
       const outcome = await runFunction(
         { source: live.source, request: { method: request.method, url: `${publicBaseUrl(ctx, request)}/projects/${params.id}/functions/${fn.slug}/invoke${query}`, headers, body: body.length > 0 ? body : null } },
-        await envValuesFor(ctx, ctx.sql, params.id, "production"),
+        env,
         { timeoutMs: fn.timeout_ms, memoryMb: fn.memory_mb },
-      );
+      ).finally(release);
       const failure = outcome.kind === "response" || outcome.kind === "checked" ? [] : [{ level: "error" as const, message: outcome.message, at: new Date() }];
       const reserved = outcome.kind === "response" ? [...new Set(outcome.headers.map(([name]) => name.toLowerCase()).filter(isReservedHeader))] : [];
       const dropped = reserved.length > 0 ? [{ level: "warn" as const, message: `response headers the API keeps for itself were dropped: ${reserved.join(", ")}`, at: new Date() }] : [];

@@ -1,6 +1,8 @@
 // A function is hostile code (issue 12): each attack a tenant's function made on the server, reproduced against a
 // real lubes-server. Each must now fail to do harm, and the server must go on serving.
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -97,4 +99,48 @@ describeEachEngine("functions are sandboxed", (engine) => {
     const { body } = await attack("fetch", probe(`return (await fetch(${JSON.stringify(`${server.url}/health`)})).status;`));
     expect(body).toEqual({ ok: true, result: 200 });
   });
+});
+
+it("bounds runs at once per project (429) and overall (503), and gives the slots back", async () => {
+  // The functions wait on this gate (a fetch to it) until the test opens it: runs held open without a fixed wait.
+  const waiting: (() => void)[] = [];
+  const gate = createServer((_req, res) => waiting.push(() => res.end("open")));
+  await new Promise<void>((resolve) => gate.listen(0, "127.0.0.1", resolve));
+  const gateUrl = `http://127.0.0.1:${(gate.address() as AddressInfo).port}/`;
+  const server = await startTestServer("pglite", { maxInvocations: 2, maxInvocationsPerProject: 1 });
+  try {
+    const user = await signUp(server.api, "busy");
+    const orgId = (await createOrg(server.api, user.token)).id;
+    const projects = await Promise.all(["P", "Q", "R"].map(async (name) => (await createProject(server.api, user.token, orgId, name)).id));
+    for (const id of projects) {
+      await server.api.post(`/projects/${id}/functions`, { token: user.token, body: { slug: "held", source: `export default async () => new Response(await (await fetch(${JSON.stringify(gateUrl)})).text());` } });
+      await server.api.post(`/projects/${id}/functions/held/deploy`, { token: user.token });
+    }
+    const invoke = (projectId: string) => fetch(`${server.url}/projects/${projectId}/functions/held/invoke`, { method: "POST", headers: { authorization: `Bearer ${user.token}` } });
+    const until = async (count: number) => {
+      while (waiting.length < count) await new Promise((resolve) => setImmediate(resolve));
+    };
+    const [p, q, r] = projects as [string, string, string];
+    const first = invoke(p);
+    await until(1);
+    const sameProject = await invoke(p);
+    expect(sameProject.status).toBe(429);
+    expect(sameProject.headers.get("retry-after")).toBe("1");
+    expect(((await sameProject.json()) as { error: { code: string } }).error.code).toBe("too_many_invocations");
+    const second = invoke(q);
+    await until(2);
+    const third = await invoke(r);
+    expect(third.status).toBe(503);
+    expect(((await third.json()) as { error: { code: string } }).error.code).toBe("server_busy");
+    for (const open of waiting.splice(0)) open();
+    expect(await (await first).text()).toBe("open");
+    expect(await (await second).text()).toBe("open");
+    const again = invoke(p);
+    await until(1);
+    for (const open of waiting.splice(0)) open();
+    expect((await again).status).toBe(200);
+  } finally {
+    await server.close();
+    gate.close();
+  }
 });

@@ -93,6 +93,8 @@ export interface TestServerOptions {
   maxOpenDatabases?: number;
   /** The address to listen on; loopback unless a test needs another interface. */
   host?: string;
+  maxInvocations?: number;
+  maxInvocationsPerProject?: number;
 }
 
 export async function startTestServer(engine: Engine, overrides: TestServerOptions = {}): Promise<TestServer> {
@@ -112,6 +114,8 @@ export async function startTestServer(engine: Engine, overrides: TestServerOptio
     ...(overrides.buildDeployments === false ? { buildDeployments: false } : {}),
     ...(overrides.faults ? { faults: overrides.faults } : {}),
     ...(overrides.maxOpenDatabases ? { maxOpenDatabases: overrides.maxOpenDatabases } : {}),
+    ...(overrides.maxInvocations ? { maxInvocations: overrides.maxInvocations } : {}),
+    ...(overrides.maxInvocationsPerProject ? { maxInvocationsPerProject: overrides.maxInvocationsPerProject } : {}),
   };
   const app = await buildApp(options);
   await app.listen({ port: 0, host: overrides.host ?? "127.0.0.1" });
