@@ -22,6 +22,7 @@ import { registerStorageRoutes } from "./routes/storage";
 import { newId } from "./services/crypto";
 import { DeployBuilder } from "./services/deploy-builder";
 import { devOutboxMailer, logOnlyMailer } from "./services/mailer";
+import { SandboxPool } from "./functions/pool";
 import { DEFAULT_MAX_INVOCATIONS, DEFAULT_MAX_INVOCATIONS_PER_PROJECT, InvocationSlots } from "./functions/slots";
 import { ObjectStore } from "./services/object-store";
 import { createHmac } from "node:crypto";
@@ -163,6 +164,7 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
       sql,
       databases: projectDatabases,
       objects: ObjectStore.open(options.dataDir, options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES),
+      sandboxes: new SandboxPool(),
       invocations: new InvocationSlots(options.maxInvocations ?? DEFAULT_MAX_INVOCATIONS, options.maxInvocationsPerProject ?? DEFAULT_MAX_INVOCATIONS_PER_PROJECT),
       builder: { kick: () => undefined },
       options,
@@ -188,6 +190,7 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
     sweep.unref();
     app.addHook("onClose", async () => {
       clearInterval(sweep);
+      ctx.sandboxes.close();
       await builder.stop();
       await projectDatabases.close();
       ctx.objects.close();

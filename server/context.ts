@@ -3,6 +3,7 @@ import type { ServerOptions } from "./config";
 import type { ProjectDatabases } from "./databases/types";
 import type { Sql } from "./db/sql";
 import { hmac, newSecret } from "./services/crypto";
+import type { SandboxPool } from "./functions/pool";
 import type { InvocationSlots } from "./functions/slots";
 import type { Mailer } from "./services/mailer";
 import type { ObjectStore } from "./services/object-store";
@@ -13,6 +14,8 @@ export interface ServerContext {
   databases: ProjectDatabases;
   /** Object bytes of every project's storage. */
   objects: ObjectStore;
+  /** Warm sandboxed processes of function versions. */
+  sandboxes: SandboxPool;
   /** Function runs at once, overall and per project. */
   invocations: InvocationSlots;
   /** Builds queued deployments in the background. */

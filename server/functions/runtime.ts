@@ -1,7 +1,8 @@
-// Runs function code in a sandboxed child process per run (sandbox.ts): only the project's variables, a memory cap
-// covering Buffers, a CPU-time limit and a wall-clock timeout. A function that loops, throws, runs out of memory or
-// attacks the host is stopped and reported; the server goes on. The process is killed once it has answered, so
-// nothing of a run (a timer, a socket) outlives it.
+// Runs function code in a sandboxed child process (sandbox.ts): only the project's variables, a memory cap covering
+// Buffers, a CPU-time limit and a wall-clock timeout. A function that loops, throws, runs out of memory or attacks
+// the host is stopped and reported; the server goes on. An invocation takes a warm process of its version from the
+// pool and gives it back, frozen, once it answered; a deploy check, or a run that did not answer, is killed.
+import type { SandboxPool } from "./pool";
 import { startSandbox, type SandboxInput, type SandboxMessage } from "./sandbox";
 
 export interface LogLine {
@@ -20,18 +21,27 @@ type Result = Outcome extends infer O ? (O extends Outcome ? Omit<O, "logs" | "d
 /** More than this many lines from one run are dropped, with a note. */
 const MAX_LOG_LINES = 200;
 
-export function runFunction(data: SandboxInput, env: Record<string, string>, limits: { timeoutMs: number; memoryMb: number }): Promise<Outcome> {
+/** Where a run's process comes from: the pool (warm, for `key`), or a process of its own. */
+export interface Reuse {
+  pool: SandboxPool;
+  /** Same version, limits and variables: what a process may be reused for. */
+  key: string;
+}
+
+export function runFunction(data: SandboxInput, env: Record<string, string>, limits: { timeoutMs: number; memoryMb: number }, reuse?: Reuse): Promise<Outcome> {
   const started = Date.now();
   const logs: LogLine[] = [];
-  const sandbox = startSandbox(data, env, limits);
+  const sandbox = reuse ? reuse.pool.acquire(reuse.key, env, limits) : startSandbox(env, limits);
   const { child } = sandbox;
   const log = (level: LogLine["level"], message: string) => {
     if (logs.length < MAX_LOG_LINES) logs.push({ level, message, at: new Date() });
     else if (logs.length === MAX_LOG_LINES) logs.push({ level: "warn", message: `more than ${MAX_LOG_LINES} log lines: the rest of this run's output was dropped`, at: new Date() });
   };
   // Writes to process.stdout/stderr inside the function are logs too, never the server's own output.
-  child.stdout?.on("data", (chunk: Buffer) => log("info", chunk.toString().trimEnd()));
-  child.stderr?.on("data", (chunk: Buffer) => log("error", chunk.toString().trimEnd()));
+  const onStdout = (chunk: Buffer) => log("info", chunk.toString().trimEnd());
+  const onStderr = (chunk: Buffer) => log("error", chunk.toString().trimEnd());
+  child.stdout?.on("data", onStdout);
+  child.stderr?.on("data", onStderr);
 
   return new Promise<Outcome>((resolve) => {
     let settled = false;
@@ -39,24 +49,31 @@ export function runFunction(data: SandboxInput, env: Record<string, string>, lim
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      sandbox.kill();
+      child.off("message", onMessage).off("error", onError).off("close", onClose);
+      child.stdout?.off("data", onStdout);
+      child.stderr?.off("data", onStderr);
+      // Only a process whose run answered is worth keeping; it is frozen until its next run.
+      if (reuse && outcome.kind === "response") reuse.pool.release(reuse.key, sandbox, limits);
+      else sandbox.kill();
       resolve({ ...outcome, logs, durationMs: Date.now() - started });
     };
     const timer = setTimeout(() => finish({ kind: "timeout", message: `Function ran longer than its timeout of ${limits.timeoutMs} ms and was stopped` }), limits.timeoutMs);
-    child.on("message", (message: SandboxMessage) => {
+    const onMessage = (message: SandboxMessage) => {
       if ("log" in message) log(message.log.level, message.log.message);
       else if ("done" in message) finish({ kind: "response", ...message.done });
       else if ("checked" in message) finish({ kind: "checked" });
       else finish({ kind: "error", message: message.failed });
-    });
-    child.on("error", (error) => finish({ kind: "error", message: `Function process failed to start: ${error.message}` }));
+    };
+    const onError = (error: Error) => finish({ kind: "error", message: `Function process failed to start: ${error.message}` });
     // "close": every message the process sent has been delivered by then.
-    child.on("close", (code, signal) => {
+    const onClose = (code: number | null, signal: NodeJS.Signals | null) => {
       const stoppedBy = sandbox.stoppedBy(signal);
       // V8's own heap limit ends the process with an OOM abort (SIGABRT, or exit code 134 through the shell).
       if (stoppedBy === "memory" || signal === "SIGABRT" || code === 134) finish({ kind: "out_of_memory", message: `Function exceeded its memory limit of ${limits.memoryMb} MB and was stopped` });
-      else if (stoppedBy === "cpu") finish({ kind: "timeout", message: "Function used more CPU time than its timeout allows and was stopped" });
+      else if (stoppedBy === "cpu") finish({ kind: "timeout", message: "Function used more CPU time than it may and was stopped" });
       else finish({ kind: "error", message: `Function process exited (${signal ?? `code ${code}`}) before answering` });
-    });
+    };
+    child.on("message", onMessage).on("error", onError).on("close", onClose);
+    sandbox.send(data);
   });
 }

@@ -1,4 +1,4 @@
-// The sandbox a function's code runs in: a child process of its own per run, which reaches nothing that is not its
+// The sandbox a function's code runs in: a child process (one version of one function, see pool.ts), which reaches nothing not its
 // own. Node's permission model (`--experimental-permission` with no grant) denies it the file system, child
 // processes, worker threads, native addons, WASI and the inspector; `process.kill` is taken away before its code
 // loads; its environment holds only the project's variables; when the server runs as root it runs as `nobody`. Its
@@ -38,15 +38,14 @@ const levels = { log: "info", info: "info", debug: "debug", warn: "warn", error:
 for (const [method, level] of Object.entries(levels)) {
   console[method] = (...args) => process.send({ log: { level, message: args.map(format).join(" ").slice(0, MAX_LOG_LINE) } });
 }
-// "on", not "once": the listener keeps the channel, and so the process, alive until the server kills it.
-let started = false;
+// One run at a time; the module is imported once per process (a pooled process serves runs of one version).
+let loaded;
 process.on("message", async (data) => {
-  if (started) return;
-  started = true;
   const moduleUrl = "data:text/javascript;base64," + Buffer.from(data.source).toString("base64");
   const describe = (error) => format(error).split(moduleUrl).join("function.mjs");
   try {
-    const handler = (await import(moduleUrl)).default;
+    loaded = loaded || import(moduleUrl);
+    const handler = (await loaded).default;
     if (typeof handler !== "function") return process.send({ failed: "The module's default export must be a function: export default async (request, env) => new Response(...)" });
     if (data.check || !data.request) return process.send({ checked: true });
     const { method, url, headers, body } = data.request;
@@ -78,7 +77,7 @@ function othersCanRun(file: string): boolean {
 const dropToNobody = process.getuid?.() === 0 && othersCanRun(process.execPath);
 
 /**
- * The root of a memory cgroup per run, when this process may make one (root, a writable cgroup mount): cgroup v1's
+ * The root of a memory cgroup per process, when this process may make one (root, a writable cgroup mount): cgroup v1's
  * memory hierarchy, or cgroup v2 with the memory controller enabled down to our group. Else undefined.
  */
 const cgroupRoot: string | undefined = (() => {
@@ -167,17 +166,30 @@ export interface SandboxLimits {
   memoryMb: number;
 }
 
-export interface SandboxRun {
+/** Runs a sandboxed process may serve before it is replaced (a pooled one). */
+export const MAX_RUNS_PER_PROCESS = 100;
+
+export interface Sandbox {
   child: ChildProcess;
+  /** Sends one run's input; the answer comes as a message. */
+  send(input: SandboxInput): void;
   /** Kills the process (its memory cap is released when it exits). */
   kill(): void;
+  /** Freezes it between runs (SIGSTOP): no timer of a function runs while it waits in a pool. */
+  freeze(): void;
+  thaw(): void;
   /** Why it died, when it was not killed by `kill`: its memory cap, or its CPU time. */
   stoppedBy(signal: NodeJS.Signals | null): "memory" | "cpu" | undefined;
+  /** Its resident memory, in bytes (undefined once it is gone). */
+  residentBytes(): number | undefined;
+  /** Runs it has been sent. */
+  readonly runs: number;
 }
 
-/** Starts a sandboxed process for one run and sends it its input. */
-export function startSandbox(input: SandboxInput, env: Record<string, string>, limits: SandboxLimits): SandboxRun {
-  const cpuSeconds = Math.ceil(limits.timeoutMs / 1000) + 1;
+/** Starts a sandboxed process; it waits for runs (`send`). */
+export function startSandbox(env: Record<string, string>, limits: SandboxLimits): Sandbox {
+  // A pooled process serves many runs: its CPU-time limit covers them all; each run has its wall-clock timeout.
+  const cpuSeconds = (Math.ceil(limits.timeoutMs / 1000) + 1) * MAX_RUNS_PER_PROCESS;
   const node = [
     process.execPath, "--experimental-permission", "--no-warnings", `--max-old-space-size=${limits.memoryMb}`, "--max-semi-space-size=4", "--stack-size=984", "-e", BOOTSTRAP,
   ];
@@ -193,20 +205,40 @@ export function startSandbox(input: SandboxInput, env: Record<string, string>, l
   });
   let killed = false;
   let overMemory = false;
+  let runs = 0;
   const release = capMemory(child, (limits.memoryMb + BASELINE_MB) * 1024 * 1024, () => {
     overMemory = true;
     child.kill("SIGKILL");
   });
   child.once("close", release);
-  // A process that died before it read its input (spawn failed) reports through "exit"/"error", not here.
-  child.send(input, (error) => error && child.kill("SIGKILL"));
+  const signal = (name: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(name);
+  };
   return {
     child,
+    get runs() {
+      return runs;
+    },
+    send(input) {
+      runs += 1;
+      // A process that died before it read its input reports through "exit"/"error", not here.
+      child.send(input, (error) => error && signal("SIGKILL"));
+    },
     kill: () => {
       killed = true;
-      child.kill("SIGKILL");
+      signal("SIGCONT");
+      signal("SIGKILL");
     },
+    freeze: () => signal("SIGSTOP"),
+    thaw: () => signal("SIGCONT"),
     // Only the cgroup's OOM killer sends SIGKILL that is not ours; RLIMIT_CPU sends SIGXCPU.
-    stoppedBy: (signal) => (overMemory || (signal === "SIGKILL" && !killed) ? "memory" : signal === "SIGXCPU" ? "cpu" : undefined),
+    stoppedBy: (exitSignal) => (overMemory || (exitSignal === "SIGKILL" && !killed) ? "memory" : exitSignal === "SIGXCPU" ? "cpu" : undefined),
+    residentBytes: () => {
+      try {
+        return Number(readFileSync(`/proc/${child.pid}/statm`, "utf8").split(" ")[1]) * 4096;
+      } catch {
+        return undefined;
+      }
+    },
   };
 }

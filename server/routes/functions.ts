@@ -178,6 +178,7 @@ export function functionRoutes(app: FastifyInstance, ctx: ServerContext): Promis
         { source: live.source, request: { method: request.method, url: `${publicBaseUrl(ctx, request)}/projects/${params.id}/functions/${fn.slug}/invoke${query}`, headers, body: body.length > 0 ? body : null } },
         env,
         { timeoutMs: fn.timeout_ms, memoryMb: fn.memory_mb },
+        { pool: ctx.sandboxes, key: [fn.id, fn.live_version, fn.timeout_ms, fn.memory_mb, sha256(JSON.stringify(env))].join(":") },
       ).finally(release);
       const failure = outcome.kind === "response" || outcome.kind === "checked" ? [] : [{ level: "error" as const, message: outcome.message, at: new Date() }];
       const reserved = outcome.kind === "response" ? [...new Set(outcome.headers.map(([name]) => name.toLowerCase()).filter(isReservedHeader))] : [];

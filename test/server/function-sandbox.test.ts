@@ -1,6 +1,6 @@
 // A function is hostile code (issue 12): each attack a tenant's function made on the server, reproduced against a
 // real lubes-server. Each must now fail to do harm, and the server must go on serving.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
@@ -143,4 +143,63 @@ it("bounds runs at once per project (429) and overall (503), and gives the slots
     await server.close();
     gate.close();
   }
+});
+
+it("keeps a warm process per version and variables, frozen between runs, and replaces it after a run that failed", async () => {
+  const server = await startTestServer("pglite");
+  const pids: number[] = [];
+  try {
+    const user = await signUp(server.api, "warm");
+    const projectId = (await createProject(server.api, user.token, (await createOrg(server.api, user.token)).id, "Warm")).id;
+    const fns = `/projects/${projectId}/functions`;
+    // Module state counts the runs one process served; `?fail` throws, `?hang` never answers.
+    const source = (version: number) => `let runs = 0;
+      export default async (request) => {
+        const url = new URL(request.url);
+        if (url.searchParams.has("hang")) await new Promise(() => {});
+        runs += 1;
+        if (url.searchParams.has("fail")) throw new Error("failed on purpose");
+        return Response.json({ version: ${version}, runs, pid: process.pid, greeting: process.env.GREETING ?? null });
+      };`;
+    await server.api.post(fns, { token: user.token, body: { slug: "warm", source: source(1), timeout_ms: 1000 } });
+    await server.api.post(`${fns}/warm/deploy`, { token: user.token });
+    const invoke = async (query = "") => {
+      const res = await fetch(`${server.url}${fns}/warm/invoke${query}`, { method: "POST", headers: { authorization: `Bearer ${user.token}` } });
+      return { status: res.status, body: (await res.json()) as { version: number; runs: number; pid: number; greeting: string | null } };
+    };
+    const first = await invoke();
+    const second = await invoke();
+    pids.push(first.body.pid);
+    expect([first.body.runs, second.body.runs]).toEqual([1, 2]);
+    expect(second.body.pid).toBe(first.body.pid);
+    // Between runs the process is stopped (the signal lands a moment after the answer): nothing of the function
+    // runs while it waits.
+    const state = () => readFileSync(`/proc/${first.body.pid}/stat`, "utf8").split(") ")[1]?.[0];
+    while (state() === "R" || state() === "S") await new Promise((resolve) => setImmediate(resolve));
+    expect(state()).toBe("T");
+
+    // Other variables, or another version: another process.
+    await server.api.post(`/projects/${projectId}/env`, { token: user.token, body: { key: "GREETING", value: "hi" } });
+    const newVariables = await invoke();
+    expect(newVariables.body).toMatchObject({ runs: 1, greeting: "hi" });
+    expect(newVariables.body.pid).not.toBe(first.body.pid);
+    await server.api.patch(`${fns}/warm`, { token: user.token, body: { source: source(2) } });
+    await server.api.post(`${fns}/warm/deploy`, { token: user.token });
+    const newVersion = await invoke();
+    expect(newVersion.body).toMatchObject({ version: 2, runs: 1 });
+    pids.push(newVersion.body.pid);
+
+    // A run that threw or timed out is not reused: the next run starts afresh.
+    expect((await invoke("?fail")).status).toBe(502);
+    expect((await invoke()).body.runs).toBe(1);
+    expect((await invoke("?hang")).status).toBe(504);
+    const afterTimeout = await invoke();
+    expect(afterTimeout.body.runs).toBe(1);
+    pids.push(afterTimeout.body.pid);
+  } finally {
+    await server.close();
+  }
+  // Closing the server ends its warm processes.
+  const alive = () => pids.filter((pid) => existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.startsWith("Z"));
+  while (alive().length > 0) await new Promise((resolve) => setImmediate(resolve));
 });
