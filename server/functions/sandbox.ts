@@ -1,6 +1,6 @@
-// The sandbox a function's code runs in: a child process (one version of one function, see pool.ts), which reaches nothing not its
-// own. Node's permission model (`--experimental-permission` with no grant) denies it the file system, child
-// processes, worker threads, native addons, WASI and the inspector; `process.kill` is taken away before its code
+// The sandbox a function's code runs in: a child process (serving one version of one function, see pool.ts), which
+// reaches nothing that is not its own. Node's permission model (`--experimental-permission` with no grant) denies it
+// the file system, child processes, worker threads, native addons, WASI and the inspector; `process.kill` is taken away before its code
 // loads; its environment holds only the project's variables; when the server runs as root it runs as `nobody`. Its
 // memory is capped as a whole, Buffers included: by a memory cgroup of its own where the server may make one, else by
 // a watch of its resident memory; V8's heap has its own limit. RLIMIT_CPU caps its CPU time; a wall-clock timeout

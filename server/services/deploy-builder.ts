@@ -1,6 +1,9 @@
 // Builds deployments in the background. A build is claimed from the control plane (FOR UPDATE SKIP LOCKED), so two
 // processes never build the same deployment and a restarted process takes over a claim that expired. Building a
-// release checks that every captured function version loads; a ready production deployment becomes current.
+// release checks that every captured function version loads (each within LOAD_TIMEOUT_MS); a ready production
+// deployment becomes current. BUILDERS builds run at once per process, and a claim takes the oldest queued build of
+// the project with the fewest builds running (across every process), then of the project served longest ago: one
+// project's queue delays another project's build by at most the builds already running.
 import type { FastifyBaseLogger } from "fastify";
 import type { ServerContext } from "../context";
 import { runFunction } from "../functions/runtime";
@@ -9,10 +12,15 @@ import { logDeployment, type DeploymentRow } from "../store/deployments";
 const POLL_MS = 1_000;
 /** A claim lasts this long; a build still running past it would be taken over by another process. */
 const CLAIM_MS = 120_000;
+/** Builds at once in this process. */
+const BUILDERS = 2;
+/** A function version's module must load within this. */
+const LOAD_TIMEOUT_MS = 5_000;
 
 export class DeployBuilder {
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  /** The builders at work, each claiming and building until nothing is queued. */
+  private readonly workers = new Set<Promise<void>>();
   private stopped = false;
 
   constructor(private readonly ctx: ServerContext, private readonly log: FastifyBaseLogger) {}
@@ -23,21 +31,23 @@ export class DeployBuilder {
     this.kick();
   }
 
-  /** Builds what is queued now; a kick while a round runs is folded into it. */
+  /** Starts builders, up to BUILDERS, for what is queued now; busy ones claim the rest when they are done. */
   kick(): void {
-    if (this.stopped || this.running) return;
-    this.running = this.drain()
-      .catch((error: unknown) => this.log.error({ err: error }, "deployment builder failed"))
-      .finally(() => (this.running = undefined));
+    while (!this.stopped && this.workers.size < BUILDERS) {
+      const worker: Promise<void> = this.work()
+        .catch((error: unknown) => this.log.error({ err: error }, "deployment builder failed"))
+        .finally(() => this.workers.delete(worker));
+      this.workers.add(worker);
+    }
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    await this.running;
+    await Promise.all(this.workers);
   }
 
-  private async drain(): Promise<void> {
+  private async work(): Promise<void> {
     for (let job = await this.claim(); job && !this.stopped; job = await this.claim()) await this.build(job);
   }
 
@@ -45,8 +55,11 @@ export class DeployBuilder {
     const now = this.ctx.options.now();
     const { rows } = await this.ctx.sql.query<DeploymentRow>(
       `UPDATE deployments SET status = 'building', claimed_until = $1
-        WHERE id = (SELECT id FROM deployments WHERE status = 'queued' OR (status = 'building' AND claimed_until < $2)
-                     ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+        WHERE id = (SELECT d.id FROM deployments d WHERE d.status = 'queued' OR (d.status = 'building' AND d.claimed_until < $2)
+                     ORDER BY (SELECT count(*) FROM deployments b WHERE b.project_id = d.project_id AND b.status = 'building' AND b.claimed_until >= $2),
+                              (SELECT max(b.created_at) FROM deployments b WHERE b.project_id = d.project_id AND b.status <> 'queued') NULLS FIRST,
+                              d.created_at
+                     LIMIT 1 FOR UPDATE SKIP LOCKED)
         RETURNING *`,
       [new Date(now.getTime() + CLAIM_MS), now],
     );
@@ -61,7 +74,7 @@ export class DeployBuilder {
         "SELECT v.source, f.memory_mb FROM function_versions v JOIN functions f ON f.id = v.function_id WHERE v.function_id = $1 AND v.version = $2",
         [fn.function_id, fn.version],
       )).rows[0];
-      const outcome = version ? await runFunction({ source: version.source, check: true }, {}, { timeoutMs: 5_000, memoryMb: version.memory_mb }) : undefined;
+      const outcome = version ? await runFunction({ source: version.source, check: true }, {}, { timeoutMs: LOAD_TIMEOUT_MS, memoryMb: version.memory_mb }) : undefined;
       if (outcome?.kind !== "checked") {
         const why = !outcome ? "it no longer exists" : `it does not load: ${"message" in outcome ? outcome.message.split("\n")[0] : outcome.kind}`;
         const reason = `function "${fn.slug}" version ${fn.version}: ${why}`;

@@ -120,6 +120,29 @@ describeEachEngine("deployments", (engine: Engine) => {
     expectEnvelope(await server.api.post(deployments(), { token: owner.token, body: { environment: "staging" } }), 422);
   });
 
+  it("builds fairly between projects: a project with a queue of slow builds delays another's by at most the builds running", async () => {
+    const projectWith = async (name: string, source: string) => {
+      const id = (await createProject(server.api, owner.token, (await createOrg(server.api, owner.token)).id, name)).id;
+      await server.api.post(`/projects/${id}/functions`, { token: owner.token, body: { slug: "api", source } });
+      await server.api.post(`/projects/${id}/functions/api/deploy`, { token: owner.token });
+      return id;
+    };
+    // A module that takes a second to load at every check: the other tenant's slow builds.
+    const slow = await projectWith("Slow", "await new Promise((resolve) => setTimeout(resolve, 1000)); export default async () => new Response('slow');");
+    const quick = await projectWith("Quick", versionSource(1));
+    const queue = async (id: string) => (await server.api.post(`/projects/${id}/deployments`, { token: owner.token, body: { environment: "preview" } })).body.id as string;
+    const statuses = async (id: string, ids: string[]) => Promise.all(ids.map(async (d) => (await server.api.get(`/projects/${id}/deployments/${d}`, { token: owner.token })).body.status as string));
+    const slowBuilds = [];
+    for (let i = 0; i < 6; i++) slowBuilds.push(await queue(slow));
+    while (!(await statuses(slow, slowBuilds)).includes("building")) await new Promise((resolve) => setImmediate(resolve));
+    const quickBuild = await queue(quick);
+    while ((await statuses(quick, [quickBuild]))[0] !== "ready") await new Promise((resolve) => setImmediate(resolve));
+    // Before, builds ran one at a time in order: the quick one waited for all six.
+    const readySlow = (await statuses(slow, slowBuilds)).filter((status) => status === "ready").length;
+    expect(readySlow).toBeLessThanOrEqual(3);
+    for (const id of slowBuilds) expect((await settled(server, owner.token, slow, id)).status).toBe("ready");
+  }, 120_000);
+
   it("builds, after a restart, a deployment that no process built before", async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), "lubes-deploy-"));
     const storage = engine === "postgres" ? { dataDir, databaseUrl: await freshPostgresDatabase() } : { dataDir };
