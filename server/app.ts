@@ -7,7 +7,7 @@ import { openPglite, openPostgres, type Sql } from "./db/sql";
 import { ApiError } from "./errors";
 import { sweepIdempotencyRecords } from "./http/idempotency";
 import { authenticate } from "./http/principal";
-import { applyRateLimit, sweepRateLimits } from "./http/rate-limit";
+import { applyRateLimit, rateScope, sweepRateLimits } from "./http/rate-limit";
 import { settleIdempotency } from "./http/route";
 import { apiKeyRoutes } from "./routes/api-keys";
 import { authRoutes } from "./routes/auth";
@@ -102,8 +102,8 @@ function installRequestHooks(app: FastifyInstance, ctx: ServerContext): void {
         request.authError = error;
       }
     }
-    const principal = request.principal;
-    await applyRateLimit(ctx, reply, principal?.rateBucket ?? `ip:${request.ip}`, principal?.plan ?? "free");
+    const { bucket, plan } = await rateScope(ctx, request, request.principal);
+    await applyRateLimit(ctx, reply, bucket, plan);
   });
 
   app.addHook("onSend", async (request, reply, payload) => {

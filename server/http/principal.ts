@@ -15,10 +15,10 @@ export interface Principal {
   permissions: ReadonlySet<Permission>;
   /** The projects the credential may touch: "*" for all of the user's. */
   projects: "*" | readonly string[];
-  /** The best plan among the user's organizations: it sets the credential's rate limit. */
+  /** The best plan among the user's organizations: the rate limit of requests outside any organization. */
   plan: Plan;
-  /** Rate limits are counted per credential. */
-  rateBucket: string;
+  /** The credential itself, `key:<id>` or `user:<id>` (a session): Idempotency-Keys are scoped to it. */
+  credentialScope: string;
 }
 
 /** Grants plus what they imply: a key made with ["write"] can read too. */
@@ -59,7 +59,7 @@ async function apiKeyPrincipal(ctx: ServerContext, token: string): Promise<Princ
     permissions: expandPermissions(key.permissions),
     projects: key.projects ?? "*",
     plan: key.plan,
-    rateBucket: `key:${key.id}`,
+    credentialScope: `key:${key.id}`,
   };
 }
 
@@ -77,7 +77,7 @@ async function sessionPrincipal(ctx: ServerContext, token: string): Promise<Prin
     permissions: expandPermissions(["admin"]),
     projects: "*",
     plan: session.plan,
-    rateBucket: `user:${userId}`,
+    credentialScope: `user:${userId}`,
   };
 }
 

@@ -1,9 +1,32 @@
-// Per-credential rate limits by plan: a fixed one-minute window counted in the control plane, so several
-// processes behind one load balancer share the count.
-import type { FastifyReply } from "fastify";
+// Rate limits by plan: a fixed one-minute window counted in the control plane (one atomic upsert per request), so
+// several processes sharing one PostgreSQL count exactly as one. A plan's limit is its organization's: a request to
+// a project or an organization the caller belongs to counts against that organization, whichever key or session
+// sends it; any other authenticated request against the user (all their credentials together), at the best plan of
+// their organizations; an anonymous one against its address, at the free plan.
+import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Plan } from "../../contract";
 import type { ServerContext } from "../context";
 import { ApiError } from "../errors";
+import type { Principal } from "./principal";
+
+/** The organization a route acts in, when its path names one: `/v1/projects/:id…` or `/v1/organizations/:id…`. */
+const ORGANIZATION_OF_ROUTE = [
+  { route: /^\/v1\/projects\/:id(\/|$)/, sql: "SELECT o.id, o.plan FROM projects p JOIN organizations o ON o.id = p.organization_id JOIN memberships m ON m.organization_id = o.id AND m.user_id = $2 WHERE p.id = $1" },
+  { route: /^\/v1\/organizations\/:id(\/|$)/, sql: "SELECT o.id, o.plan FROM organizations o JOIN memberships m ON m.organization_id = o.id AND m.user_id = $2 WHERE o.id = $1" },
+];
+
+/** Whose budget a request spends, and at which plan. Only a member spends an organization's budget. */
+export async function rateScope(ctx: ServerContext, request: FastifyRequest, principal: Principal | undefined): Promise<{ bucket: string; plan: Plan }> {
+  if (!principal) return { bucket: `ip:${request.ip}`, plan: "free" };
+  const id = (request.params as Record<string, string> | undefined)?.["id"];
+  const route = request.routeOptions.url ?? "";
+  const match = id ? ORGANIZATION_OF_ROUTE.find((r) => r.route.test(route)) : undefined;
+  if (match && id) {
+    const org = (await ctx.sql.query<{ id: string; plan: Plan }>(match.sql, [id, principal.userId])).rows[0];
+    if (org) return { bucket: `org:${org.id}`, plan: org.plan };
+  }
+  return { bucket: `user:${principal.userId}`, plan: principal.plan };
+}
 
 export async function applyRateLimit(ctx: ServerContext, reply: FastifyReply, bucket: string, plan: Plan): Promise<void> {
   const limit = ctx.options.rateLimits[plan];

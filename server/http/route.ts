@@ -71,7 +71,7 @@ export function serve<E extends Endpoint>(app: FastifyInstance, ctx: ServerConte
       const body = parse(row.body, request.body === undefined ? {} : request.body, 422, "validation_error");
 
       if (request.method === "POST" && !row.anyMethod) {
-        const claim = await claimIdempotencyKey(ctx, request, reply, principal?.rateBucket ?? `ip:${request.ip}`);
+        const claim = await claimIdempotencyKey(ctx, request, reply, principal?.credentialScope ?? `ip:${request.ip}`);
         if (claim === undefined) return reply;
         if (claim !== "absent") request.idempotency = claim;
       }

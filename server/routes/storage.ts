@@ -128,7 +128,7 @@ interface WriteCondition {
 
 function writeConditionOf(request: FastifyRequest): WriteCondition {
   const idempotencyKey = idempotencyKeyOf(request);
-  const writeKey = idempotencyKey === undefined ? null : sha256(`${request.principal?.rateBucket ?? "signed"}\n${idempotencyKey}`);
+  const writeKey = idempotencyKey === undefined ? null : sha256(`${request.principal?.credentialScope ?? "signed"}\n${idempotencyKey}`);
   return { onlyIfAbsent: createOnly(request), writeKey };
 }
 

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { endpoints } from "../../contract";
 import { describeEachEngine } from "../support/engines";
-import { createKey, createOrg, expectEnvelope, signUp, startTestServer, type TestServer, type TestUser } from "../support/server";
+import { createKey, createOrg, createProject, expectEnvelope, signUp, startTestServer, type TestServer, type TestUser } from "../support/server";
 
 /** Moves the clock to just after a minute boundary, so a test's requests all fall in one rate-limit window. */
 function startOfWindow(server: TestServer): void {
@@ -16,7 +16,7 @@ describeEachEngine("rate limits", (engine) => {
   });
   afterAll(() => server.close());
 
-  it("counts per credential by plan, answers 429 with Retry-After past the limit, and resets with the window", async () => {
+  it("counts per user outside organizations, answers 429 with Retry-After past the limit, and resets with the window", async () => {
     startOfWindow(server);
     const user = await signUp(server.api, "limited");
     const key = await createKey(server.api, user.token, { name: "own budget" }); // 1st request of the session
@@ -37,8 +37,8 @@ describeEachEngine("rate limits", (engine) => {
     expect(reset % 60).toBe(0);
     expect(limited.headers.get("x-request-id")).toMatch(/^req_/);
 
-    // Another credential of the same user has its own budget.
-    expect((await server.api.get("/auth/me", { token: key })).status).toBe(200);
+    // Another credential of the same user spends the same budget: a second key is not a second limit.
+    expectEnvelope(await server.api.get("/auth/me", { token: key }), 429, "rate_limit_exceeded");
 
     server.advanceClock(60_000);
     const after = await server.api.get("/auth/me", { token: user.token });
@@ -51,6 +51,27 @@ describeEachEngine("rate limits", (engine) => {
     const user = await signUp(server.api, "team");
     await createOrg(server.api, user.token, { plan: "team" });
     expect((await server.api.get("/organizations", { token: user.token })).headers.get("x-ratelimit-limit")).toBe("7");
+  });
+
+  it("counts an organization's requests against the organization, whichever of its members' keys sends them", async () => {
+    startOfWindow(server);
+    const alice = await signUp(server.api, "alice");
+    const org = await createOrg(server.api, alice.token, { plan: "pro" });
+    const project = await createProject(server.api, alice.token, org.id, "Shared budget");
+    const keys = [await createKey(server.api, alice.token, { name: "one" }), await createKey(server.api, alice.token, { name: "two" })];
+    startOfWindow(server);
+    // Two keys, taking turns, against the organization's limit of 6 (pro): 6 succeed in all, not 6 each.
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) statuses.push((await server.api.get(`/projects/${project.id}`, { token: keys[i % 2] ?? "" })).status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(6);
+    expect(statuses.slice(6)).toEqual([429, 429, 429, 429]);
+    // Outside the organization the user's own budget still has room.
+    expect((await server.api.get("/auth/me", { token: keys[0] ?? "" })).status).toBe(200);
+    // A stranger asking for the organization's project spends their own budget, not the organization's.
+    const mallory = await signUp(server.api, "mallory");
+    const probe = await server.api.get(`/projects/${project.id}`, { token: mallory.token });
+    expect(probe.status).toBe(404);
+    expect(probe.headers.get("x-ratelimit-limit")).toBe("5");
   });
 
   it("limits unauthenticated requests per client address", async () => {
