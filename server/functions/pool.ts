@@ -19,14 +19,14 @@ export class SandboxPool {
 
   /** A warm process for `key`, or a new one. */
   acquire(key: string, env: Record<string, string>, limits: SandboxLimits): Sandbox {
-    const index = this.idle.findIndex((entry) => entry.key === key);
-    if (index >= 0) {
+    for (let index = this.idle.findIndex((entry) => entry.key === key); index >= 0; index = this.idle.findIndex((entry) => entry.key === key)) {
       const [entry] = this.idle.splice(index, 1);
-      if (entry) {
-        clearTimeout(entry.timer);
-        entry.sandbox.thaw();
-        return entry.sandbox;
-      }
+      if (!entry) break;
+      clearTimeout(entry.timer);
+      // One that died while it waited (killed from outside) is passed over.
+      if (!entry.sandbox.alive()) continue;
+      entry.sandbox.thaw();
+      return entry.sandbox;
     }
     return startSandbox(env, limits);
   }

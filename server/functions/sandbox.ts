@@ -182,6 +182,8 @@ export interface Sandbox {
   stoppedBy(signal: NodeJS.Signals | null): "memory" | "cpu" | undefined;
   /** Its resident memory, in bytes (undefined once it is gone). */
   residentBytes(): number | undefined;
+  /** Still running: not exited, and not a zombie that Node has yet to reap (a kill from outside). */
+  alive(): boolean;
   /** Runs it has been sent. */
   readonly runs: number;
 }
@@ -233,6 +235,14 @@ export function startSandbox(env: Record<string, string>, limits: SandboxLimits)
     thaw: () => signal("SIGCONT"),
     // Only the cgroup's OOM killer sends SIGKILL that is not ours; RLIMIT_CPU sends SIGXCPU.
     stoppedBy: (exitSignal) => (overMemory || (exitSignal === "SIGKILL" && !killed) ? "memory" : exitSignal === "SIGXCPU" ? "cpu" : undefined),
+    alive: () => {
+      if (child.exitCode !== null || child.signalCode !== null) return false;
+      try {
+        return readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1]?.[0] !== "Z";
+      } catch {
+        return false;
+      }
+    },
     residentBytes: () => {
       try {
         return Number(readFileSync(`/proc/${child.pid}/statm`, "utf8").split(" ")[1]) * 4096;

@@ -195,7 +195,14 @@ it("keeps a warm process per version and variables, frozen between runs, and rep
     expect((await invoke("?hang")).status).toBe(504);
     const afterTimeout = await invoke();
     expect(afterTimeout.body.runs).toBe(1);
-    pids.push(afterTimeout.body.pid);
+    // A warm process killed from outside while it waits is passed over: the next run gets a new one.
+    process.kill(afterTimeout.body.pid, "SIGKILL");
+    const gone = () => !existsSync(`/proc/${afterTimeout.body.pid}`) || readFileSync(`/proc/${afterTimeout.body.pid}/stat`, "utf8").split(") ")[1]?.startsWith("Z");
+    while (!gone()) await new Promise((resolve) => setImmediate(resolve));
+    const afterKill = await invoke();
+    expect(afterKill.status).toBe(200);
+    expect(afterKill.body.runs).toBe(1);
+    pids.push(afterKill.body.pid);
   } finally {
     await server.close();
   }
