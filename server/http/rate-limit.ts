@@ -4,7 +4,7 @@
 // sends it; any other authenticated request against the user (all their credentials together), at the best plan of
 // their organizations; an anonymous one against its address, at the free plan.
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { Plan } from "../../contract";
+import { Id, type Plan } from "../../contract";
 import type { ServerContext } from "../context";
 import { ApiError } from "../errors";
 import type { Principal } from "./principal";
@@ -18,7 +18,9 @@ const ORGANIZATION_OF_ROUTE = [
 /** Whose budget a request spends, and at which plan. Only a member spends an organization's budget. */
 export async function rateScope(ctx: ServerContext, request: FastifyRequest, principal: Principal | undefined): Promise<{ bucket: string; plan: Plan }> {
   if (!principal) return { bucket: `ip:${request.ip}`, plan: "free" };
-  const id = (request.params as Record<string, string> | undefined)?.["id"];
+  const param = (request.params as Record<string, string> | undefined)?.["id"];
+  // Only an id that can exist is looked up; the route itself answers a malformed one (400).
+  const id = param !== undefined && Id.safeParse(param).success ? param : undefined;
   const route = request.routeOptions.url ?? "";
   const match = id ? ORGANIZATION_OF_ROUTE.find((r) => r.route.test(route)) : undefined;
   if (match && id) {
