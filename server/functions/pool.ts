@@ -3,7 +3,7 @@
 // nothing of the function runs while it waits. It is replaced after MAX_RUNS_PER_PROCESS runs, when its resident
 // memory nears its cap, after a run that did not answer (timeout, error, out of memory), and after IDLE_MS unused.
 // At most MAX_IDLE wait at once across the server; the oldest goes first.
-import { MAX_RUNS_PER_PROCESS, startSandbox, type Sandbox, type SandboxLimits } from "./sandbox";
+import { MAX_RUNS_PER_PROCESS, memoryCapBytes, startSandbox, type Sandbox, type SandboxLimits } from "./sandbox";
 
 const IDLE_MS = 60_000;
 const MAX_IDLE = 16;
@@ -19,9 +19,9 @@ export class SandboxPool {
 
   /** A warm process for `key`, or a new one. */
   acquire(key: string, env: Record<string, string>, limits: SandboxLimits): Sandbox {
-    for (let index = this.idle.findIndex((entry) => entry.key === key); index >= 0; index = this.idle.findIndex((entry) => entry.key === key)) {
-      const [entry] = this.idle.splice(index, 1);
-      if (!entry) break;
+    let entry: Idle | undefined;
+    while ((entry = this.idle.find((candidate) => candidate.key === key))) {
+      this.idle = this.idle.filter((candidate) => candidate !== entry);
       clearTimeout(entry.timer);
       // One that died while it waited (killed from outside) is passed over.
       if (!entry.sandbox.alive()) continue;
@@ -34,7 +34,7 @@ export class SandboxPool {
   /** Gives back a process whose run answered: kept warm, or replaced if it is worn or heavy. */
   release(key: string, sandbox: Sandbox, limits: SandboxLimits): void {
     const resident = sandbox.residentBytes();
-    const worn = sandbox.runs >= MAX_RUNS_PER_PROCESS || resident === undefined || resident > limits.memoryMb * 1024 * 1024 * 0.8 + 64 * 1024 * 1024;
+    const worn = sandbox.runs >= MAX_RUNS_PER_PROCESS || resident === undefined || resident > memoryCapBytes(limits) - 0.2 * limits.memoryMb * 1024 * 1024;
     if (worn) return sandbox.kill();
     sandbox.freeze();
     const timer = setTimeout(() => this.evict((entry) => entry.sandbox === sandbox), IDLE_MS);

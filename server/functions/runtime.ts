@@ -18,6 +18,9 @@ export type Outcome =
 
 type Result = Outcome extends infer O ? (O extends Outcome ? Omit<O, "logs" | "durationMs"> : never) : never;
 
+/** A function version's module must load within this, at deploy and when a release is built. */
+export const MODULE_LOAD_TIMEOUT_MS = 5_000;
+
 /** More than this many lines from one run are dropped, with a note. */
 const MAX_LOG_LINES = 200;
 

@@ -1,8 +1,8 @@
 // The sandbox a function's code runs in: a child process (serving one version of one function, see pool.ts), which
 // reaches nothing that is not its own. Node's permission model (`--experimental-permission` with no grant) denies it
-// the file system, child processes, worker threads, native addons, WASI and the inspector; `process.kill` is taken away before its code
-// loads; its environment holds only the project's variables; when the server runs as root it runs as `nobody`. Its
-// memory is capped as a whole, Buffers included: by a memory cgroup of its own where the server may make one, else by
+// the file system, child processes, worker threads, native addons, WASI and the inspector; `process.kill` is taken
+// away before its code loads; its environment holds only the project's variables; when the server runs as root it
+// runs as `nobody`. Its memory is capped as a whole, Buffers included: by a memory cgroup of its own where the server may make one, else by
 // a watch of its resident memory; V8's heap has its own limit. RLIMIT_CPU caps its CPU time; a wall-clock timeout
 // kills it. Killing it takes only that process. Outbound network stays open: functions call APIs.
 import { spawn, type ChildProcess } from "node:child_process";
@@ -39,9 +39,10 @@ for (const [method, level] of Object.entries(levels)) {
   console[method] = (...args) => process.send({ log: { level, message: args.map(format).join(" ").slice(0, MAX_LOG_LINE) } });
 }
 // One run at a time; the module is imported once per process (a pooled process serves runs of one version).
+let moduleUrl;
 let loaded;
 process.on("message", async (data) => {
-  const moduleUrl = "data:text/javascript;base64," + Buffer.from(data.source).toString("base64");
+  moduleUrl = moduleUrl || "data:text/javascript;base64," + Buffer.from(data.source).toString("base64");
   const describe = (error) => format(error).split(moduleUrl).join("function.mjs");
   try {
     loaded = loaded || import(moduleUrl);
@@ -62,6 +63,8 @@ process.on("message", async (data) => {
 
 /** Node's own memory before a function allocates anything (about 45 MB here), allowed above `memoryMb`. */
 const BASELINE_MB = 64;
+/** The whole process's memory cap: the function's `memoryMb` and Node's own. */
+export const memoryCapBytes = (limits: SandboxLimits): number => (limits.memoryMb + BASELINE_MB) * 1024 * 1024;
 const NOBODY = 65_534;
 
 /** Whether `nobody` can run this Node binary: every directory on its path searchable by others (not so under ~root). */
@@ -208,7 +211,7 @@ export function startSandbox(env: Record<string, string>, limits: SandboxLimits)
   let killed = false;
   let overMemory = false;
   let runs = 0;
-  const release = capMemory(child, (limits.memoryMb + BASELINE_MB) * 1024 * 1024, () => {
+  const release = capMemory(child, memoryCapBytes(limits), () => {
     overMemory = true;
     child.kill("SIGKILL");
   });

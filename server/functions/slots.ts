@@ -5,6 +5,8 @@ import { ApiError } from "../errors";
 
 export const DEFAULT_MAX_INVOCATIONS = 32;
 export const DEFAULT_MAX_INVOCATIONS_PER_PROJECT = 8;
+/** A slot frees as soon as a run ends. */
+const RETRY_SOON = { "Retry-After": "1" };
 
 export class InvocationSlots {
   private total = 0;
@@ -16,10 +18,10 @@ export class InvocationSlots {
   take(projectId: string): () => void {
     const used = this.byProject.get(projectId) ?? 0;
     if (used >= this.maxPerProject) {
-      throw new ApiError(429, "too_many_invocations", `This project already runs ${used} function invocations at once, its limit on this server; retry shortly`, { limit: this.maxPerProject, retry_after_seconds: 1 });
+      throw new ApiError(429, "too_many_invocations", `This project already runs ${used} function invocations at once, its limit on this server; retry shortly`, { limit: this.maxPerProject, retry_after_seconds: 1 }, RETRY_SOON);
     }
     if (this.total >= this.max) {
-      throw new ApiError(503, "server_busy", `This server already runs ${this.total} function invocations at once, its limit; retry shortly`, { limit: this.max, retry_after_seconds: 1 });
+      throw new ApiError(503, "server_busy", `This server already runs ${this.total} function invocations at once, its limit; retry shortly`, { limit: this.max, retry_after_seconds: 1 }, RETRY_SOON);
     }
     this.total += 1;
     this.byProject.set(projectId, used + 1);

@@ -1,11 +1,11 @@
 // Function routes: create, read, update (a draft), delete, deploy (an immutable version), invoke, logs.
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { functionEndpoints as api } from "../../contract";
 import { iso, publicBaseUrl, type ServerContext } from "../context";
 import type { Queryable } from "../db/sql";
 import { ApiError, conflict, notFound } from "../errors";
 import type { LogLine } from "../functions/runtime";
-import { runFunction } from "../functions/runtime";
+import { MODULE_LOAD_TIMEOUT_MS, runFunction } from "../functions/runtime";
 import { rawBodyScope, readBody } from "../http/raw-body";
 import { serve } from "../http/route";
 import { projectAccess } from "../services/access";
@@ -16,7 +16,6 @@ import { queryPage } from "../store/page";
 /** Invocation bodies are read whole, as a serverless platform does (AWS Lambda: 6 MB). */
 const MAX_INVOCATION_BODY = 6 * 1024 * 1024;
 /** Loading a module to check it should be quick; this bounds a module whose top level never returns. */
-const DEPLOY_CHECK = { timeoutMs: 5_000 };
 /** Response headers that describe the hop, not the function's answer. */
 const HOP_HEADERS = new Set(["connection", "keep-alive", "transfer-encoding", "content-length", "upgrade", "proxy-authenticate", "proxy-authorization", "te", "trailer"]);
 /**
@@ -25,16 +24,6 @@ const HOP_HEADERS = new Set(["connection", "keep-alive", "transfer-encoding", "c
  */
 const isReservedHeader = (name: string): boolean =>
   HOP_HEADERS.has(name) || name === "x-request-id" || name === "set-cookie" || name === "idempotent-replayed" || /^(x-ratelimit-|x-lubes-|access-control-)/.test(name);
-
-/** A slot for one run, or the 429/503 that says to retry, with Retry-After. */
-function takeSlot(ctx: ServerContext, projectId: string, reply: FastifyReply): () => void {
-  try {
-    return ctx.invocations.take(projectId);
-  } catch (error) {
-    void reply.header("Retry-After", "1");
-    throw error;
-  }
-}
 
 export interface FunctionRow {
   id: string;
@@ -124,7 +113,7 @@ export function functionRoutes(app: FastifyInstance, ctx: ServerContext): Promis
   serve(app, ctx, api.deploy, async ({ principal, params }) => {
     await projectAccess(ctx, principal, params.id, "write");
     const fn = await findFunction(ctx.sql, params.id, params.slug);
-    const check = await runFunction({ source: fn.source, check: true }, {}, { timeoutMs: DEPLOY_CHECK.timeoutMs, memoryMb: fn.memory_mb });
+    const check = await runFunction({ source: fn.source, check: true }, {}, { timeoutMs: MODULE_LOAD_TIMEOUT_MS, memoryMb: fn.memory_mb });
     if (check.kind !== "checked") {
       const message = check.kind === "response" ? "unexpected response" : check.message;
       await writeLogs(ctx.sql, fn.id, "deploy", fn.live_version, null, [...check.logs, { level: "error", message: `Deploy failed: ${message}`, at: new Date() }]);
@@ -173,7 +162,7 @@ export function functionRoutes(app: FastifyInstance, ctx: ServerContext): Promis
       const query = request.url.includes("?") ? request.url.slice(request.url.indexOf("?")) : "";
       const invocationId = newId("inv");
       const env = await envValuesFor(ctx, ctx.sql, params.id, "production");
-      const release = takeSlot(ctx, params.id, reply);
+      const release = ctx.invocations.take(params.id);
       const outcome = await runFunction(
         { source: live.source, request: { method: request.method, url: `${publicBaseUrl(ctx, request)}/projects/${params.id}/functions/${fn.slug}/invoke${query}`, headers, body: body.length > 0 ? body : null } },
         env,

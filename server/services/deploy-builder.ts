@@ -1,12 +1,12 @@
 // Builds deployments in the background. A build is claimed from the control plane (FOR UPDATE SKIP LOCKED), so two
 // processes never build the same deployment and a restarted process takes over a claim that expired. Building a
-// release checks that every captured function version loads (each within LOAD_TIMEOUT_MS); a ready production
+// release checks that every captured function version loads (each within MODULE_LOAD_TIMEOUT_MS); a ready production
 // deployment becomes current. BUILDERS builds run at once per process, and a claim takes the oldest queued build of
 // the project with the fewest builds running (across every process), then of the project served longest ago: one
 // project's queue delays another project's build by at most the builds already running.
 import type { FastifyBaseLogger } from "fastify";
 import type { ServerContext } from "../context";
-import { runFunction } from "../functions/runtime";
+import { MODULE_LOAD_TIMEOUT_MS, runFunction } from "../functions/runtime";
 import { logDeployment, type DeploymentRow } from "../store/deployments";
 
 const POLL_MS = 1_000;
@@ -14,8 +14,6 @@ const POLL_MS = 1_000;
 const CLAIM_MS = 120_000;
 /** Builds at once in this process. */
 const BUILDERS = 2;
-/** A function version's module must load within this. */
-const LOAD_TIMEOUT_MS = 5_000;
 
 export class DeployBuilder {
   private timer: NodeJS.Timeout | undefined;
@@ -74,7 +72,7 @@ export class DeployBuilder {
         "SELECT v.source, f.memory_mb FROM function_versions v JOIN functions f ON f.id = v.function_id WHERE v.function_id = $1 AND v.version = $2",
         [fn.function_id, fn.version],
       )).rows[0];
-      const outcome = version ? await runFunction({ source: version.source, check: true }, {}, { timeoutMs: LOAD_TIMEOUT_MS, memoryMb: version.memory_mb }) : undefined;
+      const outcome = version ? await runFunction({ source: version.source, check: true }, {}, { timeoutMs: MODULE_LOAD_TIMEOUT_MS, memoryMb: version.memory_mb }) : undefined;
       if (outcome?.kind !== "checked") {
         const why = !outcome ? "it no longer exists" : `it does not load: ${"message" in outcome ? outcome.message.split("\n")[0] : outcome.kind}`;
         const reason = `function "${fn.slug}" version ${fn.version}: ${why}`;
