@@ -6,7 +6,7 @@ import path from "node:path";
 import type { Worker } from "node:worker_threads";
 import { retireWorker, startWorker } from "../workers";
 import type { WorkerRequest, WorkerResponse } from "./pglite-worker";
-import { QueryTimeoutError, ResultTooLargeError, SqlError, type BranchRef, type ProjectDatabases, type QueryLimits, type QueryOutcome } from "./types";
+import { DatabaseUnavailableError, QueryTimeoutError, ResultTooLargeError, SqlError, type BranchRef, type ProjectDatabases, type QueryLimits, type QueryOutcome } from "./types";
 
 type Payload = WorkerRequest extends infer R ? (R extends WorkerRequest ? Omit<R, "id"> : never) : never;
 
@@ -91,7 +91,7 @@ export class PgliteDatabases implements ProjectDatabases {
     branch.ready = new Promise<void>((resolve, reject) => {
       worker.on("message", (message: WorkerResponse | { ready: true } | { fatal: string }) => {
         if ("ready" in message) return resolve();
-        if ("fatal" in message) return reject(new Error(`database failed to open: ${message.fatal}`));
+        if ("fatal" in message) return reject(new DatabaseUnavailableError(message.fatal, true));
         const waiter = branch.pending.get(message.id);
         branch.pending.delete(message.id);
         waiter?.resolve(message);
@@ -131,7 +131,7 @@ export class PgliteDatabases implements ProjectDatabases {
     } catch (error) {
       this.open.delete(key);
       await branch.worker.terminate();
-      throw error;
+      throw error instanceof DatabaseUnavailableError ? error : new DatabaseUnavailableError(error instanceof Error ? error.message : String(error), false);
     }
     return branch;
   }

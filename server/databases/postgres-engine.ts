@@ -3,7 +3,7 @@
 // so they cannot reach another project's data or the control plane; a watchdog cancels runaway statements.
 import pg from "pg";
 import { normalizeRows, serializeParam } from "./values";
-import { QueryTimeoutError, ResultTooLargeError, SqlError, type BranchRef, type ProjectDatabases, type QueryLimits, type QueryOutcome } from "./types";
+import { DatabaseUnavailableError, QueryTimeoutError, ResultTooLargeError, SqlError, type BranchRef, type ProjectDatabases, type QueryLimits, type QueryOutcome } from "./types";
 
 /** Every value as Postgres's text: normalizeRows decides its JSON form, exactly as for PGlite. */
 const RAW_TYPES = { getTypeParser: () => (text: string) => text };
@@ -168,9 +168,35 @@ export class PostgresDatabases implements ProjectDatabases {
     for (const row of rows) this.typeNames.set(Number(row.oid), row.name);
   }
 
-  /** Runs `fn` on a connection of the branch; past the timeout, the backend is cancelled from the admin pool. */
-  private async withClient<T>(ref: BranchRef, timeoutMs: number, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.poolFor(ref).connect();
+  private async connect(ref: BranchRef): Promise<pg.PoolClient> {
+    try {
+      return await this.poolFor(ref).connect();
+    } catch (error) {
+      // 3D000: the branch's database is gone (dropped outside lubes-server): waiting will not bring it back.
+      throw new DatabaseUnavailableError(error instanceof Error ? error.message : String(error), (error as pg.DatabaseError).code === "3D000");
+    }
+  }
+
+  /**
+   * Ends the request's session on a pooled connection: ROLLBACK, then DISCARD ALL (temp tables, prepared statements,
+   * WITH HOLD cursors, advisory locks, SET values). A connection that cannot be reset is closed, not reused.
+   */
+  private async endSession(client: pg.PoolClient): Promise<boolean> {
+    try {
+      await client.query("ROLLBACK");
+      await client.query("DISCARD ALL");
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Runs `fn` on a connection of the branch; past the timeout, the backend is cancelled from the admin pool. Unless
+   * `trusted` (the server's own statements), the session is reset before the connection returns to the pool.
+   */
+  private async withClient<T>(ref: BranchRef, timeoutMs: number, fn: (client: pg.PoolClient) => Promise<T>, trusted = false): Promise<T> {
+    const client = await this.connect(ref);
     let timedOut = false;
     const pid = (client as unknown as { processID: number }).processID;
     const timer = setTimeout(() => {
@@ -184,7 +210,8 @@ export class PostgresDatabases implements ProjectDatabases {
       throw toSqlError(error);
     } finally {
       clearTimeout(timer);
-      client.release();
+      const reusable = trusted || (await this.endSession(client));
+      client.release(reusable ? undefined : true);
     }
   }
 
@@ -192,13 +219,7 @@ export class PostgresDatabases implements ProjectDatabases {
     const { limits } = this.options;
     return this.withClient(ref, limits.timeoutMs, async (client) => {
       const started = performance.now();
-      let raw: pg.QueryResult | pg.QueryResult[];
-      try {
-        raw = params && params.length > 0 ? await client.query(sql, params.map(serializeParam)) : await client.query(sql);
-      } finally {
-        // Each request is its own session: an unfinished transaction is rolled back, SET values are undone.
-        if (!options.trusted) await client.query("ROLLBACK; RESET ALL").catch(() => undefined);
-      }
+      const raw: pg.QueryResult | pg.QueryResult[] = params && params.length > 0 ? await client.query(sql, params.map(serializeParam)) : await client.query(sql);
       const elapsed = performance.now() - started;
       // A script answers with one result per statement: the last one is the answer.
       const result = (Array.isArray(raw) ? raw.at(-1) : raw) as pg.QueryResult<Record<string, unknown>> | undefined;
@@ -214,7 +235,7 @@ export class PostgresDatabases implements ProjectDatabases {
         execution_time_ms: Math.round(elapsed * 100) / 100,
         fields: fields.map((f) => ({ name: f.name, type: this.typeNames.get(f.oid) ?? `oid:${f.oid}` })),
       };
-    });
+    }, options.trusted);
   }
 
   async migrate(ref: BranchRef, sql: string): Promise<void> {

@@ -48,6 +48,18 @@ export class ResultTooLargeError extends Error {
   }
 }
 
+/**
+ * The engine cannot serve the branch: its files cannot be opened (`damaged`: waiting will not help) or the database
+ * server cannot be reached. Never a 500: the message says why.
+ */
+export class DatabaseUnavailableError extends Error {
+  constructor(readonly reason: string, readonly damaged: boolean) {
+    super(damaged
+      ? `The branch's database cannot be opened (${reason}): it was damaged or removed outside lubes-server. Delete the branch, or restore its database from a backup`
+      : `The branch's database cannot be reached (${reason}); retry shortly`);
+  }
+}
+
 export interface ProjectDatabases {
   readonly engine: "pglite" | "postgres";
   /** Makes the empty database of a new project's default branch (or defers it to the first use). */

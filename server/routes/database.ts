@@ -2,7 +2,7 @@
 import type { FastifyInstance } from "fastify";
 import { databaseEndpoints as api } from "../../contract";
 import type { ServerContext } from "../context";
-import { QueryTimeoutError, ResultTooLargeError, SqlError, type BranchRef } from "../databases/types";
+import { DatabaseUnavailableError, QueryTimeoutError, ResultTooLargeError, SqlError, type BranchRef } from "../databases/types";
 import { ApiError, conflict, notFound } from "../errors";
 import { WithStatus, serve } from "../http/route";
 import { projectAccess } from "../services/access";
@@ -21,6 +21,11 @@ function asApiError(error: unknown): unknown {
   }
   if (error instanceof QueryTimeoutError) return new ApiError(400, "query_timeout", error.message, { sqlstate: "57014", timeout_ms: error.timeoutMs });
   if (error instanceof ResultTooLargeError) return new ApiError(422, "result_too_large", error.message, { limit: error.limit, max: error.max });
+  if (error instanceof DatabaseUnavailableError) {
+    return error.damaged
+      ? new ApiError(409, "database_unavailable", error.message, { reason: error.reason })
+      : new ApiError(503, "database_unavailable", error.message, { reason: error.reason }, { "retry-after": "5" });
+  }
   return error;
 }
 
@@ -147,8 +152,10 @@ export function databaseRoutes(app: FastifyInstance, ctx: ServerContext): void {
       await ctx.databases.migrate(refOf(branch), body.sql);
     } catch (error) {
       const failure = asApiError(error);
-      if (!(failure instanceof ApiError)) {
-        await ctx.sql.query("UPDATE migrations SET status = 'failed', error_message = $2, updated_at = now() WHERE id = $1", [claimed.row.id, "internal error"]);
+      if (!(failure instanceof ApiError) || failure.code === "database_unavailable") {
+        // Not the migration's fault: it did not run. Recorded as failed, so that the next attempt runs it.
+        const reason = failure instanceof ApiError ? failure.message : "internal error";
+        await ctx.sql.query("UPDATE migrations SET status = 'failed', error_message = $2, updated_at = now() WHERE id = $1", [claimed.row.id, reason]);
         throw failure;
       }
       const sqlstate = typeof failure.details?.["sqlstate"] === "string" ? failure.details["sqlstate"] : null;
@@ -189,7 +196,7 @@ export function databaseRoutes(app: FastifyInstance, ctx: ServerContext): void {
     } catch (error) {
       await ctx.sql.query("UPDATE migrations SET status = 'applied', updated_at = now() WHERE id = $1", [claimed.id]);
       const failure = asApiError(error);
-      if (!(failure instanceof ApiError)) throw failure;
+      if (!(failure instanceof ApiError) || failure.code === "database_unavailable") throw failure;
       throw new ApiError(422, "revert_failed", `Reverting migration "${params.name}" failed and was rolled back; it stays applied: ${failure.message}`, failure.details);
     }
     await ctx.sql.query("DELETE FROM migrations WHERE id = $1", [claimed.id]);

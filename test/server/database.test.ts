@@ -95,6 +95,46 @@ describeEachEngine("project databases", (engine) => {
     expect((await sql("SELECT count(*)::int AS n FROM users WHERE email = 'ghost@example.com'")).body.rows).toEqual([{ n: 0 }]);
   });
 
+  it("keeps nothing of a session for the next request: role, temp tables, prepared statements, cursors, advisory locks", async () => {
+    const before = (await sql("SELECT current_user AS role")).body.rows[0].role;
+    // The project's role on PostgreSQL may not take another role; the embedded database's superuser may.
+    await sql("SET ROLE pg_monitor");
+    await sql("CREATE TEMP TABLE leftover (x int); PREPARE leftover_plan AS SELECT 1; DECLARE leftover_cursor CURSOR WITH HOLD FOR SELECT 1; SELECT pg_advisory_lock(42)");
+    const after = await sql(`SELECT current_user AS role, to_regclass('pg_temp.leftover') AS temp_table,
+      (SELECT count(*)::int FROM pg_prepared_statements) AS prepared, (SELECT count(*)::int FROM pg_cursors) AS cursors,
+      (SELECT count(*)::int FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())) AS locks`);
+    expect(after.body.rows).toEqual([{ role: before, temp_table: null, prepared: 0, cursors: 0, locks: 0 }]);
+  });
+
+  it("cannot change the database server's configuration, and a branch whose files cannot be opened says so (never a 500)", async () => {
+    const project = (await createProject(server.api, owner.token, (await createOrg(server.api, owner.token)).id, "Config")).id;
+    const alter = await sql("ALTER SYSTEM SET shared_preload_libraries = 'nonexistent_lib'", undefined, undefined, project);
+    expectEnvelope(alter, 400, "sql_error");
+    if (engine === "pglite") {
+      // The embedded database's superuser can write its own files: a configuration written there is undone at the
+      // next open (a branch is a copy, opened afresh), while damaged files make the branch answer 409, not 500.
+      await sql("COPY (SELECT 'shared_preload_libraries = ''nonexistent_lib''') TO '/pglite/data/postgresql.auto.conf'", undefined, undefined, project);
+      await server.api.post(`/projects/${project}/db/branches`, { token: owner.token, body: { name: "configured" } });
+      expect((await sql("SHOW shared_preload_libraries", undefined, "configured", project)).body.rows).toEqual([{ shared_preload_libraries: "" }]);
+      await sql("COPY (SELECT 'garbage') TO '/pglite/data/PG_VERSION'", undefined, "configured", project);
+      await server.api.post(`/projects/${project}/db/branches`, { token: owner.token, body: { name: "damaged", parent: "configured" } });
+    } else {
+      await server.api.post(`/projects/${project}/db/branches`, { token: owner.token, body: { name: "damaged" } });
+      const damaged = (await server.api.get(`/projects/${project}/db/branches`, { token: owner.token })).body.data.find((b: { name: string }) => b.name === "damaged");
+      const admin = new pg.Client({ connectionString: inject("postgresUrl") ?? "" });
+      await admin.connect();
+      await admin.query(`DROP DATABASE lubes_${damaged.id} WITH (FORCE)`).finally(() => admin.end());
+    }
+    for (const res of [await sql("SELECT 1", undefined, "damaged", project), await server.api.get(`/projects/${project}/db/tables?branch=damaged`, { token: owner.token })]) {
+      expectEnvelope(res, 409, "database_unavailable");
+      expect(res.body.error.message).toMatch(/cannot be opened/);
+    }
+    const migration = await server.api.post(`/projects/${project}/db/migrations`, { token: owner.token, body: { name: "001", sql: "CREATE TABLE t (x int)", branch: "damaged" } });
+    expectEnvelope(migration, 409, "database_unavailable");
+    expect((await sql("SELECT 1 AS ok", undefined, undefined, project)).body.rows).toEqual([{ ok: 1 }]);
+    expect((await server.api.delete(`/projects/${project}/db/branches/damaged`, { token: owner.token })).status).toBe(204);
+  });
+
   it("lists tables and describes one: columns, nullability, defaults, primary key, indexes", async () => {
     await sql("CREATE VIEW active_users AS SELECT * FROM users WHERE status = 'active'");
     const list = await server.api.get(`/projects/${projectId}/db/tables`, { token: owner.token });
