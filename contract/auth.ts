@@ -19,6 +19,7 @@ export const LoginBody = z.strictObject({ email: Email, password: z.string().min
 export const RefreshBody = z.strictObject({ refresh_token: z.string().min(1).max(512) });
 export const ForgotPasswordBody = z.strictObject({ email: Email });
 export const ResetPasswordBody = z.strictObject({ token: z.string().min(1).max(512), password: Password });
+export const VerifyEmailBody = z.strictObject({ token: z.string().min(1).max(512) });
 
 /** A session: a short-lived signed access token and a single-use refresh token that rotates. */
 export const Session = z.object({
@@ -58,5 +59,10 @@ export const authEndpoints = {
   resetPassword: endpoint({
     operationId: "resetPassword", method: "POST", path: "/auth/reset-password", summary: "Reset password with token", tag,
     auth: "none", body: ResetPasswordBody, status: 200, response: Message,
+  }),
+  verifyEmail: endpoint({
+    operationId: "verifyEmail", method: "POST", path: "/auth/verify-email",
+    summary: "Verify an email with the token mailed to it at registration; pending invitations to that email become memberships", tag,
+    extension: true, auth: "none", body: VerifyEmailBody, status: 200, response: Message,
   }),
 };

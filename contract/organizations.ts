@@ -47,6 +47,7 @@ export type Member = z.infer<typeof Member>;
 
 export const InviteMemberBody = z.strictObject({ email: Email, role: Role.default("developer") });
 export const UpdateMemberBody = z.strictObject({ role: Role });
+export const AcceptInvitationBody = z.strictObject({ token: z.string().min(1).max(512) });
 const MemberParams = z.object({ id: Id, memberId: Id });
 
 const tag = "Organizations";
@@ -86,5 +87,10 @@ export const organizationEndpoints = {
   removeMember: endpoint({
     operationId: "removeMember", method: "DELETE", path: "/organizations/:id/members/:memberId", summary: "Remove a member or cancel an invitation", tag,
     extension: true, auth: "bearer", permission: "admin", params: MemberParams, status: 204,
+  }),
+  acceptInvitation: endpoint({
+    operationId: "acceptInvitation", method: "POST", path: "/invitations/accept",
+    summary: "Accept an invitation with the token mailed to the invited email, signed in (a session, not an API key) as the account with that email", tag,
+    extension: true, auth: "bearer", permission: "admin", body: AcceptInvitationBody, status: 200, response: Member,
   }),
 };

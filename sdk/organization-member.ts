@@ -14,7 +14,7 @@ export interface OrganizationMemberArgs {
 }
 
 /**
- * A member of an organization, invited by email (pending until that email registers).
+ * A member of an organization, invited by email (pending until its owner accepts the invitation mailed to it).
  *
  * @example
  * ```ts
@@ -33,7 +33,7 @@ export class OrganizationMember extends LubesResource {
   declare readonly memberId: pulumi.Output<string>;
   /** The user's id, once the email has registered. */
   declare readonly userId: pulumi.Output<string | null>;
-  /** `active`, or `pending` until the email registers. */
+  /** `active`, or `pending` until the invitation mailed to the email is accepted (or the email is verified). */
   declare readonly status: pulumi.Output<string>;
   /** A member or invitation of that email already in the organization is managed instead of failing. To keep a member when you rename this resource, use the `aliases` option instead. */
   declare readonly adoptExisting: pulumi.Output<boolean>;

@@ -28,7 +28,8 @@ export async function bootstrap(app: FastifyInstance, apiUrl: string): Promise<B
     await tx.query("SELECT pg_advisory_xact_lock(7478236)");
     const { rows } = await tx.query("SELECT 1 FROM users LIMIT 1");
     if (rows.length > 0) return undefined;
-    const user = await insertUser(tx, { email: DEV_EMAIL, name: "Dev", passwordHash });
+    // The operator's own account: its address is no inbox, and nobody but the operator holds its password.
+    const user = await insertUser(tx, { email: DEV_EMAIL, name: "Dev", passwordHash, verifiedAt: options.now() });
     if (!user) return undefined;
     // The team plan: a local Lubes should not throttle a laptop's stacks (override with LUBES_RATE_LIMITS).
     const org = await insertOrganization(tx, { name: "Dev", plan: "team" }, { userId: user.id, email: user.email });

@@ -1,5 +1,5 @@
-// OrganizationMember: an invitation by email with a role (pending until that email registers). Organization and
-// email are its identity; the role changes in place. `adoptExisting` takes over a member or invitation of that email,
+// OrganizationMember: an invitation by email with a role (pending until its owner accepts the invitation mailed to
+// it). Organization and email are its identity; the role changes in place. `adoptExisting` takes over a member or invitation of that email,
 // giving it the declared role.
 import { z } from "zod";
 import { Email, Id, Role, organizationEndpoints as api, type Member } from "../../contract";
@@ -20,7 +20,7 @@ export const OrganizationMemberComputed = z.object({
   memberId: z.string(),
   /** The user, once the invited email has registered. */
   userId: z.string().nullable(),
-  /** `pending` until the invited email registers. */
+  /** `pending` until the invitation mailed to the email is accepted, or the email is verified. */
   status: z.string(),
   /** The shape of this state, so a later release can read it. */
   stateVersion: z.number(),
@@ -47,7 +47,7 @@ async function adopt(ctx: OperationContext, inputs: OrganizationMemberInputs): P
 export const organizationMember = defineKind<OrganizationMemberInputs, OrganizationMemberOutputs>({
   type: "lubes:index:OrganizationMember",
   title: "Organization member",
-  description: "A member of an organization, invited by email (pending until that email registers).",
+  description: "A member of an organization, invited by email (pending until its owner accepts the invitation mailed to it).",
   docs: {
     organizationId: "The organization. Changing it replaces the member.",
     email: "Who to invite. Changing it replaces the member.",
@@ -55,7 +55,7 @@ export const organizationMember = defineKind<OrganizationMemberInputs, Organizat
     adoptExisting: "A member or invitation of that email already in the organization is managed instead of failing. To keep a member when you rename this resource, use the `aliases` option instead.",
     memberId: "The membership's (or invitation's) id.",
     userId: "The user's id, once the email has registered.",
-    status: "`active`, or `pending` until the email registers.",
+    status: "`active`, or `pending` until the invitation mailed to the email is accepted (or the email is verified).",
   },
   replaceOnChanges: ["organizationId", "email"],
   identity: ["organizationId", "email"],

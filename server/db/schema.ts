@@ -263,6 +263,19 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE migrations DROP CONSTRAINT migrations_status_check;
   ALTER TABLE migrations ADD CONSTRAINT migrations_status_check CHECK (status IN ('running', 'applied', 'failed', 'reverting'));
   `,
+  `
+  -- An email is verified by a token sent to it; an invitation to an unverified email stays pending until the token
+  -- mailed with it is used (or the email is verified), so registering an invited email does not join anyone.
+  ALTER TABLE users ADD COLUMN email_verified_at timestamptz;
+  ALTER TABLE memberships ADD COLUMN invite_token_hash text UNIQUE;
+  ALTER TABLE memberships ADD COLUMN invite_expires_at timestamptz;
+  CREATE TABLE email_verifications (
+    token_hash text PRIMARY KEY,
+    user_id text NOT NULL REFERENCES users ON DELETE CASCADE,
+    expires_at timestamptz NOT NULL,
+    used_at timestamptz
+  );
+  `,
 ];
 
 /** Applies the migrations this database has not seen, under an advisory lock so concurrent starts take turns. */

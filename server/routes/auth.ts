@@ -6,20 +6,35 @@ import { badRequest, conflict, notFound, unauthorized, validation } from "../err
 import { hashPassword, newSecret, sha256, verifyPassword } from "../services/crypto";
 import { serve } from "../http/route";
 import { revokeSession, revokeUserSessions, rotateSession, startSession } from "../store/sessions";
-import { findUserByEmail, findUserById, insertUser, setPassword, toUser } from "../store/users";
+import { findUserByEmail, findUserById, insertUser, markEmailVerified, setPassword, toUser, type UserRow } from "../store/users";
 
 const RESET_TTL_MS = 60 * 60 * 1000;
+const VERIFY_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** Mails a token that proves the address is the user's: used with POST /auth/verify-email, it verifies the email. */
+async function sendVerification(ctx: ServerContext, user: UserRow): Promise<void> {
+  const token = newSecret("lev_");
+  await ctx.sql.query("INSERT INTO email_verifications (token_hash, user_id, expires_at) VALUES ($1, $2, $3)", [sha256(token), user.id, new Date(ctx.options.now().getTime() + VERIFY_TTL_MS)]);
+  await ctx.mailer.send({
+    to: user.email,
+    subject: "Verify your Lubes email",
+    text: `Use this token with POST /v1/auth/verify-email within 7 days; pending invitations to this email are then accepted: ${token}`,
+    token,
+  });
+}
 // Compared against when the email is unknown, so a failed login takes as long either way.
 let decoyHash: Promise<string> | undefined;
 
 export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
   serve(app, ctx, api.register, async ({ body }) => {
     const passwordHash = await hashPassword(body.password);
-    return ctx.sql.transaction(async (tx) => {
+    const { user, session } = await ctx.sql.transaction(async (tx) => {
       const user = await insertUser(tx, { email: body.email, name: body.name ?? null, passwordHash });
       if (!user) throw conflict("email_taken", `An account with email ${body.email} already exists; log in instead`, { field: "email" });
-      return startSession(ctx, tx, user);
+      return { user, session: await startSession(ctx, tx, user) };
     });
+    await sendVerification(ctx, user);
+    return session;
   });
 
   serve(app, ctx, api.login, async ({ body }) => {
@@ -73,7 +88,24 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
       if (!userId) throw validation("token", "valid_token", "Reset token is invalid, expired or already used; request a new one");
       await setPassword(tx, userId, passwordHash);
       await revokeUserSessions(tx, userId, now);
+      // The token was mailed to the address: its holder controls it.
+      const user = await findUserById(tx, userId);
+      if (user) await markEmailVerified(tx, user, now);
     });
     return { message: "Password changed. Every session has been logged out; log in with the new password." };
+  });
+
+  serve(app, ctx, api.verifyEmail, async ({ body }) => {
+    const now = ctx.options.now();
+    return ctx.sql.transaction(async (tx) => {
+      const { rows } = await tx.query<{ user_id: string }>(
+        "UPDATE email_verifications SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING user_id",
+        [sha256(body.token), now],
+      );
+      const user = rows[0] && (await findUserById(tx, rows[0].user_id));
+      if (!user) throw validation("token", "valid_token", "Verification token is invalid, expired or already used");
+      const joined = await markEmailVerified(tx, user, now);
+      return { message: `Email ${user.email} verified${joined > 0 ? `; joined ${joined} organization${joined === 1 ? "" : "s"} it was invited to` : ""}.` };
+    });
   });
 }

@@ -3,15 +3,17 @@ import type { FastifyInstance } from "fastify";
 import { organizationEndpoints as api, type Role } from "../../contract";
 import type { ServerContext } from "../context";
 import type { Queryable } from "../db/sql";
-import { ApiError, conflict, notFound } from "../errors";
+import { ApiError, badRequest, conflict, notFound, validation } from "../errors";
 import { requireAllProjects } from "../http/principal";
 import { serve } from "../http/route";
 import { organizationAccess } from "../services/access";
-import { newId } from "../services/crypto";
+import { newId, newSecret, sha256 } from "../services/crypto";
 import { deleteProjectsWith } from "../services/projects";
 import { countOwners, insertOrganization, toMember, toOrganization, type MemberRow, type OrganizationRow } from "../store/organizations";
 import { queryPage } from "../store/page";
-import { findUserByEmail, findUserById } from "../store/users";
+import { findUserByEmail, findUserById, markEmailVerified } from "../store/users";
+
+const INVITATION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
 const slugTaken = (slug: string) => conflict("slug_taken", `Organization slug "${slug}" is taken; choose another`, { field: "slug" });
 
@@ -81,16 +83,55 @@ export function organizationRoutes(app: FastifyInstance, ctx: ServerContext): vo
     return queryPage(ctx.sql, { fromWhere: "FROM memberships WHERE organization_id = $1", orderBy: "created_at, id", params: [params.id] }, query, toMember);
   });
 
+  // A user whose email is verified joins at once. Otherwise the invitation stays pending, and only the token mailed to
+  // the address makes it a membership: whoever registers the address first gains nothing by it.
   serve(app, ctx, api.inviteMember, async ({ principal, params, body }) => {
     const { role } = await organizationAccess(ctx, principal, params.id, "admin");
     if (body.role === "owner" && role !== "owner") throw new ApiError(403, "forbidden", "Only an owner can invite another owner");
     const user = await findUserByEmail(ctx.sql, body.email);
+    const joinsNow = user?.email_verified_at ? user : undefined;
+    const token = joinsNow ? undefined : newSecret("linv_");
+    const expires = token ? new Date(ctx.options.now().getTime() + INVITATION_TTL_MS) : null;
     const { rows } = await ctx.sql.query<MemberRow>(
-      "INSERT INTO memberships (id, organization_id, user_id, email, role) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (organization_id, email) DO NOTHING RETURNING *",
-      [newId("mem"), params.id, user?.id ?? null, body.email, body.role],
+      `INSERT INTO memberships (id, organization_id, user_id, email, role, invite_token_hash, invite_expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (organization_id, email) DO NOTHING RETURNING *`,
+      [newId("mem"), params.id, joinsNow?.id ?? null, body.email, body.role, token ? sha256(token) : null, expires],
     );
-    if (!rows[0]) throw conflict("already_member", `${body.email} is already a member or invited; change the role with PATCH instead`, { field: "email" });
-    return toMember(rows[0]);
+    const member = rows[0];
+    if (!member) throw conflict("already_member", `${body.email} is already a member or invited; change the role with PATCH instead`, { field: "email" });
+    if (token) {
+      const org = (await ctx.sql.query<OrganizationRow>("SELECT * FROM organizations WHERE id = $1", [params.id])).rows[0];
+      await ctx.mailer.send({
+        to: body.email,
+        subject: `You are invited to ${org?.name ?? params.id} on Lubes`,
+        text: `You are invited to join ${org?.name ?? params.id} as ${body.role}. Sign in (or register) with this email and accept within 7 days with POST /v1/invitations/accept: ${token}`,
+        token,
+      });
+    }
+    return toMember(member);
+  });
+
+  serve(app, ctx, api.acceptInvitation, async ({ principal, body }) => {
+    if (principal.credential.kind !== "session") {
+      throw badRequest("not_a_session", "An invitation is accepted signed in with /auth/login, not with an API key");
+    }
+    const now = ctx.options.now();
+    return ctx.sql.transaction(async (tx) => {
+      const { rows } = await tx.query<MemberRow>(
+        "SELECT * FROM memberships WHERE invite_token_hash = $1 AND user_id IS NULL AND invite_expires_at > $2 FOR UPDATE",
+        [sha256(body.token), now],
+      );
+      const invitation = rows[0];
+      if (!invitation) throw validation("token", "valid_token", "Invitation token is invalid, expired or already used; ask for a new invitation");
+      const user = await findUserById(tx, principal.userId);
+      if (!user) throw notFound("User", principal.userId);
+      if (user.email !== invitation.email) {
+        throw new ApiError(403, "forbidden", `This invitation is for ${invitation.email}; sign in with that email to accept it`);
+      }
+      // The token reached the address, so its holder controls it: every pending invitation to it is accepted.
+      await markEmailVerified(tx, user, now);
+      return toMember((await tx.query<MemberRow>("SELECT * FROM memberships WHERE id = $1", [invitation.id])).rows[0] as MemberRow);
+    });
   });
 
   serve(app, ctx, api.updateMember, async ({ principal, params, body }) => {

@@ -9,6 +9,7 @@ export interface UserRow {
   email: string;
   name: string | null;
   password_hash: string;
+  email_verified_at: Date | null;
   created_at: Date;
 }
 
@@ -22,15 +23,26 @@ export async function findUserById(db: Queryable, id: string): Promise<UserRow |
   return (await db.query<UserRow>("SELECT * FROM users WHERE id = $1", [id])).rows[0];
 }
 
-/** Creates the user, or returns undefined when the email is taken. Pending invitations to the email become memberships. */
-export async function insertUser(db: Queryable, user: { email: string; name: string | null; passwordHash: string }): Promise<UserRow | undefined> {
+/**
+ * Creates the user, or returns undefined when the email is taken. Invitations to the email stay pending: registering
+ * an address proves nothing about owning it (`markEmailVerified` does).
+ */
+export async function insertUser(db: Queryable, user: { email: string; name: string | null; passwordHash: string; verifiedAt?: Date }): Promise<UserRow | undefined> {
   const { rows } = await db.query<UserRow>(
-    "INSERT INTO users (id, email, name, password_hash) VALUES ($1, $2, $3, $4) ON CONFLICT (email) DO NOTHING RETURNING *",
-    [newId("usr"), user.email, user.name, user.passwordHash],
+    "INSERT INTO users (id, email, name, password_hash, email_verified_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (email) DO NOTHING RETURNING *",
+    [newId("usr"), user.email, user.name, user.passwordHash, user.verifiedAt ?? null],
   );
-  const created = rows[0];
-  if (created) await db.query("UPDATE memberships SET user_id = $1 WHERE email = $2 AND user_id IS NULL", [created.id, created.email]);
-  return created;
+  return rows[0];
+}
+
+/**
+ * Records that the user controls their email (they used a token mailed to it): pending invitations to that email
+ * become their memberships. Returns how many did.
+ */
+export async function markEmailVerified(db: Queryable, user: UserRow, now: Date): Promise<number> {
+  await db.query("UPDATE users SET email_verified_at = coalesce(email_verified_at, $2) WHERE id = $1", [user.id, now]);
+  const joined = await db.query("UPDATE memberships SET user_id = $1, invite_token_hash = NULL, invite_expires_at = NULL WHERE email = $2 AND user_id IS NULL", [user.id, user.email]);
+  return joined.rowCount ?? 0;
 }
 
 export async function setPassword(db: Queryable, userId: string, passwordHash: string): Promise<void> {

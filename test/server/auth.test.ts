@@ -101,8 +101,8 @@ describeEachEngine("authentication", (engine) => {
     expect(unknown.status).toBe(200);
     expect(known.body).toEqual(unknown.body);
     const outbox = await server.api.get(`/dev/outbox?email=${encodeURIComponent(user.email)}`);
-    expect(outbox.body.data).toHaveLength(1);
-    expect(outbox.body.data[0].token).toMatch(/^lpr_/);
+    // Newest first: the reset, then the verification mailed at registration.
+    expect(outbox.body.data.map((mail: { token: string }) => mail.token.slice(0, 4))).toEqual(["lpr_", "lev_"]);
     expect((await server.api.get("/dev/outbox?email=ghost%40example.com")).body.data).toHaveLength(0);
   });
 
@@ -120,6 +120,16 @@ describeEachEngine("authentication", (engine) => {
     const again = await server.api.post("/auth/reset-password", { body: { token, password: "yet another password" } });
     expectEnvelope(again, 422, "validation_error");
     expect(again.body.error.details).toMatchObject({ field: "token" });
+  });
+
+  it("mails a verification token at registration, good once", async () => {
+    const email = `verify-once-${Date.now()}@example.com`;
+    await server.api.post("/auth/register", { body: { email, password: "verify-once-password" } });
+    const token = (await server.api.get(`/dev/outbox?email=${encodeURIComponent(email)}`)).body.data[0].token as string;
+    expect(token).toMatch(/^lev_/);
+    expectEnvelope(await server.api.post("/auth/verify-email", { body: { token: "lev_wrong" } }), 422, "validation_error");
+    expect((await server.api.post("/auth/verify-email", { body: { token } })).body.message).toBe(`Email ${email} verified.`);
+    expectEnvelope(await server.api.post("/auth/verify-email", { body: { token } }), 422, "validation_error");
   });
 
   it("refuses an expired reset token", async () => {

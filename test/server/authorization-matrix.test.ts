@@ -41,6 +41,7 @@ const rows: Row[] = [
   { op: "inviteMember", request: (f) => ({ method: "POST", path: `/organizations/${f.orgId}/members`, body: { email: "new@example.com" } }), scoped: 403, readOnly: 403, stranger: 404 },
   { op: "updateMember", request: (f) => ({ method: "PATCH", path: `/organizations/${f.orgId}/members/${f.memberId}`, body: { role: "admin" } }), scoped: 403, readOnly: 403, stranger: 404 },
   { op: "removeMember", request: (f) => ({ method: "DELETE", path: `/organizations/${f.orgId}/members/${f.memberId}` }), scoped: 403, readOnly: 403, stranger: 404 },
+  { op: "acceptInvitation", request: () => ({ method: "POST", path: "/invitations/accept", body: { token: "linv_unknown" } }), scoped: 400, readOnly: 403, stranger: 422 },
   { op: "listProjects", request: () => ({ method: "GET", path: "/projects" }), scoped: 200, readOnly: 200, stranger: 200 },
   { op: "createProject", request: (f) => ({ method: "POST", path: "/projects", body: { name: "P", organization_id: f.orgId } }), scoped: 403, readOnly: 403, stranger: 404 },
   { op: "getProject", request: (f) => ({ method: "GET", path: `/projects/${f.projectId}` }), scoped: 403, readOnly: 200, stranger: 404 },

@@ -1,7 +1,7 @@
 // Organizations, plans and members over real HTTP.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeEachEngine } from "../support/engines";
-import { createOrg, createProject, expectEnvelope, signUp, startTestServer, type TestServer, type TestUser } from "../support/server";
+import { createKey, createOrg, createProject, expectEnvelope, mailedToken, signUp, startTestServer, type TestServer, type TestUser } from "../support/server";
 
 describeEachEngine("organizations", (engine) => {
   let server: TestServer;
@@ -73,18 +73,67 @@ describeEachEngine("organizations", (engine) => {
     expectEnvelope(await server.api.post(`/organizations/${org.id}/members`, { token: owner.token, body: { email: dev.email } }), 409, "already_member");
   });
 
-  it("keeps an invitation to an unregistered email pending until that email registers", async () => {
-    const org = await createOrg(server.api, owner.token, { name: "Pending" });
-    const email = `future-${Date.now()}@example.com`;
-    const invite = await server.api.post(`/organizations/${org.id}/members`, { token: owner.token, body: { email, role: "viewer" } });
-    expect(invite.body).toMatchObject({ status: "pending", user_id: null, email, role: "viewer" });
+  it("does not let whoever registers an invited email first join: only the token mailed to it does", async () => {
+    const org = await createOrg(server.api, owner.token, { name: "Hiring" });
+    const email = `new.hire-${Date.now()}@corp.example`;
+    const invite = await server.api.post(`/organizations/${org.id}/members`, { token: owner.token, body: { email, role: "admin" } });
+    expect(invite.body).toMatchObject({ status: "pending", user_id: null, email, role: "admin" });
 
-    const registered = await server.api.post("/auth/register", { body: { email, password: "future-password" } });
-    const token = registered.body.access_token as string;
-    const visible = await server.api.get(`/organizations/${org.id}`, { token });
-    expect(visible.status).toBe(200);
-    const members = await server.api.get(`/organizations/${org.id}/members`, { token: owner.token });
-    expect(members.body.data).toContainEqual(expect.objectContaining({ email, status: "active", user_id: registered.body.user.id }));
+    // Anyone can register the address (in other letters, with a space): that joins nothing.
+    const squatter = await server.api.post("/auth/register", { body: { email: ` ${email.toUpperCase()} `, password: "squatter-password" } });
+    expect(squatter.status).toBe(201);
+    const token = squatter.body.access_token as string;
+    expectEnvelope(await server.api.get(`/organizations/${org.id}`, { token }), 404);
+    expect((await server.api.get(`/organizations/${org.id}/members`, { token: owner.token })).body.data).toContainEqual(expect.objectContaining({ email, status: "pending", user_id: null }));
+    expectEnvelope(await server.api.post("/invitations/accept", { token, body: { token: "linv_guessed" } }), 422, "validation_error");
+
+    // The owner of the inbox holds the token mailed with the invitation.
+    const accepted = await server.api.post("/invitations/accept", { token, body: { token: await mailedToken(server.api, email, /invited/) } });
+    expect(accepted.body).toMatchObject({ status: "active", user_id: squatter.body.user.id, role: "admin" });
+    expect((await server.api.get(`/organizations/${org.id}`, { token })).status).toBe(200);
+  });
+
+  it("accepts an invitation only once, before it expires, signed in as the invited email, and not with an API key", async () => {
+    const org = await createOrg(server.api, owner.token, { name: "Tokens" });
+    const invitee = await server.api.post("/auth/register", { body: { email: `invitee-${Date.now()}@example.com`, password: "invitee-password" } });
+    const email = invitee.body.user.email as string;
+    const other = await signUp(server.api, "other");
+    await server.api.post(`/organizations/${org.id}/members`, { token: owner.token, body: { email, role: "viewer" } });
+    const invitation = await mailedToken(server.api, email, /invited/);
+    expectEnvelope(await server.api.post("/invitations/accept", { token: other.token, body: { token: invitation } }), 403, "forbidden");
+    const key = await createKey(server.api, invitee.body.access_token, { permissions: ["read", "write", "admin"] });
+    expectEnvelope(await server.api.post("/invitations/accept", { token: key, body: { token: invitation } }), 400, "not_a_session");
+    expect((await server.api.post("/invitations/accept", { token: invitee.body.access_token, body: { token: invitation } })).status).toBe(200);
+    expectEnvelope(await server.api.post("/invitations/accept", { token: invitee.body.access_token, body: { token: invitation } }), 422, "validation_error");
+
+    const late = await createOrg(server.api, owner.token, { name: "Late" });
+    const lateEmail = `late-${Date.now()}@example.com`;
+    await server.api.post(`/organizations/${late.id}/members`, { token: owner.token, body: { email: lateEmail } });
+    const lateToken = await mailedToken(server.api, lateEmail, /invited/);
+    const lateUser = await server.api.post("/auth/register", { body: { email: lateEmail, password: "late-password" } });
+    server.advanceClock(8 * 24 * 60 * 60 * 1000);
+    try {
+      const expired = await server.api.post("/invitations/accept", { token: (await server.api.post("/auth/login", { body: { email: lateEmail, password: "late-password" } })).body.access_token, body: { token: lateToken } });
+      expectEnvelope(expired, 422, "validation_error");
+      expect(lateUser.status).toBe(201);
+    } finally {
+      server.advanceClock(-8 * 24 * 60 * 60 * 1000);
+    }
+  });
+
+  it("joins an invited email's organizations once the email is verified, and a verified user at once", async () => {
+    const org = await createOrg(server.api, owner.token, { name: "Verified" });
+    const email = `verify-${Date.now()}@example.com`;
+    await server.api.post(`/organizations/${org.id}/members`, { token: owner.token, body: { email, role: "developer" } });
+    const registered = await server.api.post("/auth/register", { body: { email, password: "verify-password" } });
+    expectEnvelope(await server.api.get(`/organizations/${org.id}`, { token: registered.body.access_token }), 404);
+    const verified = await server.api.post("/auth/verify-email", { body: { token: await mailedToken(server.api, email, /Verify/) } });
+    expect(verified.body.message).toMatch(/joined 1 organization/);
+    expect((await server.api.get(`/organizations/${org.id}`, { token: registered.body.access_token })).status).toBe(200);
+
+    const later = await createOrg(server.api, owner.token, { name: "Later" });
+    const invite = await server.api.post(`/organizations/${later.id}/members`, { token: owner.token, body: { email, role: "viewer" } });
+    expect(invite.body).toMatchObject({ status: "active", user_id: registered.body.user.id });
   });
 
   it("enforces roles: a viewer reads, a developer cannot manage members, an admin cannot delete", async () => {

@@ -140,7 +140,22 @@ export async function signUp(api: Api, label = "user"): Promise<TestUser> {
   const password = "correct horse battery";
   const res = await api.post("/auth/register", { body: { email, password, name: label } });
   if (res.status !== 201) throw new Error(`register failed: ${res.status} ${res.text}`);
+  await verifyEmail(api, email);
   return { id: res.body.user.id, email, password, token: res.body.access_token, refreshToken: res.body.refresh_token };
+}
+
+/** The newest token the dev outbox holds for `email` whose mail's subject matches. */
+export async function mailedToken(api: Api, email: string, subject: RegExp): Promise<string> {
+  const outbox = await api.get(`/dev/outbox?email=${encodeURIComponent(email)}`);
+  const mail = (outbox.body.data as Array<{ subject: string; token: string }>).find((m) => subject.test(m.subject));
+  if (!mail) throw new Error(`no mail matching ${subject} for ${email}: ${outbox.text}`);
+  return mail.token;
+}
+
+/** Verifies the email with the token mailed at registration, as its owner would (so invitations to it join at once). */
+export async function verifyEmail(api: Api, email: string): Promise<void> {
+  const res = await api.post("/auth/verify-email", { body: { token: await mailedToken(api, email, /Verify/) } });
+  if (res.status !== 200) throw new Error(`verify failed: ${res.status} ${res.text}`);
 }
 
 export async function createOrg(api: Api, token: string, body: Record<string, unknown> = {}): Promise<Organization> {
