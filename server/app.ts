@@ -21,7 +21,7 @@ import { projectRoutes } from "./routes/projects";
 import { registerStorageRoutes } from "./routes/storage";
 import { newId } from "./services/crypto";
 import { DeployBuilder } from "./services/deploy-builder";
-import { devOutboxMailer, logOnlyMailer } from "./services/mailer";
+import { devOutboxMailer, logOnlyMailer, smtpMailer } from "./services/mailer";
 import { SandboxPool } from "./functions/pool";
 import { DEFAULT_MAX_INVOCATIONS, DEFAULT_MAX_INVOCATIONS_PER_PROJECT, InvocationSlots } from "./functions/slots";
 import { ObjectStore } from "./services/object-store";
@@ -169,7 +169,9 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
       builder: { kick: () => undefined },
       options,
       keys,
-      mailer: options.dev ? devOutboxMailer(sql) : logOnlyMailer((message) => app.log.info(message)),
+      mailer: options.smtp
+        ? smtpMailer(options.smtp, (message) => app.log.warn(message))
+        : options.dev ? devOutboxMailer(sql) : logOnlyMailer((message) => app.log.info(message)),
     };
     app.decorate("lubes", ctx);
     installErrorHandlers(app);

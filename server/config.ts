@@ -16,6 +16,8 @@ export interface ServerOptions {
   rateLimits: RateLimits;
   /** `LUBES_DEV=1`: enables the dev outbox, where tests read password-reset mail. Never on a shared server. */
   dev: boolean;
+  /** `LUBES_SMTP_URL` (smtp:// or smtps://, credentials in the URL) and `LUBES_MAIL_FROM`: how mail leaves. */
+  smtp?: { url: string; from: string };
   /**
    * `LUBES_PUBLIC_URL`: the base URL clients reach this server at (behind a proxy, say). Unset, absolute URLs in
    * answers (object URLs, signed URLs) are built from each request's own Host.
@@ -105,6 +107,8 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): { options
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT: "${env["PORT"]}" is not a port number`);
   const host = env["HOST"] ?? "127.0.0.1";
   const databaseUrl = env["LUBES_DATABASE_URL"]?.trim();
+  const smtpUrl = env["LUBES_SMTP_URL"]?.trim();
+  if (smtpUrl && !/^smtps?:\/\/[^/]/.test(smtpUrl)) throw new Error("LUBES_SMTP_URL must be an smtp:// or smtps:// URL, e.g. smtps://user:password@smtp.example.com");
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new Error("LUBES_DATABASE_URL must be a postgres:// URL");
   return {
     listen: { port, host },
@@ -113,6 +117,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): { options
       ...(databaseUrl ? { databaseUrl } : {}),
       rateLimits: parseRateLimits(env["LUBES_RATE_LIMITS"]),
       dev: env["LUBES_DEV"] === "1",
+      ...(smtpUrl ? { smtp: { url: smtpUrl, from: env["LUBES_MAIL_FROM"]?.trim() || "Lubes <no-reply@lubes.local>" } } : {}),
       ...(env["LUBES_PUBLIC_URL"] ? { publicUrl: env["LUBES_PUBLIC_URL"].replace(/\/+$/, "") } : {}),
       accessTokenTtlSeconds: 15 * 60,
       now: () => new Date(),

@@ -95,6 +95,7 @@ export interface TestServerOptions {
   host?: string;
   maxInvocations?: number;
   maxInvocationsPerProject?: number;
+  smtp?: ServerOptions["smtp"];
 }
 
 export async function startTestServer(engine: Engine, overrides: TestServerOptions = {}): Promise<TestServer> {
@@ -116,6 +117,7 @@ export async function startTestServer(engine: Engine, overrides: TestServerOptio
     ...(overrides.maxOpenDatabases ? { maxOpenDatabases: overrides.maxOpenDatabases } : {}),
     ...(overrides.maxInvocations ? { maxInvocations: overrides.maxInvocations } : {}),
     ...(overrides.maxInvocationsPerProject ? { maxInvocationsPerProject: overrides.maxInvocationsPerProject } : {}),
+    ...(overrides.smtp ? { smtp: overrides.smtp } : {}),
   };
   const app = await buildApp(options);
   await app.listen({ port: 0, host: overrides.host ?? "127.0.0.1" });

@@ -30,4 +30,10 @@ describe("readEnvironment", () => {
     expect(() => readEnvironment({ LUBES_DATABASE_URL: "mysql://x" })).toThrow(/postgres/);
     expect(() => readEnvironment({ PORT: "http" })).toThrow(/PORT/);
   });
+
+  it("takes an SMTP URL with a default sender, and refuses anything but smtp:// or smtps://", () => {
+    expect(readEnvironment({ LUBES_SMTP_URL: "smtps://u:p@smtp.example.com" }).options.smtp).toEqual({ url: "smtps://u:p@smtp.example.com", from: "Lubes <no-reply@lubes.local>" });
+    expect(readEnvironment({ LUBES_SMTP_URL: "smtp://mail:25", LUBES_MAIL_FROM: "Ops <ops@corp.example>" }).options.smtp?.from).toBe("Ops <ops@corp.example>");
+    expect(() => readEnvironment({ LUBES_SMTP_URL: "https://mail" })).toThrow(/smtp:\/\//);
+  });
 });
