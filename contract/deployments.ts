@@ -21,7 +21,8 @@ export const Deployment = z.object({
   current: z.boolean(),
   /** What the release captured: live function versions, and variables (values never shown, only their hash). */
   functions: z.array(z.object({ slug: z.string(), version: z.number().int() })),
-  env: z.array(z.object({ key: z.string(), value_sha256: z.string(), sensitive: z.boolean() })),
+  /** The captured variables: digests as for variables (`value_sha256` of shown values, `value_digest` of sensitive ones). */
+  env: z.array(z.object({ key: z.string(), value_sha256: z.string().nullable(), value_digest: z.string().nullable(), sensitive: z.boolean() })),
   created_at: Timestamp,
   ready_at: Timestamp.nullable(),
 });

@@ -1,4 +1,5 @@
-// Environment variables of a project. Sensitive values are write-only: only their SHA-256 comes back.
+// Environment variables of a project. Sensitive values are write-only: only a salted scrypt digest comes back, and only
+// to credentials that may write the project.
 import { z } from "zod";
 import { IdParam, PageQuery, Timestamp, endpoint, page } from "./common";
 
@@ -13,8 +14,14 @@ export const EnvVar = z.object({
   key: z.string(),
   /** null when the variable is sensitive: the value is never returned after it is set. */
   value: z.string().nullable(),
-  /** SHA-256 (hex) of the value, sensitive or not, so a client can detect drift without reading secrets. */
-  value_sha256: z.string(),
+  /** SHA-256 (hex) of a value that is shown; null for a sensitive variable (a fast hash would let anyone guess it). */
+  value_sha256: z.string().nullable(),
+  /**
+   * A sensitive variable's digest, so a client that knows the value can see whether it still holds:
+   * `scrypt$<N>$<r>$<p>$<salt>$<key>` (salt and 32-byte key in base64; scrypt of the value's UTF-8 bytes), salted anew
+   * at every set. null for a value that is shown, and for a credential that may only read the project.
+   */
+  value_digest: z.string().nullable(),
   sensitive: z.boolean(),
   environments: z.array(Environment),
   created_at: Timestamp,

@@ -29,8 +29,8 @@ export interface EnvVarInfo {
   value: string | null;
   sensitive: boolean;
   environments: ("production" | "preview" | "development")[];
-  /** SHA-256 of the value, sensitive or not. */
-  valueSha256: string;
+  /** SHA-256 (hex) of a shown value; a sensitive value's salted scrypt digest (null to a key that may only read). */
+  valueDigest: string | null;
 }
 
 export interface EnvVarsInfo {
@@ -125,7 +125,7 @@ export async function getProject(client: LubesClient, args: { id: string } | { o
 
 export async function getEnvVars(client: LubesClient, projectId: string): Promise<EnvVarsInfo> {
   const all = await listAll((query) => client.call(envEndpoints.list, { params: { id: projectId }, query }));
-  const variables = all.map((v) => ({ key: v.key, value: v.value, sensitive: v.sensitive, environments: v.environments, valueSha256: v.value_sha256 }));
+  const variables = all.map((v) => ({ key: v.key, value: v.value, sensitive: v.sensitive, environments: v.environments, valueDigest: v.value_sha256 ?? v.value_digest }));
   return { variables, sensitiveKeys: variables.filter((v) => v.sensitive).map((v) => v.key) };
 }
 

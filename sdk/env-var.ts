@@ -18,7 +18,7 @@ export interface EnvVarArgs {
 }
 
 /**
- * An environment variable. Its value is a secret in state; a sensitive value is never returned by the API, and drift is still seen through its hash.
+ * An environment variable. Its value is a secret in state; a sensitive value is never returned by the API, and drift is still seen through its salted digest (with a key that may write the project).
  *
  * @example
  * ```ts
@@ -37,8 +37,8 @@ export class EnvVar extends LubesResource {
   declare readonly sensitive: pulumi.Output<boolean>;
   /** Default all three. */
   declare readonly environments: pulumi.Output<("production" | "preview" | "development")[]>;
-  /** SHA-256 of the value, as the server reports it: how drift of a sensitive value is seen. */
-  declare readonly valueSha256: pulumi.Output<string>;
+  /** How the server identifies the value without showing it: the SHA-256 (hex) of a value it shows; for a sensitive one its salted scrypt digest, how drift is seen (empty with a key that may only read the project). */
+  declare readonly valueDigest: pulumi.Output<string>;
   /** When it was created (ISO 8601). */
   declare readonly createdAt: pulumi.Output<string>;
   /** When its value last changed (ISO 8601). */
@@ -48,7 +48,7 @@ export class EnvVar extends LubesResource {
 
   constructor(name: string, args: EnvVarArgs, opts?: pulumi.CustomResourceOptions) {
     // Every property is passed, undefined when not given, or Pulumi leaves its output unset (pulumi/pulumi #12160).
-    super("lubes:index:EnvVar", name, { ...unset("projectId", "key", "value"), sensitive: undefined, environments: undefined, valueSha256: undefined, createdAt: undefined, updatedAt: undefined, adoptExisting: undefined, stateVersion: undefined, ...args }, opts, ["value"]);
+    super("lubes:index:EnvVar", name, { ...unset("projectId", "key", "value"), sensitive: undefined, environments: undefined, valueDigest: undefined, createdAt: undefined, updatedAt: undefined, adoptExisting: undefined, stateVersion: undefined, ...args }, opts, ["value"]);
   }
 
   /**

@@ -3,6 +3,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import { DEFAULT_MAX_OBJECT_BYTES, type Faults, type ServerOptions } from "./config";
 import { loadKeys, type ServerContext } from "./context";
 import { migrateControlPlane } from "./db/schema";
+import { backfillSecretDigests } from "./store/env";
 import { openPglite, openPostgres, type Sql } from "./db/sql";
 import { ApiError } from "./errors";
 import { sweepIdempotencyRecords } from "./http/idempotency";
@@ -173,6 +174,7 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
         ? smtpMailer(options.smtp, (message) => app.log.warn(message))
         : options.dev ? devOutboxMailer(sql) : logOnlyMailer((message) => app.log.info(message)),
     };
+    await backfillSecretDigests(ctx);
     app.decorate("lubes", ctx);
     installErrorHandlers(app);
     installRequestHooks(app, ctx);

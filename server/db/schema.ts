@@ -276,6 +276,18 @@ const MIGRATIONS: readonly string[] = [
     used_at timestamptz
   );
   `,
+  `
+  -- A sensitive value's plain SHA-256 let a reader guess short secrets (a 6-digit PIN in 0.6 s): it is kept only for
+  -- values that are shown anyway; a sensitive one has a salted scrypt digest instead (computed at start-up for
+  -- existing rows, which needs the sealing key), and deployments captured before keep no digest of it.
+  ALTER TABLE env_vars ALTER COLUMN value_sha256 DROP NOT NULL;
+  ALTER TABLE env_vars ADD COLUMN value_digest text;
+  UPDATE env_vars SET value_sha256 = NULL WHERE sensitive;
+  UPDATE deployments SET env = (
+    SELECT coalesce(jsonb_agg(CASE WHEN (v ->> 'sensitive')::boolean THEN v - 'value_sha256' ELSE v END ORDER BY position), '[]'::jsonb)
+      FROM jsonb_array_elements(env) WITH ORDINALITY AS captured(v, position)
+  );
+  `,
 ];
 
 /** Applies the migrations this database has not seen, under an advisory lock so concurrent starts take turns. */

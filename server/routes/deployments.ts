@@ -4,21 +4,22 @@ import { deploymentEndpoints as api } from "../../contract";
 import { iso, type ServerContext } from "../context";
 import { conflict } from "../errors";
 import { serve } from "../http/route";
-import { projectAccess } from "../services/access";
+import { allows, projectAccess } from "../services/access";
 import { newId } from "../services/crypto";
 import { captureRelease, findDeployment, logDeployment, restoreRelease, toDeployment, type DeploymentRow } from "../store/deployments";
+import { backfillSecretDigests } from "../store/env";
 import { queryPage } from "../store/page";
 
 export function deploymentRoutes(app: FastifyInstance, ctx: ServerContext): void {
   serve(app, ctx, api.list, async ({ principal, params, query }) => {
-    await projectAccess(ctx, principal, params.id, "read");
+    const { role } = await projectAccess(ctx, principal, params.id, "read");
     const values: unknown[] = [params.id];
     let where = "FROM deployments d JOIN projects p ON p.id = d.project_id WHERE d.project_id = $1";
     if (query.environment) {
       values.push(query.environment);
       where += ` AND d.environment = $${values.length}`;
     }
-    return queryPage<DeploymentRow, ReturnType<typeof toDeployment>>(ctx.sql, { select: "d.*, p.current_deployment_id", fromWhere: where, orderBy: "d.created_at DESC, d.id DESC", params: values }, query, toDeployment);
+    return queryPage<DeploymentRow, ReturnType<typeof toDeployment>>(ctx.sql, { select: "d.*, p.current_deployment_id", fromWhere: where, orderBy: "d.created_at DESC, d.id DESC", params: values }, query, (row) => toDeployment(row, allows(principal, role, "write")));
   });
 
   serve(app, ctx, api.create, async ({ principal, params, body }) => {
@@ -32,14 +33,14 @@ export function deploymentRoutes(app: FastifyInstance, ctx: ServerContext): void
       );
       await logDeployment(tx, id, "info", "Queued");
     });
-    const queued = toDeployment(await findDeployment(ctx.sql, params.id, id));
+    const queued = toDeployment(await findDeployment(ctx.sql, params.id, id), true);
     ctx.builder.kick();
     return queued;
   });
 
   serve(app, ctx, api.get, async ({ principal, params }) => {
-    await projectAccess(ctx, principal, params.id, "read");
-    return toDeployment(await findDeployment(ctx.sql, params.id, params.deployId));
+    const { role } = await projectAccess(ctx, principal, params.id, "read");
+    return toDeployment(await findDeployment(ctx.sql, params.id, params.deployId), allows(principal, role, "write"));
   });
 
   serve(app, ctx, api.rollback, async ({ principal, params }) => {
@@ -59,7 +60,8 @@ export function deploymentRoutes(app: FastifyInstance, ctx: ServerContext): void
       await logDeployment(tx, id, "info", `Rolled back to deployment ${target.id}: ${target.functions.length} function version(s) and ${target.env.length} variable(s) restored`);
       for (const note of skipped) await logDeployment(tx, id, "warn", `Not restored: ${note}`);
     });
-    return toDeployment(await findDeployment(ctx.sql, params.id, id));
+    await backfillSecretDigests(ctx); // a release captured before digests existed restores sensitive values without one
+    return toDeployment(await findDeployment(ctx.sql, params.id, id), true);
   });
 
   // Like Vercel's: a finished deployment can be removed, but never the release production runs (roll back first),

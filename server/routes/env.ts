@@ -5,14 +5,14 @@ import type { ServerContext } from "../context";
 import { notFound } from "../errors";
 import { alreadyExists, createOnly } from "../http/preconditions";
 import { WithStatus, serve } from "../http/route";
-import { projectAccess } from "../services/access";
+import { allows, projectAccess } from "../services/access";
 import { toEnvVar, upsertEnvVar } from "../store/env";
 import { queryPage } from "../store/page";
 
 export function envRoutes(app: FastifyInstance, ctx: ServerContext): void {
   serve(app, ctx, api.list, async ({ principal, params, query }) => {
-    await projectAccess(ctx, principal, params.id, "read");
-    return queryPage(ctx.sql, { fromWhere: "FROM env_vars WHERE project_id = $1", orderBy: "key", params: [params.id] }, query, toEnvVar(ctx));
+    const { role } = await projectAccess(ctx, principal, params.id, "read");
+    return queryPage(ctx.sql, { fromWhere: "FROM env_vars WHERE project_id = $1", orderBy: "key", params: [params.id] }, query, toEnvVar(ctx, allows(principal, role, "write")));
   });
 
   serve(app, ctx, api.set, async ({ principal, params, body, request }) => {
@@ -20,7 +20,7 @@ export function envRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const onlyIfAbsent = createOnly(request);
     const row = await upsertEnvVar(ctx, params.id, body, onlyIfAbsent);
     if (!row) throw alreadyExists(`Environment variable ${body.key} already exists in project ${params.id}`, { key: body.key });
-    return new WithStatus(row.created ? 201 : 200, toEnvVar(ctx)(row));
+    return new WithStatus(row.created ? 201 : 200, toEnvVar(ctx, true)(row));
   });
 
   serve(app, ctx, api.delete, async ({ principal, params }) => {

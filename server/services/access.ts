@@ -19,6 +19,16 @@ function check(principal: Principal, role: Role, need: Need, where: string): voi
   }
 }
 
+/** Whether the credential and role reach `need`, for answers that show more to those who may do more. */
+export function allows(principal: Principal, role: Role, need: Need): boolean {
+  try {
+    check(principal, role, need, "");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function organizationAccess(ctx: ServerContext, principal: Principal, orgId: string, need: Need): Promise<{ org: OrganizationRow; role: Role }> {
   const { rows } = await ctx.sql.query<OrganizationRow & { role: Role }>(
     "SELECT o.*, m.role FROM organizations o JOIN memberships m ON m.organization_id = o.id WHERE o.id = $1 AND m.user_id = $2",
@@ -31,7 +41,7 @@ export async function organizationAccess(ctx: ServerContext, principal: Principa
   return { org: row, role: row.role };
 }
 
-export async function projectAccess(ctx: ServerContext, principal: Principal, projectId: string, need: Exclude<Need, "owner">): Promise<ProjectRow> {
+export async function projectAccess(ctx: ServerContext, principal: Principal, projectId: string, need: Exclude<Need, "owner">): Promise<ProjectRow & { role: Role }> {
   const { rows } = await ctx.sql.query<ProjectRow & { role: Role }>(
     "SELECT p.*, m.role FROM projects p JOIN memberships m ON m.organization_id = p.organization_id WHERE p.id = $1 AND m.user_id = $2",
     [projectId, principal.userId],

@@ -39,6 +39,16 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return timingSafeEqual(actual, expected);
 }
 
+/**
+ * A sensitive variable's digest: scrypt over the exact value with a salt of its own, `scrypt$N$r$p$salt$key`
+ * (base64). A client that knows the value can check it; guessing costs one scrypt (~60 ms) per guess and variable.
+ */
+export async function digestSecretValue(value: string): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await scryptAsync(value, salt, 32, SCRYPT);
+  return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString("base64")}$${key.toString("base64")}`;
+}
+
 /** AES-256-GCM with a key derived from `secret`: used to keep stored responses unreadable without the client's key. */
 export function seal(secret: Buffer, plaintext: string): string {
   const iv = randomBytes(12);

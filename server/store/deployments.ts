@@ -13,7 +13,7 @@ export interface CapturedFunction {
 }
 
 /** An env_vars row as captured: the value stays sealed. */
-export type CapturedVariable = Pick<EnvVarRow, "key" | "sealed_value" | "value_sha256" | "sensitive" | "environments">;
+export type CapturedVariable = Pick<EnvVarRow, "key" | "sealed_value" | "value_sha256" | "sensitive" | "environments"> & { value_digest?: string | null };
 
 export interface DeploymentRow {
   id: string;
@@ -31,7 +31,8 @@ export interface DeploymentRow {
   current_deployment_id?: string | null;
 }
 
-export const toDeployment = (row: DeploymentRow): z.infer<typeof Deployment> => ({
+/** `showDigests`: as for variables, a sensitive value's digest only to a credential that may write the project. */
+export const toDeployment = (row: DeploymentRow, showDigests: boolean): z.infer<typeof Deployment> => ({
   id: row.id,
   project_id: row.project_id,
   environment: row.environment,
@@ -42,7 +43,12 @@ export const toDeployment = (row: DeploymentRow): z.infer<typeof Deployment> => 
   rollback_of: row.rollback_of,
   current: row.current_deployment_id === row.id,
   functions: row.functions.map((f) => ({ slug: f.slug, version: f.version })),
-  env: row.env.map((v) => ({ key: v.key, value_sha256: v.value_sha256, sensitive: v.sensitive })),
+  env: row.env.map((v) => ({
+    key: v.key,
+    value_sha256: v.sensitive ? null : v.value_sha256,
+    value_digest: v.sensitive && showDigests ? (v.value_digest ?? null) : null,
+    sensitive: v.sensitive,
+  })),
   created_at: iso(row.created_at),
   ready_at: isoOrNull(row.ready_at),
 });
@@ -63,7 +69,7 @@ export async function captureRelease(db: Queryable, projectId: string, environme
     [projectId],
   );
   const env = await db.query<CapturedVariable>(
-    "SELECT key, sealed_value, value_sha256, sensitive, environments FROM env_vars WHERE project_id = $1 AND $2 = ANY(environments) ORDER BY key",
+    "SELECT key, sealed_value, value_sha256, value_digest, sensitive, environments FROM env_vars WHERE project_id = $1 AND $2 = ANY(environments) ORDER BY key",
     [projectId, environment],
   );
   return { functions: functions.rows.map((f) => ({ ...f, version: Number(f.version) })), env: env.rows };
@@ -86,10 +92,10 @@ export async function restoreRelease(db: Queryable, projectId: string, release: 
   await db.query("DELETE FROM env_vars WHERE project_id = $1 AND 'production' = ANY(environments) AND NOT (key = ANY($2::text[]))", [projectId, release.env.map((v) => v.key)]);
   for (const v of release.env) {
     await db.query(
-      `INSERT INTO env_vars (project_id, key, sealed_value, value_sha256, sensitive, environments) VALUES ($1, $2, $3, $4, $5, $6)
+      `INSERT INTO env_vars (project_id, key, sealed_value, value_sha256, value_digest, sensitive, environments) VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (project_id, key) DO UPDATE SET sealed_value = EXCLUDED.sealed_value, value_sha256 = EXCLUDED.value_sha256,
-         sensitive = EXCLUDED.sensitive, environments = EXCLUDED.environments, updated_at = now()`,
-      [projectId, v.key, v.sealed_value, v.value_sha256, v.sensitive, v.environments],
+         value_digest = EXCLUDED.value_digest, sensitive = EXCLUDED.sensitive, environments = EXCLUDED.environments, updated_at = now()`,
+      [projectId, v.key, v.sealed_value, v.sensitive ? null : v.value_sha256, v.sensitive ? (v.value_digest ?? null) : null, v.sensitive, v.environments],
     );
   }
   return skipped;

@@ -2,9 +2,9 @@
 // organization by a program (`cloneEnvironment` + `ProjectEnvironment`) run through the engine harness; the two
 // projects are then compared through the API. Destroying the clone leaves the source as it was.
 import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { matchesDigest } from "../../provider/resources/env-var";
 import { harnessStack, type ExampleStack } from "../engine/runner";
 import { programFolder } from "../support/program-folder";
 import { exampleServer, expectNoChanges, listOf, type ExampleServer } from "./support";
@@ -35,7 +35,6 @@ describe("cloneEnvironment through the engine harness (emulates the engine, not 
   let stack: ExampleStack;
   let source: string;
   let clone: string;
-  const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
   const get = async (path: string) => (await lubes.api.get(path, { token: lubes.token })).body as Record<string, unknown>;
   const raw = async (path: string) => Buffer.from(await (await fetch(`${lubes.server.url}${path}`, { headers: { authorization: `Bearer ${lubes.token}` } })).arrayBuffer());
   const invoke = async (projectId: string, slug: string) =>
@@ -122,11 +121,13 @@ describe("cloneEnvironment through the engine harness (emulates the engine, not 
   });
 
   it("has the variables with the overrides applied, and the sensitive one set from them", async () => {
-    const env = await listOf<{ key: string; value: string | null; sensitive: boolean; value_sha256: string; environments: string[] }>(lubes.api, lubes.token, `/projects/${clone}/env`);
+    const env = await listOf<{ key: string; value: string | null; sensitive: boolean; value_digest: string | null; environments: string[] }>(lubes.api, lubes.token, `/projects/${clone}/env`);
     expect(env.map((v) => v.key).sort()).toEqual(["API_URL", "DB_PASSWORD", "GREETING"]);
     expect(env.find((v) => v.key === "GREETING")?.value).toBe("Hello");
     expect(env.find((v) => v.key === "API_URL")?.value).toBe("https://staging.example");
-    expect(env.find((v) => v.key === "DB_PASSWORD")).toMatchObject({ value: null, sensitive: true, value_sha256: sha256("staging-password"), environments: ["production"] });
+    const password = env.find((v) => v.key === "DB_PASSWORD");
+    expect(password).toMatchObject({ value: null, sensitive: true, environments: ["production"] });
+    expect(await matchesDigest("staging-password", password?.value_digest ?? "")).toBe(true);
   });
 
   it("has functions that answer as the source's do, and a current deployment", async () => {
@@ -224,9 +225,9 @@ describe("cloneEnvironment through the engine harness (emulates the engine, not 
         const up = await cli.up();
         expect(up.summary.create, up.text).toBe(18);
         const copy = String((await cli.outputs())["projectId"]);
-        const env = await listOf<{ key: string; value: string | null; value_sha256: string }>(lubes.api, lubes.token, `/projects/${copy}/env`);
+        const env = await listOf<{ key: string; value: string | null; value_digest: string | null }>(lubes.api, lubes.token, `/projects/${copy}/env`);
         expect(env.find((v) => v.key === "API_URL")?.value).toBe("https://cli.example");
-        expect(env.find((v) => v.key === "DB_PASSWORD")?.value_sha256).toBe(sha256("cli-password"));
+        expect(await matchesDigest("cli-password", env.find((v) => v.key === "DB_PASSWORD")?.value_digest ?? "")).toBe(true);
         expect(await invoke(copy, "hello")).toBe("Hello, Ada!");
         expect(await schemaOf(copy)).toEqual(await schemaOf(source));
         expect(await rowsOf(copy, "orders")).toEqual(await rowsOf(source, "orders"));

@@ -18,10 +18,10 @@ describeExample("examples/gitops-environments", (make) => {
   const webhookSecretHashes = async () => {
     const hashes: Record<string, string> = {};
     for (const stage of stages) {
-      const env = await listOf<{ key: string; value: string | null; value_sha256: string }>(lubes.api, lubes.token, `/projects/${projectIds[stage]}/env`);
+      const env = await listOf<{ key: string; value: string | null; value_digest: string | null }>(lubes.api, lubes.token, `/projects/${projectIds[stage]}/env`);
       const secret = env.find((v) => v.key === "WEBHOOK_SECRET");
       expect(secret?.value).toBeNull();
-      hashes[stage] = secret?.value_sha256 ?? "";
+      hashes[stage] = secret?.value_digest ?? "";
     }
     return hashes;
   };

@@ -2,7 +2,9 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeEachEngine } from "../support/engines";
-import { createOrg, createProject, expectEnvelope, signUp, startTestServer, type TestServer, type TestUser } from "../support/server";
+import { matchesDigest } from "../../provider/resources/env-var";
+import { backfillSecretDigests } from "../../server/store/env";
+import { createKey, createOrg, createProject, expectEnvelope, signUp, startTestServer, type TestServer, type TestUser } from "../support/server";
 
 const sha = (value: string) => createHash("sha256").update(value).digest("hex");
 
@@ -46,16 +48,43 @@ describeEachEngine("environment variables", (engine) => {
     expectEnvelope(await server.api.post(env(), { token: owner.token, body: { key: "ONCE", value: "x" }, headers: { "if-none-match": '"abc"' } }), 400, "unsupported_precondition");
   });
 
-  it("never returns a sensitive value, but its hash shows a change", async () => {
-    const set = await server.api.post(env(), { token: owner.token, body: { key: "DB_PASSWORD", value: "hunter2", sensitive: true } });
-    expect(set.body).toMatchObject({ value: null, value_sha256: sha("hunter2"), sensitive: true });
-    const list = await server.api.get(env("?limit=100"), { token: owner.token });
-    expect(list.text).not.toContain("hunter2");
-    const changed = await server.api.post(env(), { token: owner.token, body: { key: "DB_PASSWORD", value: "hunter3", sensitive: true } });
-    expect(changed.body.value_sha256).toBe(sha("hunter3"));
-    // Not in the control plane in plain text either.
-    const { rows } = await server.app.lubes.sql.query<{ sealed_value: string }>("SELECT sealed_value FROM env_vars WHERE key = 'DB_PASSWORD'");
-    expect(rows[0]?.sealed_value).not.toContain("hunter3");
+  it("never returns a sensitive value, nor a hash to guess it from: a salted scrypt digest to writers, nothing to readers", async () => {
+    const pin = "482913";
+    const set = await server.api.post(env(), { token: owner.token, body: { key: "PIN", value: pin, sensitive: true } });
+    expect(set.body).toMatchObject({ value: null, value_sha256: null, sensitive: true });
+    const digest = set.body.value_digest as string;
+    expect(digest).toMatch(/^scrypt\$32768\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
+    // A client that knows the value can check it (the provider's check); a neighbour value does not match.
+    expect([await matchesDigest(pin, digest), await matchesDigest("482914", digest)]).toEqual([true, false]);
+    // Salted anew at every set: the same value never shows the same digest twice.
+    const again = await server.api.post(env(), { token: owner.token, body: { key: "PIN", value: pin, sensitive: true } });
+    expect(again.body.value_digest).not.toBe(digest);
+    expect(await matchesDigest(pin, again.body.value_digest)).toBe(true);
+
+    const reader = await createKey(server.api, owner.token, { projects: [projectId], permissions: ["read"] });
+    const writer = await createKey(server.api, owner.token, { projects: [projectId], permissions: ["write"] });
+    const deployment = await server.api.post(`/projects/${projectId}/deployments`, { token: owner.token, body: {} });
+    for (const [token, shows] of [[reader, false], [writer, true]] as const) {
+      const listed = (await server.api.get(env("?limit=100"), { token })).body.data.find((v: { key: string }) => v.key === "PIN");
+      const captured = (await server.api.get(`/projects/${projectId}/deployments/${deployment.body.id}`, { token })).body.env.find((v: { key: string }) => v.key === "PIN");
+      for (const seen of [listed, captured]) {
+        expect(seen).toMatchObject({ value_sha256: null, sensitive: true });
+        expect(seen.value_digest === null, JSON.stringify(seen)).toBe(!shows);
+        expect(JSON.stringify(seen)).not.toContain(sha(pin));
+      }
+    }
+    // Not in the control plane in plain text, nor as a fast hash.
+    const { rows } = await server.app.lubes.sql.query<Record<string, string | null>>("SELECT * FROM env_vars WHERE key = 'PIN'");
+    expect(JSON.stringify(rows)).not.toMatch(new RegExp(`${pin}|${sha(pin)}`));
+  });
+
+  it("gives a sensitive variable stored before digests existed its digest at start-up, and drops its fast hash", async () => {
+    await server.api.post(env(), { token: owner.token, body: { key: "LEGACY", value: "old-secret", sensitive: true } });
+    await server.app.lubes.sql.query("UPDATE env_vars SET value_digest = NULL, value_sha256 = $1 WHERE key = 'LEGACY'", [sha("old-secret")]);
+    await backfillSecretDigests(server.app.lubes);
+    const { rows } = await server.app.lubes.sql.query<{ value_sha256: string | null; value_digest: string }>("SELECT value_sha256, value_digest FROM env_vars WHERE key = 'LEGACY'");
+    expect(rows[0]?.value_sha256).toBeNull();
+    expect(await matchesDigest("old-secret", rows[0]?.value_digest ?? "")).toBe(true);
   });
 
   it("deletes a variable, and a missing one is 404", async () => {

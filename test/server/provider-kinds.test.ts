@@ -92,17 +92,26 @@ describe("kind promises", () => {
     expect(envVar.check({ projectId: "p", key: "K", value: "v", environments: ["preview", "production", "preview"] }).inputs?.environments).toEqual(["preview", "production"]);
   });
 
-  it("sees a sensitive value changed outside Pulumi through its hash, without reading it", async () => {
+  it("sees a sensitive value changed outside Pulumi through its salted digest, without reading it", async () => {
     const inputs = valid(envVar.check({ projectId: fixture.projectId, key: "DB_PASSWORD", value: "hunter2", sensitive: true }));
     const created = await envVar.create(ctx, inputs);
-    expect(created.outs).toMatchObject({ value: "hunter2", sensitive: true });
+    expect(created.outs).toMatchObject({ value: "hunter2", sensitive: true, valueDigest: expect.stringMatching(/^scrypt\$/) });
     const same = await envVar.read(ctx, created.id, created.outs);
     expect(same?.outs.value).toBe("hunter2");
-    await fixture.api.post(`/projects/${fixture.projectId}/env`, { token: fixture.token, body: { key: "DB_PASSWORD", value: "changed", sensitive: true } });
+    const setOutside = (value: string) => fixture.api.post(`/projects/${fixture.projectId}/env`, { token: fixture.token, body: { key: "DB_PASSWORD", value, sensitive: true } });
+    // The same value set again has a new salt: the digest differs, the check against it still holds.
+    await setOutside("hunter2");
+    const resalted = defined(await envVar.read(ctx, created.id, created.outs));
+    expect([resalted.outs.value, resalted.outs.valueDigest === created.outs.valueDigest]).toEqual(["hunter2", false]);
+    await setOutside("changed");
     const drifted = defined(await envVar.read(ctx, created.id, created.outs));
     expect(drifted.outs.value).toBe("");
     expect(envVar.diff(created.id, drifted.outs, inputs)).toEqual({ changes: true, replaces: [] });
     expect(envVar.secretOutputs).toEqual(["value"]);
+    // A key that may only read sees no digest: the value in state is kept (drift shows only to a key that may write).
+    const readOnly = { ...ctx, client: new LubesClient({ apiUrl: server.url, apiKey: await createKey(fixture.api, fixture.token, { permissions: ["read"] }) }) };
+    const unseen = defined(await envVar.read(readOnly, created.id, created.outs));
+    expect([unseen.outs.value, unseen.outs.valueDigest]).toEqual(["hunter2", ""]);
   });
 
   it("refuses to delete a bucket with objects unless forceDestroy is set, saying how", async () => {

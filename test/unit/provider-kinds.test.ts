@@ -16,7 +16,7 @@ const page = (items: unknown[]) => ({ data: items, pagination: { total: items.le
 const api = {
   org: { id: "org_1", name: "Acme", slug: "acme", plan: "free", created_at: T, updated_at: T },
   project: { id: "proj_1", name: "Web", slug: "web", organization_id: "org_1", current_deployment_id: null, created_at: T, updated_at: T },
-  env: { key: "API_URL", value: "one", value_sha256: sha("one"), sensitive: false, environments: ["development", "preview", "production"], created_at: T, updated_at: T },
+  env: { key: "API_URL", value: "one", value_sha256: sha("one"), value_digest: null, sensitive: false, environments: ["development", "preview", "production"], created_at: T, updated_at: T },
   bucket: { id: "bkt_1", project_id: "proj_1", name: "assets", public: false, created_at: T },
   member: { id: "mem_1", organization_id: "org_1", user_id: null, email: "ada@example.com", role: "developer", status: "pending", created_at: T },
   branch: { id: "br_1", project_id: "proj_1", name: "dev", parent_id: "br_0", default: false, created_at: T },
