@@ -37,7 +37,7 @@ export class EnvVar extends LubesResource {
   declare readonly sensitive: pulumi.Output<boolean>;
   /** Default all three. */
   declare readonly environments: pulumi.Output<("production" | "preview" | "development")[]>;
-  /** How the server identifies the value without showing it: the SHA-256 (hex) of a value it shows; for a sensitive one its salted scrypt digest, how drift is seen (empty with a key that may only read the project). */
+  /** How the server identifies the value without showing it: the SHA-256 (hex) of a value it shows; for a sensitive one its salted scrypt digest, how drift is seen (as last seen by a key that may write, when read with a key that may only read). */
   declare readonly valueDigest: pulumi.Output<string>;
   /** When it was created (ISO 8601). */
   declare readonly createdAt: pulumi.Output<string>;

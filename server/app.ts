@@ -151,7 +151,7 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
         void reply.code(400).header("X-Request-Id", request.id).send(errorEnvelope(code, code === "bad_url" ? "The URL cannot be decoded" : "A path segment is too long"));
       },
     });
-    const keys = await loadKeys(sql);
+    const keys = await loadKeys(sql, options);
     databases = await openProjectDatabases({
       dataDir: options.dataDir,
       databaseUrl: options.databaseUrl,

@@ -16,6 +16,11 @@ export interface ServerOptions {
   rateLimits: RateLimits;
   /** `LUBES_DEV=1`: enables the dev outbox, where tests read password-reset mail. Never on a shared server. */
   dev: boolean;
+  /**
+   * `LUBES_SECRET_KEY`: the root secret (at least 32 characters). Unset, it lives in `<dataDir>/secret.key` (mode 0600,
+   * made on first start); never in the database. Every process sharing one PostgreSQL needs the same one.
+   */
+  secretKey?: string;
   /** `LUBES_SMTP_URL` (smtp:// or smtps://, credentials in the URL) and `LUBES_MAIL_FROM`: how mail leaves. */
   smtp?: { url: string; from: string };
   /**
@@ -107,6 +112,8 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): { options
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT: "${env["PORT"]}" is not a port number`);
   const host = env["HOST"] ?? "127.0.0.1";
   const databaseUrl = env["LUBES_DATABASE_URL"]?.trim();
+  const secretKey = env["LUBES_SECRET_KEY"]?.trim() || undefined;
+  if (secretKey && secretKey.length < 32) throw new Error("LUBES_SECRET_KEY must be at least 32 characters, e.g. the output of `openssl rand -base64 32`");
   const smtpUrl = env["LUBES_SMTP_URL"]?.trim();
   if (smtpUrl && !/^smtps?:\/\/[^/]/.test(smtpUrl)) throw new Error("LUBES_SMTP_URL must be an smtp:// or smtps:// URL, e.g. smtps://user:password@smtp.example.com");
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new Error("LUBES_DATABASE_URL must be a postgres:// URL");
@@ -117,6 +124,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): { options
       ...(databaseUrl ? { databaseUrl } : {}),
       rateLimits: parseRateLimits(env["LUBES_RATE_LIMITS"]),
       dev: env["LUBES_DEV"] === "1",
+      ...(secretKey ? { secretKey } : {}),
       ...(smtpUrl ? { smtp: { url: smtpUrl, from: env["LUBES_MAIL_FROM"]?.trim() || "Lubes <no-reply@lubes.local>" } } : {}),
       ...(env["LUBES_PUBLIC_URL"] ? { publicUrl: env["LUBES_PUBLIC_URL"].replace(/\/+$/, "") } : {}),
       accessTokenTtlSeconds: 15 * 60,

@@ -2,7 +2,8 @@
 import type { ServerOptions } from "./config";
 import type { ProjectDatabases } from "./databases/types";
 import type { Sql } from "./db/sql";
-import { hmac, newSecret } from "./services/crypto";
+import { hmac } from "./services/crypto";
+import { loadRootSecret } from "./services/root-key";
 import type { SandboxPool } from "./functions/pool";
 import type { InvocationSlots } from "./functions/slots";
 import type { Mailer } from "./services/mailer";
@@ -36,15 +37,9 @@ export interface ServerContext {
   mailer: Mailer;
 }
 
-/**
- * The server's root secret lives in the control plane, so every process of a scaled-out deployment signs and
- * verifies with the same keys; each use gets its own key derived from it.
- */
-export async function loadKeys(sql: Sql): Promise<ServerContext["keys"]> {
-  await sql.query("INSERT INTO server_secrets (name, value) VALUES ('root', $1) ON CONFLICT (name) DO NOTHING", [newSecret("")]);
-  const { rows } = await sql.query<{ value: string }>("SELECT value FROM server_secrets WHERE name = 'root'");
-  const root = rows[0]?.value;
-  if (!root) throw new Error("control plane has no root secret");
+/** Each use of the root secret (see services/root-key.ts) gets its own key derived from it. */
+export async function loadKeys(sql: Sql, options: Pick<ServerOptions, "dataDir" | "secretKey">): Promise<ServerContext["keys"]> {
+  const root = await loadRootSecret(sql, options);
   return { jwt: new Uint8Array(hmac(root, "access-token")), idempotency: hmac(root, "idempotency"), envValues: hmac(root, "env-values"), dbRoles: hmac(root, "db-roles"), storageSigning: hmac(root, "storage-signing") };
 }
 

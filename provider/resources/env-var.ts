@@ -58,10 +58,11 @@ async function knownValue(live: ApiEnvVar, known: string | undefined, recorded?:
   return (await matchesDigest(known, live.value_digest)) ? known : "";
 }
 
-function outputs(live: ApiEnvVar, projectId: string, value: string, adoptExisting: boolean): EnvVarOutputs {
+/** `recordedDigest`: what state holds, kept when this credential may not see the digest (else a read shows a change). */
+function outputs(live: ApiEnvVar, projectId: string, value: string, adoptExisting: boolean, recordedDigest?: string): EnvVarOutputs {
   return {
     projectId, key: live.key, value, sensitive: live.sensitive, environments: [...live.environments].sort(), adoptExisting,
-    valueDigest: live.value_sha256 ?? live.value_digest ?? "", createdAt: live.created_at, updatedAt: live.updated_at, stateVersion: STATE_VERSION,
+    valueDigest: live.value_sha256 ?? live.value_digest ?? recordedDigest ?? "", createdAt: live.created_at, updatedAt: live.updated_at, stateVersion: STATE_VERSION,
   };
 }
 
@@ -93,7 +94,7 @@ export const envVar = defineKind<EnvVarInputs, EnvVarOutputs>({
     sensitive: "Never returned by the API.",
     environments: "Default all three.",
     adoptExisting: "A variable of that key already in the project is managed (its value set) instead of failing. To keep a variable when you rename this resource, use the `aliases` option instead.",
-    valueDigest: "How the server identifies the value without showing it: the SHA-256 (hex) of a value it shows; for a sensitive one its salted scrypt digest, how drift is seen (empty with a key that may only read the project).",
+    valueDigest: "How the server identifies the value without showing it: the SHA-256 (hex) of a value it shows; for a sensitive one its salted scrypt digest, how drift is seen (as last seen by a key that may write, when read with a key that may only read).",
     createdAt: "When it was created (ISO 8601).",
     updatedAt: "When its value last changed (ISO 8601).",
   },
@@ -116,7 +117,7 @@ export const envVar = defineKind<EnvVarInputs, EnvVarOutputs>({
   async read(ctx, id, olds) {
     const [projectId, key] = olds.projectId && olds.key ? [olds.projectId, olds.key] : parseId(id, 1, ID_FORMAT);
     const live = await readOrGone(() => findVariable(ctx, projectId, key));
-    return live && { id, outs: outputs(live, projectId, await knownValue(live, olds.value, olds), olds.adoptExisting ?? false) };
+    return live && { id, outs: outputs(live, projectId, await knownValue(live, olds.value, olds), olds.adoptExisting ?? false, olds.valueDigest) };
   },
   update: async (ctx, _id, _olds, news) => (await set(ctx, news)).outs,
   delete: (ctx, _id, olds) => deleteIgnoringGone(() => ctx.client.call(api.delete, { params: { id: olds.projectId, key: olds.key } })),

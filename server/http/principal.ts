@@ -65,12 +65,14 @@ async function apiKeyPrincipal(ctx: ServerContext, token: string): Promise<Princ
 
 async function sessionPrincipal(ctx: ServerContext, token: string): Promise<Principal> {
   const { userId, sessionId } = await verifyAccessToken(ctx, token);
-  const { rows } = await ctx.sql.query<{ revoked_at: Date | null; plan: Plan }>(
-    `SELECT s.revoked_at, ${PLAN_OF_USER} AS plan FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1 AND s.user_id = $2`,
+  const { rows } = await ctx.sql.query<{ revoked_at: Date | null; expires_at: Date; plan: Plan }>(
+    `SELECT s.revoked_at, s.expires_at, ${PLAN_OF_USER} AS plan FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1 AND s.user_id = $2`,
     [sessionId, userId],
   );
+  // Every use checks the session: it must exist, not be logged out, and be within its lifetime.
   const session = rows[0];
   if (!session || session.revoked_at) throw unauthorized("token_revoked", "This session has been logged out; log in again");
+  if (new Date(session.expires_at) <= ctx.options.now()) throw unauthorized("token_expired", "This session has expired; log in again");
   return {
     userId,
     credential: { kind: "session", sessionId },

@@ -91,8 +91,10 @@ export async function revokeUserSessions(db: Queryable, userId: string, now: Dat
 /** Checks signature, issuer and expiry of an access token; the session's revocation is checked by the caller. */
 export async function verifyAccessToken(ctx: ServerContext, token: string): Promise<{ userId: string; sessionId: string }> {
   try {
-    const { payload } = await jwtVerify(token, ctx.keys.jwt, { algorithms: ["HS256"], issuer: ISSUER, currentDate: ctx.options.now() });
+    const { payload } = await jwtVerify(token, ctx.keys.jwt, { algorithms: ["HS256"], issuer: ISSUER, currentDate: ctx.options.now(), requiredClaims: ["iat", "exp"] });
     if (typeof payload.sub !== "string" || typeof payload["sid"] !== "string") throw unauthorized("invalid_token", "Access token is malformed");
+    // We never sign a token that lives longer than the configured lifetime: one that does was not made by us.
+    if ((payload.exp ?? 0) - (payload.iat ?? 0) > ctx.options.accessTokenTtlSeconds) throw unauthorized("invalid_token", "Bearer token is not a valid API key or access token");
     return { userId: payload.sub, sessionId: payload["sid"] };
   } catch (error) {
     if (error instanceof joseErrors.JWTExpired) throw unauthorized("token_expired", "Access token has expired; refresh it with POST /v1/auth/refresh");

@@ -94,7 +94,7 @@ describeExample("examples/gitops-environments", (make) => {
   it("a variable changed by hand on staging is caught by refresh and put back by up", async () => {
     await lubes.api.post(`/projects/${projectIds.staging}/env`, { token: lubes.token, body: { key: "LOG_LEVEL", value: "trace" } });
     const refresh = await stacks.staging.refresh();
-    expect(refresh.drift.map((d) => `${d.urn.split("::").at(-1) ?? ""} ${d.fields.join(",")}`), refresh.text).toEqual(["log-level updatedAt,value,valueSha256"]);
+    expect(refresh.drift.map((d) => `${d.urn.split("::").at(-1) ?? ""} ${d.fields.join(",")}`), refresh.text).toEqual(["log-level updatedAt,value,valueDigest"]);
     expect(changes(await stacks.staging.up())).toEqual(["update EnvVar::log-level"]);
     expect((await invoke("staging")).logLevel).toBe("info");
     expect(changes(await stacks.dev.preview())).toEqual([]);

@@ -31,7 +31,7 @@ describeEachEngine("restart durability", (engine: Engine) => {
       expect((await second.api.get(`/organizations/${org.id}`, { token: user.token })).body.plan).toBe("pro");
       const login = await second.api.post("/auth/login", { body: { email: user.email, password: user.password } });
       expect(login.status).toBe(200);
-      // The signing key is in the control plane: tokens issued before the restart still verify.
+      // The root key is in the data directory's key file: tokens issued before the restart still verify.
       expect((await second.api.get("/auth/me", { token: user.token })).status).toBe(200);
       const replay = await second.api.post("/projects", { token: user.token, body: { name: "Idem", organization_id: org.id }, headers: { "idempotency-key": "across-restart" } });
       expect(replay.headers.get("idempotent-replayed")).toBe("true");

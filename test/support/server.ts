@@ -96,6 +96,7 @@ export interface TestServerOptions {
   maxInvocations?: number;
   maxInvocationsPerProject?: number;
   smtp?: ServerOptions["smtp"];
+  secretKey?: string;
 }
 
 export async function startTestServer(engine: Engine, overrides: TestServerOptions = {}): Promise<TestServer> {
@@ -118,6 +119,7 @@ export async function startTestServer(engine: Engine, overrides: TestServerOptio
     ...(overrides.maxInvocations ? { maxInvocations: overrides.maxInvocations } : {}),
     ...(overrides.maxInvocationsPerProject ? { maxInvocationsPerProject: overrides.maxInvocationsPerProject } : {}),
     ...(overrides.smtp ? { smtp: overrides.smtp } : {}),
+    ...(overrides.secretKey ? { secretKey: overrides.secretKey } : {}),
   };
   const app = await buildApp(options);
   await app.listen({ port: 0, host: overrides.host ?? "127.0.0.1" });
