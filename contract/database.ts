@@ -120,6 +120,10 @@ export const databaseEndpoints = {
     ...common, operationId: "createBranch", method: "POST", path: "/projects/:id/db/branches", summary: "Create branch (a copy of its parent's data at this moment)",
     permission: "write", params: IdParam, body: CreateBranchBody, status: 201, response: Branch,
   }),
+  getBranch: endpoint({
+    ...common, operationId: "getBranch", method: "GET", path: "/projects/:id/db/branches/:branch", summary: "Get one branch by name or id",
+    extension: true, permission: "read", params: IdParam.extend({ branch: BranchSelector }), status: 200, response: Branch,
+  }),
   deleteBranch: endpoint({
     ...common, operationId: "deleteBranch", method: "DELETE", path: "/projects/:id/db/branches/:branch", summary: "Delete branch (not main)",
     extension: true, permission: "write", params: IdParam.extend({ branch: BranchSelector }), status: 204,
@@ -127,6 +131,10 @@ export const databaseEndpoints = {
   listMigrations: endpoint({
     ...common, operationId: "listMigrations", method: "GET", path: "/projects/:id/db/migrations", summary: "List migrations",
     permission: "read", params: IdParam, query: MigrationsQuery, status: 200, response: page(Migration),
+  }),
+  getMigration: endpoint({
+    ...common, operationId: "getMigration", method: "GET", path: "/projects/:id/db/migrations/:name", summary: "Get one migration of a branch (default main) by name",
+    extension: true, permission: "read", params: IdParam.extend({ name: MigrationName }), query: z.object({ branch: BranchSelector.optional() }), status: 200, response: Migration,
   }),
   runMigration: endpoint({
     ...common, operationId: "runMigration", method: "POST", path: "/projects/:id/db/migrations", summary: "Run migration (in one transaction)",

@@ -43,6 +43,10 @@ export const envEndpoints = {
     operationId: "listEnvVars", method: "GET", path: "/projects/:id/env", summary: "List environment variables", tag,
     auth: "bearer", permission: "read", projectScoped: true, params: IdParam, query: PageQuery, status: 200, response: page(EnvVar),
   }),
+  get: endpoint({
+    operationId: "getEnvVar", method: "GET", path: "/projects/:id/env/:key", summary: "Get one environment variable", tag,
+    extension: true, auth: "bearer", permission: "read", projectScoped: true, params: EnvKeyParams, status: 200, response: EnvVar,
+  }),
   set: endpoint({
     operationId: "setEnvVar", method: "POST", path: "/projects/:id/env", summary: "Set environment variable (201 when created, 200 when an existing key is updated; with If-None-Match: * only created, 412 already_exists when the key exists)", tag,
     auth: "bearer", permission: "write", projectScoped: true, params: IdParam, body: SetEnvVarBody, status: 201, response: EnvVar,

@@ -80,6 +80,10 @@ export const organizationEndpoints = {
     operationId: "inviteMember", method: "POST", path: "/organizations/:id/members", summary: "Invite member", tag,
     auth: "bearer", permission: "admin", params: IdParam, body: InviteMemberBody, status: 201, response: Member,
   }),
+  getMember: endpoint({
+    operationId: "getMember", method: "GET", path: "/organizations/:id/members/:memberId", summary: "Get one member or invitation", tag,
+    extension: true, auth: "bearer", permission: "read", params: MemberParams, status: 200, response: Member,
+  }),
   updateMember: endpoint({
     operationId: "updateMember", method: "PATCH", path: "/organizations/:id/members/:memberId", summary: "Change a member's role", tag,
     extension: true, auth: "bearer", permission: "admin", params: MemberParams, body: UpdateMemberBody, status: 200, response: Member,

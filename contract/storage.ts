@@ -80,6 +80,10 @@ export const storageEndpoints = {
     ...common, operationId: "createBucket", method: "POST", path: "/projects/:id/storage/buckets", summary: "Create bucket",
     auth: "bearer", permission: "write", params: IdParam, body: CreateBucketBody, status: 201, response: Bucket,
   }),
+  getBucket: endpoint({
+    ...common, operationId: "getBucket", method: "GET", path: "/projects/:id/storage/buckets/:name", summary: "Get one bucket by name",
+    extension: true, auth: "bearer", permission: "read", params: BucketParams, status: 200, response: Bucket,
+  }),
   updateBucket: endpoint({
     ...common, operationId: "updateBucket", method: "PATCH", path: "/projects/:id/storage/buckets/:name", summary: "Change a bucket's visibility",
     extension: true, auth: "bearer", permission: "write", params: BucketParams, body: z.strictObject({ public: z.boolean() }), status: 200, response: Bucket,

@@ -3,7 +3,7 @@
 // one with another parent is another branch, and is refused).
 import { z } from "zod";
 import { BranchName, BranchSelector, Id, databaseEndpoints as api } from "../../contract";
-import { STATE_VERSION, defineKind, deleteIgnoringGone, explainConflict, findInPages, isAlreadyExists, nothingToAdopt, parseId, readOrGone, type OperationContext } from "./kind";
+import { STATE_VERSION, defineKind, deleteIgnoringGone, explainConflict, isAlreadyExists, nothingToAdopt, parseId, readOrGone, type OperationContext } from "./kind";
 
 export const BranchInputs = z.strictObject({
   projectId: Id,
@@ -30,16 +30,17 @@ export type BranchOutputs = BranchInputs & z.output<typeof BranchComputed>;
 type ApiBranch = { id: string; name: string; parent_id: string | null; created_at: string };
 const outputs = (live: ApiBranch, inputs: BranchInputs): BranchOutputs => ({ ...inputs, branchId: live.id, parentId: live.parent_id, createdAt: live.created_at, stateVersion: STATE_VERSION });
 
-const findBranch = (ctx: OperationContext, projectId: string, match: (b: ApiBranch) => boolean): Promise<ApiBranch | undefined> =>
-  findInPages((query) => ctx.client.call(api.listBranches, { params: { id: projectId }, query }), match);
+/** The branch of that name or id, undefined when there is none. */
+const findBranch = (ctx: OperationContext, projectId: string, selector: string): Promise<ApiBranch | undefined> =>
+  readOrGone(() => ctx.client.call(api.getBranch, { params: { id: projectId, branch: selector } }));
 
 const ID_FORMAT = "<project id>/<branch name>, e.g. proj_123/preview/pr-42";
 
 /** The branch of that name, with its parent's name (for an import, which knows no `parent` input). */
 async function findWithParent(ctx: OperationContext, projectId: string, name: string): Promise<{ live: ApiBranch; parentName: string | undefined } | undefined> {
-  const live = await findBranch(ctx, projectId, (b) => b.name === name);
+  const live = await findBranch(ctx, projectId, name);
   if (!live) return undefined;
-  const parent = live.parent_id ? await findBranch(ctx, projectId, (b) => b.id === live.parent_id) : undefined;
+  const parent = live.parent_id ? await findBranch(ctx, projectId, live.parent_id) : undefined;
   return { live, parentName: parent?.name };
 }
 
@@ -87,7 +88,7 @@ export const branch = defineKind<BranchInputs, BranchOutputs>({
   async read(ctx, id, olds) {
     const [projectId, name] = olds.projectId && olds.name ? [olds.projectId, olds.name] : parseId(id, 1, ID_FORMAT);
     // The parent's name is looked up only for an import: state already has it.
-    const found = await readOrGone(async () => (olds.parent ? { live: await findBranch(ctx, projectId, (b) => b.name === name), parentName: olds.parent } : findWithParent(ctx, projectId, name)));
+    const found = await readOrGone(async () => (olds.parent ? { live: await findBranch(ctx, projectId, name), parentName: olds.parent } : findWithParent(ctx, projectId, name)));
     if (!found?.live) return undefined;
     const inputs = { projectId, name, parent: found.parentName ?? "main", adoptExisting: olds.adoptExisting ?? false };
     return { id, outs: outputs(found.live, inputs) };

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { BucketName, Id, storageEndpoints as api } from "../../contract";
 import { ConflictError } from "../client";
-import { STATE_VERSION, defineKind, deleteIgnoringGone, explainConflict, findInPages, isAlreadyExists, parseId, readOrGone, type OperationContext } from "./kind";
+import { STATE_VERSION, defineKind, deleteIgnoringGone, explainConflict, isAlreadyExists, parseId, readOrGone, type OperationContext } from "./kind";
 
 export const BucketInputs = z.strictObject({
   projectId: Id,
@@ -31,8 +31,7 @@ const outputs = (live: ApiBucket, inputs: BucketInputs): BucketOutputs => ({ ...
 const idOf = (projectId: string, name: string) => `${projectId}/${name}`;
 const ID_FORMAT = "<project id>/<bucket name>, e.g. proj_123/avatars";
 
-const findBucket = (ctx: OperationContext, projectId: string, name: string): Promise<ApiBucket | undefined> =>
-  findInPages((query) => ctx.client.call(api.listBuckets, { params: { id: projectId }, query }), (b) => b.name === name);
+const getBucket = (ctx: OperationContext, projectId: string, name: string): Promise<ApiBucket> => ctx.client.call(api.getBucket, { params: { id: projectId, name } });
 
 export const bucket = defineKind<BucketInputs, BucketOutputs>({
   type: "lubes:index:Bucket",
@@ -67,7 +66,7 @@ export const bucket = defineKind<BucketInputs, BucketOutputs>({
   },
   async read(ctx, id, olds) {
     const [projectId, name] = olds.projectId && olds.name ? [olds.projectId, olds.name] : parseId(id, 1, ID_FORMAT);
-    const live = await readOrGone(() => findBucket(ctx, projectId, name));
+    const live = await readOrGone(() => getBucket(ctx, projectId, name));
     return live && { id, outs: outputs(live, { projectId, name, public: live.public, forceDestroy: olds.forceDestroy ?? false, adoptExisting: olds.adoptExisting ?? false }) };
   },
   async update(ctx, _id, olds, news) {

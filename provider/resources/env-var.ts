@@ -8,7 +8,7 @@ import { scrypt, timingSafeEqual } from "node:crypto";
 import { promisify } from "node:util";
 import { z } from "zod";
 import { ENVIRONMENTS, Environment, EnvKey, EnvValue, Id, envEndpoints as api, type EnvVar as ApiEnvVar } from "../../contract";
-import { STATE_VERSION, defineKind, deleteIgnoringGone, explainConflict, findInPages, parseId, readOrGone, type OperationContext } from "./kind";
+import { STATE_VERSION, defineKind, deleteIgnoringGone, explainConflict, parseId, readOrGone, type OperationContext } from "./kind";
 
 export const EnvVarInputs = z.strictObject({
   projectId: Id,
@@ -66,8 +66,7 @@ function outputs(live: ApiEnvVar, projectId: string, value: string, adoptExistin
   };
 }
 
-const findVariable = (ctx: OperationContext, projectId: string, key: string): Promise<ApiEnvVar | undefined> =>
-  findInPages((query) => ctx.client.call(api.list, { params: { id: projectId }, query }), (v) => v.key === key);
+const getVariable = (ctx: OperationContext, projectId: string, key: string): Promise<ApiEnvVar> => ctx.client.call(api.get, { params: { id: projectId, key } });
 
 const idOf = (projectId: string, key: string) => `${projectId}/${key}`;
 const ID_FORMAT = "<project id>/<KEY>, e.g. proj_123/DATABASE_URL";
@@ -116,7 +115,7 @@ export const envVar = defineKind<EnvVarInputs, EnvVarOutputs>({
   },
   async read(ctx, id, olds) {
     const [projectId, key] = olds.projectId && olds.key ? [olds.projectId, olds.key] : parseId(id, 1, ID_FORMAT);
-    const live = await readOrGone(() => findVariable(ctx, projectId, key));
+    const live = await readOrGone(() => getVariable(ctx, projectId, key));
     return live && { id, outs: outputs(live, projectId, await knownValue(live, olds.value, olds), olds.adoptExisting ?? false, olds.valueDigest) };
   },
   update: async (ctx, _id, _olds, news) => (await set(ctx, news)).outs,

@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { BranchSelector, Id, MigrationName, databaseEndpoints as api } from "../../contract";
-import { STATE_VERSION, alreadyExists, checkWith, defineKind, deleteIgnoringGone, findInPages, parseId, readOrGone, type OperationContext } from "./kind";
+import { STATE_VERSION, alreadyExists, checkWith, defineKind, deleteIgnoringGone, parseId, readOrGone, type OperationContext } from "./kind";
 
 export const MigrationInputs = z.strictObject({
   projectId: Id,
@@ -39,8 +39,8 @@ const outputs = (live: ApiMigration, inputs: MigrationInputs): MigrationOutputs 
   ...inputs, sql: live.sql, migrationId: live.id, checksum: live.checksum, status: live.status, appliedAt: live.applied_at, stateVersion: STATE_VERSION,
 });
 
-const findMigration = (ctx: OperationContext, inputs: Pick<MigrationInputs, "projectId" | "branch" | "name">): Promise<ApiMigration | undefined> =>
-  findInPages((query) => ctx.client.call(api.listMigrations, { params: { id: inputs.projectId }, query: { ...query, branch: inputs.branch } }), (m) => m.name === inputs.name);
+const getMigration = (ctx: OperationContext, inputs: Pick<MigrationInputs, "projectId" | "branch" | "name">): Promise<ApiMigration> =>
+  ctx.client.call(api.getMigration, { params: { id: inputs.projectId, name: inputs.name }, query: { branch: inputs.branch } });
 
 const ID_FORMAT = "<project id>/<branch>/<migration name>, e.g. proj_123/main/001_init";
 
@@ -95,7 +95,7 @@ export const migration = defineKind<MigrationInputs, MigrationOutputs>({
   },
   async read(ctx, id, olds) {
     const identity = olds.projectId && olds.name ? { projectId: olds.projectId, branch: olds.branch ?? "main", name: olds.name } : identityOf(id);
-    const live = await readOrGone(() => findMigration(ctx, identity));
+    const live = await readOrGone(() => getMigration(ctx, identity));
     if (!live) return undefined;
     const outs = outputs(live, { ...identity, sql: olds.sql ?? live.sql, down: olds.down ?? null, adoptExisting: olds.adoptExisting ?? false });
     // The server never changes applied SQL; a differing checksum would be a migration re-made by hand.

@@ -76,7 +76,7 @@ export const organizationMember = defineKind<OrganizationMemberInputs, Organizat
   },
   async read(ctx, id, olds) {
     const [organizationId, memberId] = olds.organizationId && olds.memberId ? [olds.organizationId, olds.memberId] : parseId(id, 1, ID_FORMAT);
-    const live = await readOrGone(() => findMember(ctx, organizationId, (m) => m.id === memberId));
+    const live = await readOrGone(() => ctx.client.call(api.getMember, { params: { id: organizationId, memberId } }));
     return live && { id, outs: outputs(live, olds.adoptExisting ?? false) };
   },
   async update(ctx, id, olds, news) {

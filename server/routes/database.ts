@@ -113,6 +113,11 @@ export function databaseRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return queryPage(ctx.sql, { fromWhere: "FROM branches WHERE project_id = $1", orderBy: "created_at, id", params: [params.id] }, query, toBranch);
   });
 
+  serve(app, ctx, api.getBranch, async ({ principal, params }) => {
+    await projectAccess(ctx, principal, params.id, "read");
+    return toBranch(await resolveBranch(ctx.sql, params.id, params.branch));
+  });
+
   serve(app, ctx, api.createBranch, async ({ principal, params, body }) => {
     await projectAccess(ctx, principal, params.id, "write");
     const parent = await resolveBranch(ctx.sql, params.id, body.parent);
@@ -139,6 +144,14 @@ export function databaseRoutes(app: FastifyInstance, ctx: ServerContext): void {
     await projectAccess(ctx, principal, params.id, "read");
     const branch = await resolveBranch(ctx.sql, params.id, query.branch);
     return queryPage(ctx.sql, { fromWhere: "FROM migrations WHERE branch_id = $1", orderBy: "created_at, id", params: [branch.id] }, query, toMigration);
+  });
+
+  serve(app, ctx, api.getMigration, async ({ principal, params, query }) => {
+    await projectAccess(ctx, principal, params.id, "read");
+    const branch = await resolveBranch(ctx.sql, params.id, query.branch);
+    const { rows } = await ctx.sql.query<MigrationRow>("SELECT * FROM migrations WHERE branch_id = $1 AND name = $2", [branch.id, params.name]);
+    if (!rows[0]) throw notFound("Migration", params.name);
+    return toMigration(rows[0]);
   });
 
   serve(app, ctx, api.runMigration, async ({ principal, params, body }) => {

@@ -6,13 +6,20 @@ import { notFound } from "../errors";
 import { alreadyExists, createOnly } from "../http/preconditions";
 import { WithStatus, serve } from "../http/route";
 import { allows, projectAccess } from "../services/access";
-import { toEnvVar, upsertEnvVar } from "../store/env";
+import { toEnvVar, upsertEnvVar, type EnvVarRow } from "../store/env";
 import { queryPage } from "../store/page";
 
 export function envRoutes(app: FastifyInstance, ctx: ServerContext): void {
   serve(app, ctx, api.list, async ({ principal, params, query }) => {
     const { role } = await projectAccess(ctx, principal, params.id, "read");
     return queryPage(ctx.sql, { fromWhere: "FROM env_vars WHERE project_id = $1", orderBy: "key", params: [params.id] }, query, toEnvVar(ctx, allows(principal, role, "write")));
+  });
+
+  serve(app, ctx, api.get, async ({ principal, params }) => {
+    const { role } = await projectAccess(ctx, principal, params.id, "read");
+    const { rows } = await ctx.sql.query<EnvVarRow>("SELECT * FROM env_vars WHERE project_id = $1 AND key = $2", [params.id, params.key]);
+    if (!rows[0]) throw notFound("Environment variable", params.key);
+    return toEnvVar(ctx, allows(principal, role, "write"))(rows[0]);
   });
 
   serve(app, ctx, api.set, async ({ principal, params, body, request }) => {

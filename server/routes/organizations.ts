@@ -134,6 +134,11 @@ export function organizationRoutes(app: FastifyInstance, ctx: ServerContext): vo
     });
   });
 
+  serve(app, ctx, api.getMember, async ({ principal, params }) => {
+    await organizationAccess(ctx, principal, params.id, "read");
+    return toMember(await findMember(ctx.sql, params.id, params.memberId));
+  });
+
   serve(app, ctx, api.updateMember, async ({ principal, params, body }) => {
     const { role } = await organizationAccess(ctx, principal, params.id, "admin");
     return ctx.sql.transaction(async (tx) => {

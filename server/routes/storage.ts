@@ -304,6 +304,11 @@ export function storageRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return queryPage(ctx.sql, { fromWhere: "FROM buckets WHERE project_id = $1", orderBy: "name", params: [params.id] }, query, toBucket);
   });
 
+  serve(app, ctx, api.getBucket, async ({ principal, params }) => {
+    await projectAccess(ctx, principal, params.id, "read");
+    return toBucket(await findBucket(ctx, params.id, params.name));
+  });
+
   serve(app, ctx, api.createBucket, async ({ principal, params, body }) => {
     await projectAccess(ctx, principal, params.id, "write");
     const { rows } = await ctx.sql.query<BucketRow>(

@@ -39,6 +39,7 @@ const rows: Row[] = [
   { op: "deleteOrganization", request: (f) => ({ method: "DELETE", path: `/organizations/${f.orgId}` }), scoped: 403, readOnly: 403, stranger: 404 },
   { op: "listMembers", request: (f) => ({ method: "GET", path: `/organizations/${f.orgId}/members` }), scoped: 200, readOnly: 200, stranger: 404 },
   { op: "inviteMember", request: (f) => ({ method: "POST", path: `/organizations/${f.orgId}/members`, body: { email: "new@example.com" } }), scoped: 403, readOnly: 403, stranger: 404 },
+  { op: "getMember", request: (f) => ({ method: "GET", path: `/organizations/${f.orgId}/members/${f.memberId}` }), scoped: 200, readOnly: 200, stranger: 404 },
   { op: "updateMember", request: (f) => ({ method: "PATCH", path: `/organizations/${f.orgId}/members/${f.memberId}`, body: { role: "admin" } }), scoped: 403, readOnly: 403, stranger: 404 },
   { op: "removeMember", request: (f) => ({ method: "DELETE", path: `/organizations/${f.orgId}/members/${f.memberId}` }), scoped: 403, readOnly: 403, stranger: 404 },
   { op: "acceptInvitation", request: () => ({ method: "POST", path: "/invitations/accept", body: { token: "linv_unknown" } }), scoped: 400, readOnly: 403, stranger: 422 },
@@ -47,6 +48,7 @@ const rows: Row[] = [
   { op: "getProject", request: (f) => ({ method: "GET", path: `/projects/${f.projectId}` }), scoped: 403, readOnly: 200, stranger: 404 },
   { op: "updateProject", request: (f) => ({ method: "PATCH", path: `/projects/${f.projectId}`, body: { name: "Q" } }), scoped: 403, readOnly: 403, stranger: 404 },
   { op: "listEnvVars", request: (f) => ({ method: "GET", path: `/projects/${f.projectId}/env` }), scoped: 403, readOnly: 200, stranger: 404 },
+  { op: "getEnvVar", request: (f) => ({ method: "GET", path: `/projects/${f.projectId}/env/K` }), scoped: 403, readOnly: 200, stranger: 404 },
   { op: "setEnvVar", request: (f) => ({ method: "POST", path: `/projects/${f.projectId}/env`, body: { key: "K", value: "v" } }), scoped: 403, readOnly: 403, stranger: 404 },
   { op: "deleteEnvVar", request: (f) => ({ method: "DELETE", path: `/projects/${f.projectId}/env/K` }), scoped: 403, readOnly: 403, stranger: 404 },
   { op: "executeQuery", request: (f) => ({ method: "POST", path: `/projects/${f.projectId}/db/query`, body: { query: "SELECT 1" } }), scoped: 403, readOnly: 403, stranger: 404 },
@@ -54,12 +56,15 @@ const rows: Row[] = [
   { op: "getTableSchema", request: (f) => ({ method: "GET", path: `/projects/${f.projectId}/db/tables/things` }), scoped: 403, readOnly: 200, stranger: 404 },
   { op: "listBranches", request: (f) => ({ method: "GET", path: `/projects/${f.projectId}/db/branches` }), scoped: 403, readOnly: 200, stranger: 404 },
   { op: "createBranch", request: (f) => ({ method: "POST", path: `/projects/${f.projectId}/db/branches`, body: { name: "new" } }), scoped: 403, readOnly: 403, stranger: 404 },
+  { op: "getBranch", request: (f) => ({ method: "GET", path: `/projects/${f.projectId}/db/branches/dev` }), scoped: 403, readOnly: 200, stranger: 404 },
   { op: "deleteBranch", request: (f) => ({ method: "DELETE", path: `/projects/${f.projectId}/db/branches/dev` }), scoped: 403, readOnly: 403, stranger: 404 },
   { op: "listMigrations", request: (f) => ({ method: "GET", path: `/projects/${f.projectId}/db/migrations` }), scoped: 403, readOnly: 200, stranger: 404 },
+  { op: "getMigration", request: (f) => ({ method: "GET", path: `/projects/${f.projectId}/db/migrations/m1` }), scoped: 403, readOnly: 200, stranger: 404 },
   { op: "runMigration", request: (f) => ({ method: "POST", path: `/projects/${f.projectId}/db/migrations`, body: { name: "m1", sql: "SELECT 1" } }), scoped: 403, readOnly: 403, stranger: 404 },
   { op: "revertMigration", request: (f) => ({ method: "POST", path: `/projects/${f.projectId}/db/migrations/m1/revert`, body: { sql: "SELECT 1" } }), scoped: 403, readOnly: 403, stranger: 404 },
   { op: "listBuckets", request: (f) => ({ method: "GET", path: `/projects/${f.projectId}/storage/buckets` }), scoped: 403, readOnly: 200, stranger: 404 },
   { op: "createBucket", request: (f) => ({ method: "POST", path: `/projects/${f.projectId}/storage/buckets`, body: { name: "new-bucket" } }), scoped: 403, readOnly: 403, stranger: 404 },
+  { op: "getBucket", request: (f) => ({ method: "GET", path: `/projects/${f.projectId}/storage/buckets/files` }), scoped: 403, readOnly: 200, stranger: 404 },
   { op: "updateBucket", request: (f) => ({ method: "PATCH", path: `/projects/${f.projectId}/storage/buckets/files`, body: { public: true } }), scoped: 403, readOnly: 403, stranger: 404 },
   { op: "deleteBucket", request: (f) => ({ method: "DELETE", path: `/projects/${f.projectId}/storage/buckets/files` }), scoped: 403, readOnly: 403, stranger: 404 },
   { op: "listObjects", request: (f) => ({ method: "GET", path: `/projects/${f.projectId}/storage/objects` }), scoped: 403, readOnly: 200, stranger: 404 },
@@ -110,6 +115,8 @@ describeEachEngine("authorization matrix", (engine) => {
     const other = await createProject(api, owner.token, org.id, "Other");
     await api.post(`/projects/${project.id}/db/query`, { token: owner.token, body: { query: "CREATE TABLE things (id int)" } });
     await api.post(`/projects/${project.id}/db/branches`, { token: owner.token, body: { name: "dev" } });
+    await api.post(`/projects/${project.id}/db/migrations`, { token: owner.token, body: { name: "m1", sql: "SELECT 1" } });
+    await api.post(`/projects/${project.id}/env`, { token: owner.token, body: { key: "K", value: "v" } });
     await api.post(`/projects/${project.id}/storage/buckets`, { token: owner.token, body: { name: "files" } });
     await api.post(`/projects/${project.id}/functions`, { token: owner.token, body: { slug: "hello", source: "export default () => new Response('hi')" } });
     await api.post(`/projects/${project.id}/functions/hello/deploy`, { token: owner.token });

@@ -186,6 +186,11 @@ describeEachEngine("project databases", (engine) => {
     const nested = await server.api.post(`/projects/${projectId}/db/branches`, { token: owner.token, body: { name: "preview/pr-42", parent: "dev" } });
     expect(nested.body.parent_id).toBe(dev.body.id);
     expect((await sql("SELECT count(*)::int AS n FROM users", undefined, "preview/pr-42")).body.rows).toEqual([{ n: 0 }]);
+    // One branch by name (a `/` in it encoded) or id (extension).
+    for (const selector of ["preview%2Fpr-42", nested.body.id]) {
+      expect((await server.api.get(`/projects/${projectId}/db/branches/${selector}`, { token: owner.token })).body).toEqual(nested.body);
+    }
+    expectEnvelope(await server.api.get(`/projects/${projectId}/db/branches/nope`, { token: owner.token }), 404, "not_found");
   });
 
   it("refuses a duplicate branch, an unknown parent, and deleting main; deletes other branches", async () => {
@@ -212,6 +217,9 @@ describeEachEngine("project databases", (engine) => {
     const changed = await server.api.post(`/projects/${projectId}/db/migrations`, { token: owner.token, body: { ...body, sql: "CREATE TABLE other (id int)" } });
     expectEnvelope(changed, 409, "migration_changed");
     expect(changed.body.error.message).toMatch(/add a new migration/);
+    // One migration by name (extension), on main unless ?branch= says otherwise.
+    expect((await server.api.get(`/projects/${projectId}/db/migrations/${body.name}`, { token: owner.token })).body).toEqual(first.body);
+    expectEnvelope(await server.api.get(`/projects/${projectId}/db/migrations/${body.name}?branch=dev`, { token: owner.token }), 404, "not_found");
   });
 
   it("rolls a failing migration back entirely, records it as failed, and runs it again once fixed", async () => {

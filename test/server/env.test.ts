@@ -87,6 +87,13 @@ describeEachEngine("environment variables", (engine) => {
     expect(await matchesDigest("old-secret", rows[0]?.value_digest ?? "")).toBe(true);
   });
 
+  it("reads one variable by key (extension), as the list shows it, and a missing one is 404", async () => {
+    await server.api.post(env(), { token: owner.token, body: { key: "SINGLE", value: "one" } });
+    const listed = (await server.api.get(env("?limit=100"), { token: owner.token })).body.data.find((v: { key: string }) => v.key === "SINGLE");
+    expect((await server.api.get(env("/SINGLE"), { token: owner.token })).body).toEqual(listed);
+    expectEnvelope(await server.api.get(env("/MISSING"), { token: owner.token }), 404, "not_found");
+  });
+
   it("deletes a variable, and a missing one is 404", async () => {
     await server.api.post(env(), { token: owner.token, body: { key: "TEMP", value: "x" } });
     expect((await server.api.delete(env("/TEMP"), { token: owner.token })).status).toBe(204);

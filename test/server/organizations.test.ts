@@ -69,6 +69,9 @@ describeEachEngine("organizations", (engine) => {
     const invite = await server.api.post(`/organizations/${org.id}/members`, { token: owner.token, body: { email: dev.email, role: "developer" } });
     expect(invite.status).toBe(201);
     expect(invite.body).toMatchObject({ organization_id: org.id, user_id: dev.id, role: "developer", status: "active" });
+    // One member by id (extension), for the invitee as for the owner; unknown ids are 404.
+    expect((await server.api.get(`/organizations/${org.id}/members/${invite.body.id}`, { token: dev.token })).body).toEqual(invite.body);
+    expectEnvelope(await server.api.get(`/organizations/${org.id}/members/mem_unknown`, { token: owner.token }), 404, "not_found");
     expect((await server.api.get(`/organizations/${org.id}`, { token: dev.token })).status).toBe(200);
     expectEnvelope(await server.api.post(`/organizations/${org.id}/members`, { token: owner.token, body: { email: dev.email } }), 409, "already_member");
   });

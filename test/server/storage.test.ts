@@ -66,6 +66,9 @@ describeEachEngine("storage", (engine) => {
     const hidden = await server.api.patch(`${base()}/buckets/public-assets`, { token: owner.token, body: { public: false } });
     expect(hidden.body).toMatchObject({ name: "public-assets", public: false });
     expectEnvelope(await server.api.patch(`${base()}/buckets/nope-bucket`, { token: owner.token, body: { public: true } }), 404);
+    // One bucket by name (extension): a client reads it in one call, whatever the number of buckets.
+    expect((await server.api.get(`${base()}/buckets/avatars`, { token: owner.token })).body).toEqual(list.body.data[0]);
+    expectEnvelope(await server.api.get(`${base()}/buckets/nope-bucket`, { token: owner.token }), 404, "not_found");
   });
 
   it("stores under a given key, replaces it on upload, and lists by bucket and prefix", async () => {
