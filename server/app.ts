@@ -2,13 +2,14 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { DEFAULT_MAX_OBJECT_BYTES, type Faults, type ServerOptions } from "./config";
 import { loadKeys, type ServerContext } from "./context";
+import { ReadCache, invalidatingWrites } from "./db/read-cache";
 import { migrateControlPlane } from "./db/schema";
 import { backfillSecretDigests } from "./store/env";
 import { openPglite, openPostgres, type Sql } from "./db/sql";
 import { ApiError } from "./errors";
 import { sweepIdempotencyRecords } from "./http/idempotency";
 import { authenticate } from "./http/principal";
-import { applyRateLimit, rateScope, sweepRateLimits } from "./http/rate-limit";
+import { applyRateLimit, databaseRateWindows, memoryRateWindows, rateScope, sweepRateLimits } from "./http/rate-limit";
 import { settleIdempotency } from "./http/route";
 import { apiKeyRoutes } from "./routes/api-keys";
 import { authRoutes } from "./routes/auth";
@@ -135,7 +136,10 @@ function installFaults(app: FastifyInstance, faults: Faults | undefined): void {
 }
 
 export async function buildApp(options: ServerOptions): Promise<FastifyInstance> {
-  const sql = await openControlPlane(options);
+  const controlPlane = await openControlPlane(options);
+  // The embedded control plane is this process's alone (its data dir is locked): what it reads can stay in memory.
+  const cache = new ReadCache(controlPlane.engine === "pglite");
+  const sql = invalidatingWrites(controlPlane, cache);
   let databases: ProjectDatabases | undefined;
   try {
     await migrateControlPlane(sql);
@@ -163,6 +167,8 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
     const projectDatabases = databases;
     const ctx: ServerContext = {
       sql,
+      cache,
+      rateWindows: cache.enabled ? memoryRateWindows() : databaseRateWindows(sql),
       databases: projectDatabases,
       objects: ObjectStore.open(options.dataDir, options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES),
       sandboxes: new SandboxPool(),

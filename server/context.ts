@@ -1,7 +1,9 @@
 // What every route and hook of lubes-server shares: the control-plane database, options, keys and mailer.
 import type { ServerOptions } from "./config";
 import type { ProjectDatabases } from "./databases/types";
+import type { ReadCache } from "./db/read-cache";
 import type { Sql } from "./db/sql";
+import type { RateWindows } from "./http/rate-limit";
 import { hmac } from "./services/crypto";
 import { loadRootSecret } from "./services/root-key";
 import type { SandboxPool } from "./functions/pool";
@@ -10,7 +12,12 @@ import type { Mailer } from "./services/mailer";
 import type { ObjectStore } from "./services/object-store";
 
 export interface ServerContext {
+  /** The control plane; its writes empty `cache`. */
   sql: Sql;
+  /** Rows most requests read, kept while the embedded control plane is this process's alone (see db/read-cache.ts). */
+  cache: ReadCache;
+  /** Requests counted in the current rate-limit windows. */
+  rateWindows: RateWindows;
   /** The projects' own databases (one per branch), apart from the control plane. */
   databases: ProjectDatabases;
   /** Object bytes of every project's storage. */

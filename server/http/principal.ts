@@ -39,12 +39,12 @@ export async function authenticate(ctx: ServerContext, header: string | undefine
 }
 
 async function apiKeyPrincipal(ctx: ServerContext, token: string): Promise<Principal> {
-  const { rows } = await ctx.sql.query<{ id: string; user_id: string; projects: string[] | null; permissions: string[]; expires_at: Date | null; revoked_at: Date | null; last_used_at: Date | null; plan: Plan }>(
+  const hash = sha256(token);
+  const key = await ctx.cache.get(`api-key:${hash}`, async () => (await ctx.sql.query<{ id: string; user_id: string; projects: string[] | null; permissions: string[]; expires_at: Date | null; revoked_at: Date | null; last_used_at: Date | null; plan: Plan }>(
     `SELECT k.id, k.user_id, k.projects, k.permissions, k.expires_at, k.revoked_at, k.last_used_at, ${PLAN_OF_USER} AS plan
        FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = $1`,
-    [sha256(token)],
-  );
-  const key = rows[0];
+    [hash],
+  )).rows[0]);
   const now = ctx.options.now();
   if (!key) throw unauthorized("invalid_token", "Bearer token is not a valid API key or access token");
   if (key.revoked_at) throw unauthorized("token_revoked", "This API key has been deleted");
@@ -65,12 +65,11 @@ async function apiKeyPrincipal(ctx: ServerContext, token: string): Promise<Princ
 
 async function sessionPrincipal(ctx: ServerContext, token: string): Promise<Principal> {
   const { userId, sessionId } = await verifyAccessToken(ctx, token);
-  const { rows } = await ctx.sql.query<{ revoked_at: Date | null; expires_at: Date; plan: Plan }>(
+  // Every use checks the session: it must exist, not be logged out, and be within its lifetime.
+  const session = await ctx.cache.get(`session:${sessionId}:${userId}`, async () => (await ctx.sql.query<{ revoked_at: Date | null; expires_at: Date; plan: Plan }>(
     `SELECT s.revoked_at, s.expires_at, ${PLAN_OF_USER} AS plan FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1 AND s.user_id = $2`,
     [sessionId, userId],
-  );
-  // Every use checks the session: it must exist, not be logged out, and be within its lifetime.
-  const session = rows[0];
+  )).rows[0]);
   if (!session || session.revoked_at) throw unauthorized("token_revoked", "This session has been logged out; log in again");
   if (new Date(session.expires_at) <= ctx.options.now()) throw unauthorized("token_expired", "This session has expired; log in again");
   return {

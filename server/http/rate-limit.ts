@@ -1,11 +1,13 @@
-// Rate limits by plan: a fixed one-minute window counted in the control plane (one atomic upsert per request), so
-// several processes sharing one PostgreSQL count exactly as one. A plan's limit is its organization's: a request to
+// Rate limits by plan: a fixed one-minute window, counted in the control plane on shared PostgreSQL (one atomic upsert
+// per request, so several processes count exactly as one), and in memory on the embedded default, whose one process
+// sees every request (a restart starts the current window afresh). A plan's limit is its organization's: a request to
 // a project or an organization the caller belongs to counts against that organization, whichever key or session
 // sends it; any other authenticated request against the user (all their credentials together), at the best plan of
 // their organizations; an anonymous one against its address, at the free plan.
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { Id, type Plan } from "../../contract";
 import type { ServerContext } from "../context";
+import type { Queryable } from "../db/sql";
 import { ApiError } from "../errors";
 import type { Principal } from "./principal";
 
@@ -24,10 +26,46 @@ export async function rateScope(ctx: ServerContext, request: FastifyRequest, pri
   const route = request.routeOptions.url ?? "";
   const match = id ? ORGANIZATION_OF_ROUTE.find((r) => r.route.test(route)) : undefined;
   if (match && id) {
-    const org = (await ctx.sql.query<{ id: string; plan: Plan }>(match.sql, [id, principal.userId])).rows[0];
+    const org = await ctx.cache.get(`rate-org:${route}:${id}:${principal.userId}`, async () => (await ctx.sql.query<{ id: string; plan: Plan }>(match.sql, [id, principal.userId])).rows[0]);
     if (org) return { bucket: `org:${org.id}`, plan: org.plan };
   }
   return { bucket: `user:${principal.userId}`, plan: principal.plan };
+}
+
+/** Counts a request in its bucket's window and answers the count so far; `sweep` forgets windows before `cutoff`. */
+export interface RateWindows {
+  count(bucket: string, windowStart: number): Promise<number>;
+  sweep(cutoff: number): Promise<void>;
+}
+
+export const databaseRateWindows = (sql: Queryable): RateWindows => ({
+  async count(bucket, windowStart) {
+    const { rows } = await sql.query<{ count: number }>(
+      `INSERT INTO rate_limit_windows (bucket, window_start, count) VALUES ($1, $2, 1)
+       ON CONFLICT (bucket, window_start) DO UPDATE SET count = rate_limit_windows.count + 1 RETURNING count`,
+      [bucket, windowStart],
+    );
+    return rows[0]?.count ?? 1;
+  },
+  async sweep(cutoff) {
+    await sql.query("DELETE FROM rate_limit_windows WHERE window_start < $1", [cutoff]);
+  },
+});
+
+export function memoryRateWindows(): RateWindows {
+  const windows = new Map<string, { windowStart: number; count: number }>();
+  return {
+    count(bucket, windowStart) {
+      const current = windows.get(bucket);
+      const next = current?.windowStart === windowStart ? { windowStart, count: current.count + 1 } : { windowStart, count: 1 };
+      windows.set(bucket, next);
+      return Promise.resolve(next.count);
+    },
+    sweep(cutoff) {
+      for (const [bucket, window] of windows) if (window.windowStart < cutoff) windows.delete(bucket);
+      return Promise.resolve();
+    },
+  };
 }
 
 export async function applyRateLimit(ctx: ServerContext, reply: FastifyReply, bucket: string, plan: Plan): Promise<void> {
@@ -35,12 +73,7 @@ export async function applyRateLimit(ctx: ServerContext, reply: FastifyReply, bu
   const nowSeconds = ctx.options.now().getTime() / 1000;
   const windowStart = Math.floor(nowSeconds / 60) * 60;
   const reset = windowStart + 60;
-  const { rows } = await ctx.sql.query<{ count: number }>(
-    `INSERT INTO rate_limit_windows (bucket, window_start, count) VALUES ($1, $2, 1)
-     ON CONFLICT (bucket, window_start) DO UPDATE SET count = rate_limit_windows.count + 1 RETURNING count`,
-    [bucket, windowStart],
-  );
-  const count = rows[0]?.count ?? 1;
+  const count = await ctx.rateWindows.count(bucket, windowStart);
   reply.header("X-RateLimit-Limit", String(limit));
   reply.header("X-RateLimit-Remaining", String(Math.max(0, limit - count)));
   reply.header("X-RateLimit-Reset", String(reset));
@@ -53,6 +86,5 @@ export async function applyRateLimit(ctx: ServerContext, reply: FastifyReply, bu
 
 /** Drops windows that can no longer matter; run now and then, by any process. */
 export async function sweepRateLimits(ctx: ServerContext): Promise<void> {
-  const cutoff = Math.floor(ctx.options.now().getTime() / 1000) - 120;
-  await ctx.sql.query("DELETE FROM rate_limit_windows WHERE window_start < $1", [cutoff]);
+  await ctx.rateWindows.sweep(Math.floor(ctx.options.now().getTime() / 1000) - 120);
 }

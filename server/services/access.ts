@@ -30,11 +30,10 @@ export function allows(principal: Principal, role: Role, need: Need): boolean {
 }
 
 export async function organizationAccess(ctx: ServerContext, principal: Principal, orgId: string, need: Need): Promise<{ org: OrganizationRow; role: Role }> {
-  const { rows } = await ctx.sql.query<OrganizationRow & { role: Role }>(
+  const row = await ctx.cache.get(`organization:${orgId}:${principal.userId}`, async () => (await ctx.sql.query<OrganizationRow & { role: Role }>(
     "SELECT o.*, m.role FROM organizations o JOIN memberships m ON m.organization_id = o.id WHERE o.id = $1 AND m.user_id = $2",
     [orgId, principal.userId],
-  );
-  const row = rows[0];
+  )).rows[0]);
   if (!row) throw notFound("Organization", orgId);
   if (need !== "read") requireAllProjects(principal, "changing an organization");
   check(principal, row.role, need, `organization ${orgId}`);
@@ -42,11 +41,10 @@ export async function organizationAccess(ctx: ServerContext, principal: Principa
 }
 
 export async function projectAccess(ctx: ServerContext, principal: Principal, projectId: string, need: Exclude<Need, "owner">): Promise<ProjectRow & { role: Role }> {
-  const { rows } = await ctx.sql.query<ProjectRow & { role: Role }>(
+  const row = await ctx.cache.get(`project:${projectId}:${principal.userId}`, async () => (await ctx.sql.query<ProjectRow & { role: Role }>(
     "SELECT p.*, m.role FROM projects p JOIN memberships m ON m.organization_id = p.organization_id WHERE p.id = $1 AND m.user_id = $2",
     [projectId, principal.userId],
-  );
-  const row = rows[0];
+  )).rows[0]);
   if (!row) throw notFound("Project", projectId);
   if (!canReachProject(principal, projectId)) throw new ApiError(403, "forbidden", `This API key is not scoped to project ${projectId}`, { project_id: projectId });
   check(principal, row.role, need, `organization ${row.organization_id}`);
