@@ -86,7 +86,7 @@ async function benchEngine(engine: string, databaseUrl: string | undefined): Pro
 /** The same project JSON from a bare Fastify route: no authentication, no rate limit, no database. */
 async function benchBare(project: unknown): Promise<{ rps: number; p50: number; p99: number }> {
   const app = Fastify({ logger: false });
-  app.get("/v1/projects/:id", async () => project);
+  app.get("/v1/projects/:id", (_request, reply) => reply.send(project));
   await app.listen({ port: 0, host: "127.0.0.1" });
   const address = app.server.address();
   const pool = new Pool(`http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`, { connections: CONCURRENCY });
