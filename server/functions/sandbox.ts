@@ -225,9 +225,11 @@ export function startSandbox(env: Record<string, string>, limits: SandboxLimits)
       return runs;
     },
     send(input) {
+      // The module is loaded by the first run: later runs of this process need not carry its source again.
+      const message = runs === 0 ? input : { ...input, source: "" };
       runs += 1;
       // A process that died before it read its input reports through "exit"/"error", not here.
-      child.send(input, (error) => error && signal("SIGKILL"));
+      child.send(message, (error) => error && signal("SIGKILL"));
     },
     kill: () => {
       killed = true;
