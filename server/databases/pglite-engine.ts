@@ -1,9 +1,11 @@
 // Embedded project databases: one PGlite data directory per branch, each opened lazily in its own worker thread,
-// a bounded number open at once, closed when idle. A branch is a directory copy of its parent after a CHECKPOINT.
+// a bounded number open at once, closed when idle. A new database is a copy of the machine's template
+// (db/pglite-template.ts); a branch is a directory copy of its parent after a CHECKPOINT.
 import { existsSync } from "node:fs";
-import { cp, mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import type { Worker } from "node:worker_threads";
+import { copyTemplate, pgliteTemplate } from "../db/pglite-template";
 import { retireWorker, startWorker } from "../workers";
 import type { WorkerRequest, WorkerResponse } from "./pglite-worker";
 import { DatabaseUnavailableError, QueryTimeoutError, ResultTooLargeError, SqlError, type BranchRef, type ProjectDatabases, type QueryLimits, type QueryOutcome } from "./types";
@@ -33,7 +35,6 @@ export class PgliteDatabases implements ProjectDatabases {
   private readonly open = new Map<string, OpenBranch>();
   /** One operation at a time per branch: queries, checkpoints, copies and drops take turns. */
   private readonly locks = new Map<string, Promise<unknown>>();
-  private template: Promise<string> | undefined;
   private nextId = 1;
   private readonly sweep: NodeJS.Timeout;
 
@@ -58,35 +59,13 @@ export class PgliteDatabases implements ProjectDatabases {
     return run;
   }
 
-  /** An empty, initialised data directory made once per server; new databases are copies of it (0.1 s, not 3 s). */
+  /** An empty, initialised data directory: new databases are copies of it (0.1 s, not initdb's 3 s). */
   private ensureTemplate(): Promise<string> {
-    this.template ??= (async () => {
-      const dir = path.join(this.options.root, "_template");
-      if (existsSync(path.join(dir, ".lubes-ready"))) return dir;
-      await rm(dir, { recursive: true, force: true });
-      await mkdir(dir, { recursive: true });
-      const worker = this.spawn(dir, true);
-      await worker.ready;
-      await this.post(worker, { kind: "close" });
-      await retireWorker(worker.worker);
-      await writeFile(path.join(dir, ".lubes-ready"), "");
-      return dir;
-    })();
-    this.template.catch(() => (this.template = undefined));
-    return this.template;
+    return pgliteTemplate(path.join(this.options.root, "_template"));
   }
 
-  /** Copies `from` into `to` through a temporary name, so a half-made copy is never mistaken for a database. */
-  private async copyDir(from: string, to: string): Promise<void> {
-    const partial = `${to}.partial`;
-    await rm(partial, { recursive: true, force: true });
-    await mkdir(path.dirname(to), { recursive: true });
-    await cp(from, partial, { recursive: true, filter: (source) => path.basename(source) !== ".lubes-ready" });
-    await rename(partial, to);
-  }
-
-  private spawn(dataDir: string, template = false): OpenBranch {
-    const worker = startWorker("databases/pglite-worker", { workerData: { dataDir, template } });
+  private spawn(dataDir: string): OpenBranch {
+    const worker = startWorker("databases/pglite-worker", { workerData: { dataDir } });
     const branch: OpenBranch = { worker, pending: new Map(), lastUsed: Date.now(), ready: Promise.resolve() };
     branch.ready = new Promise<void>((resolve, reject) => {
       worker.on("message", (message: WorkerResponse | { ready: true } | { fatal: string }) => {
@@ -122,7 +101,7 @@ export class PgliteDatabases implements ProjectDatabases {
     const key = this.dir(ref);
     const existing = this.open.get(key);
     if (existing) return existing;
-    if (!existsSync(key)) await this.copyDir(await this.ensureTemplate(), key);
+    if (!existsSync(key)) await copyTemplate(await this.ensureTemplate(), key);
     await this.makeRoom();
     const branch = this.spawn(key);
     this.open.set(key, branch);
@@ -202,7 +181,7 @@ export class PgliteDatabases implements ProjectDatabases {
         const response = await this.post(branch, { kind: "checkpoint" });
         if (!response.ok) throw new Error("checkpoint failed before branching");
       }
-      await this.copyDir(existsSync(from) ? from : await this.ensureTemplate(), this.dir(child));
+      await copyTemplate(existsSync(from) ? from : await this.ensureTemplate(), this.dir(child));
     });
   }
 

@@ -14,8 +14,10 @@ function alive(pid: number): boolean {
 }
 
 /** Takes `<dir>/lubes.lock` for this process, or throws naming the process that holds it. Returns the release. */
+export const LOCK_FILE = "lubes.lock";
+
 export function lockDataDir(dir: string): () => void {
-  const file = path.join(dir, "lubes.lock");
+  const file = path.join(dir, LOCK_FILE);
   const key = path.resolve(dir);
   if (heldHere.has(key)) throw new Error(`${dir} is already open in this process`);
   try {

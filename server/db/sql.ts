@@ -1,8 +1,10 @@
 // One small interface over the two Postgres engines: embedded PGlite and real PostgreSQL through `pg`.
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
+import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
-import { lockDataDir } from "./dir-lock";
+import { LOCK_FILE, lockDataDir } from "./dir-lock";
+import { pgliteTemplate, seedDataDir } from "./pglite-template";
 
 export interface QueryResult<T> {
   rows: T[];
@@ -27,6 +29,13 @@ export interface Sql extends Queryable {
 export async function openPglite(dataDir: string | undefined): Promise<Sql> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const unlock = dataDir ? lockDataDir(dataDir) : () => undefined;
+  try {
+    // A first start copies the machine's initialised template (0.1 s) instead of running initdb (~3 s).
+    if (dataDir && !existsSync(path.join(dataDir, "PG_VERSION"))) await seedDataDir(await pgliteTemplate(`${dataDir}-template`), dataDir, [LOCK_FILE]);
+  } catch (error) {
+    unlock();
+    throw error;
+  }
   // shared_buffers=8MB roughly halves PGlite's memory (DESIGN.md); the control plane is small.
   const db = new PGlite({ ...(dataDir ? { dataDir } : {}), postgresqlconf: ["shared_buffers=8MB"] });
   try {
