@@ -547,9 +547,9 @@ export async function up(options: StackOptions, preview = false): Promise<RunRes
         return create(fresh.inputs);
       }
       // Create before delete: the old one waits, marked in the state, for the deletes at the end.
-      old.pendingDelete = true;
-      replaced.push(old);
-      stack.checkpoint();
+      const waiting = { ...old, pendingDelete: true };
+      stack.swap(old, waiting);
+      replaced.push(waiting);
       return create(fresh.inputs);
     };
 

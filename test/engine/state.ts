@@ -80,16 +80,29 @@ export function loadState(file: string, passphrase: string): StackState {
   };
 }
 
+/**
+ * Each resource's sealed JSON, made once: a state entry is never changed in place (a step replaces it), and a stack of
+ * a thousand resources is saved after every step, so sealing them all each time made saving grow with the stack.
+ */
+const sealedEntries = new WeakMap<StateResource, { passphrase: string; json: string }>();
+
+function sealedEntry(passphrase: string, resource: StateResource): string {
+  const known = sealedEntries.get(resource);
+  if (known?.passphrase === passphrase) return known.json;
+  const json = JSON.stringify(mapResource(resource, (v) => seal(passphrase, v)));
+  sealedEntries.set(resource, { passphrase, json });
+  return json;
+}
+
 /** Written to a temporary file and renamed, so a crash never leaves half a state file. */
 export function saveState(file: string, passphrase: string, state: StackState): void {
-  const close = (v: unknown) => seal(passphrase, v);
-  const saved = {
+  const head = {
     version: 1,
     note: "state of the lubes engine harness (a test harness emulating the Pulumi engine, not the Pulumi CLI)",
-    resources: state.resources.map((r) => mapResource(r, close)),
-    outputs: mapSecrets(state.outputs, state.secretOutputs, close),
+    outputs: mapSecrets(state.outputs, state.secretOutputs, (v) => seal(passphrase, v)),
     secretOutputs: state.secretOutputs,
   };
-  writeFileSync(`${file}.tmp`, JSON.stringify(saved, null, 2), { mode: 0o600 });
+  const text = `${JSON.stringify(head).slice(0, -1)},"resources":[\n${state.resources.map((r) => sealedEntry(passphrase, r)).join(",\n")}\n]}\n`;
+  writeFileSync(`${file}.tmp`, text, { mode: 0o600 });
   renameSync(`${file}.tmp`, file);
 }
