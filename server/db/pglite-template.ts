@@ -51,6 +51,11 @@ async function makeTemplate(dir: string): Promise<string> {
   await rm(partial, { recursive: true, force: true });
   await initdb(partial);
   await writeFile(path.join(partial, READY), "");
+  // Another process may have finished one meanwhile, and be copying it: keep that one.
+  if (existsSync(path.join(dir, READY))) {
+    await rm(partial, { recursive: true, force: true });
+    return dir;
+  }
   await rm(dir, { recursive: true, force: true });
   try {
     await rename(partial, dir);
