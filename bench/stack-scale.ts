@@ -1,0 +1,95 @@
+// Benchmark: `up` of generated stacks of 100, 250, 500 and 1,000 resources through the engine harness, against a
+// compiled lubes-server of its own (embedded default) started fresh for each size, so its CPU and peak memory are its
+// own. 50 resources per project (30 variables, 2 migrations, a branch, 4 buckets, 10 objects, 2 functions and the
+// project), one organization. Reports wall time per resource, the server's CPU per resource, the harness's (this
+// process: the program, the engine emulation and state) and the server's peak resident memory: flat per-resource
+// figures mean the cost does not grow with the stack.
+// Usage: npm run build && npm run bench:stack-scale [-- --sizes 100,250,500,1000]
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { harnessStack } from "../test/engine/runner";
+
+const { values } = parseArgs({ options: { sizes: { type: "string", default: "100,250,500,1000" } } });
+const SIZES = values.sizes.split(",").map(Number);
+const PER_PROJECT = 50;
+
+const program = (projects: number) => `import * as lubes from "@lubes/pulumi";
+const org = new lubes.Organization("bench", { name: "Bench" });
+for (let p = 0; p < ${projects}; p++) {
+  const project = new lubes.Project(\`p\${p}\`, { organizationId: org.id, name: \`bench-\${p}\` });
+  const projectId = project.id;
+  for (let e = 0; e < 30; e++) new lubes.EnvVar(\`p\${p}-env\${e}\`, { projectId, key: \`VAR_\${e}\`, value: \`value \${p}.\${e}\` });
+  const first = new lubes.Migration(\`p\${p}-m1\`, { projectId, name: "001_items", sql: "CREATE TABLE items (id bigserial PRIMARY KEY, name text)" });
+  const second = new lubes.Migration(\`p\${p}-m2\`, { projectId, name: "002_tags", sql: "CREATE TABLE tags (id bigserial PRIMARY KEY)" }, { dependsOn: [first] });
+  new lubes.Branch(\`p\${p}-dev\`, { projectId, name: "dev" }, { dependsOn: [second] });
+  const buckets = [0, 1, 2, 3].map((b) => new lubes.Bucket(\`p\${p}-b\${b}\`, { projectId, name: \`bucket-\${b}\`, forceDestroy: true }));
+  for (let o = 0; o < 10; o++) new lubes.StorageObject(\`p\${p}-o\${o}\`, { projectId, bucket: buckets[o % 4]!.name, key: \`files/\${o}.txt\`, content: \`file \${o} of project \${p}\` });
+  for (let f = 0; f < 2; f++) new lubes.Function(\`p\${p}-f\${f}\`, { projectId, slug: \`fn-\${f}\`, source: \`export default async () => new Response("fn \${f}")\` });
+}
+`;
+
+/** Seconds of CPU a process has used, and its peak resident memory in MiB, from /proc. */
+function processUsage(pid: number): { cpuSeconds: number; peakMiB: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  const ticks = Number(stat[11]) + Number(stat[12]);
+  const peak = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
+  return { cpuSeconds: ticks / 100, peakMiB: peak / 1024 };
+}
+
+async function startServer(dataDir: string): Promise<{ url: string; key: string; pid: number; stop: () => Promise<void> }> {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const child = spawn(process.execPath, [path.resolve(__dirname, "../server/dist/server/main.js")], {
+    env: { ...process.env, LUBES_DATA_DIR: dataDir, PORT: String(port), LUBES_LOG: "0", LUBES_RATE_LIMITS: "free=100000000,pro=100000000,team=100000000" },
+    stdio: "ignore",
+  });
+  const url = `http://127.0.0.1:${port}/v1`;
+  for (;;) {
+    if ((await fetch(`${url}/health`).catch(() => undefined))?.ok) break;
+    if (child.exitCode !== null) throw new Error("lubes-server exited at start");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const { api_key: key } = JSON.parse(readFileSync(path.join(dataDir, "credentials.json"), "utf8")) as { api_key: string };
+  const stop = () => new Promise<void>((resolve) => {
+    child.once("exit", () => resolve());
+    child.kill("SIGINT");
+  });
+  return { url, key, pid: child.pid ?? 0, stop };
+}
+
+async function measure(size: number): Promise<string> {
+  const projects = Math.max(1, Math.round(size / PER_PROJECT));
+  const resources = 1 + projects * PER_PROJECT;
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "lubes-scale-"));
+  const server = await startServer(dataDir);
+  const stack = harnessStack({ files: { "Pulumi.yaml": "name: scale\nruntime: nodejs\n", "index.ts": program(projects) }, stack: "scale", config: { "lubes:apiUrl": server.url, "lubes:apiKey": server.key }, secret: ["lubes:apiKey"] });
+  try {
+    const serverBefore = processUsage(server.pid).cpuSeconds;
+    const harnessBefore = process.cpuUsage();
+    const started = performance.now();
+    const up = await stack.up();
+    const seconds = (performance.now() - started) / 1000;
+    if (up.summary["create"] !== resources) throw new Error(`up of ${resources}: ${JSON.stringify(up.summary)}\n${up.text}`);
+    const harness = process.cpuUsage(harnessBefore);
+    const usage = processUsage(server.pid);
+    const perResource = (value: number) => `${((value * 1000) / resources).toFixed(1)} ms`;
+    return `| ${resources} | ${projects} | ${seconds.toFixed(1)} s | ${perResource(seconds)} | ${perResource(usage.cpuSeconds - serverBefore)} | ${perResource((harness.user + harness.system) / 1e6)} | ${usage.peakMiB.toFixed(0)} MiB |`;
+  } finally {
+    await stack.destroy().catch(() => undefined);
+    stack.dispose();
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const rows: string[] = [];
+  for (const size of SIZES) rows.push(await measure(size));
+  console.log("| resources | projects | up | wall per resource | server CPU per resource | harness CPU per resource | server peak RSS |");
+  console.log("|---:|---:|---:|---:|---:|---:|---:|");
+  for (const row of rows) console.log(row);
+}
+
+void main();
