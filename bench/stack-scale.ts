@@ -11,25 +11,11 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { harnessStack } from "../test/engine/runner";
+import { RESOURCES_PER_PROJECT, stackProgram } from "./stack-program";
 
 const { values } = parseArgs({ options: { sizes: { type: "string", default: "100,250,500,1000" } } });
 const SIZES = values.sizes.split(",").map(Number);
-const PER_PROJECT = 50;
 
-const program = (projects: number) => `import * as lubes from "@lubes/pulumi";
-const org = new lubes.Organization("bench", { name: "Bench" });
-for (let p = 0; p < ${projects}; p++) {
-  const project = new lubes.Project(\`p\${p}\`, { organizationId: org.id, name: \`bench-\${p}\` });
-  const projectId = project.id;
-  for (let e = 0; e < 30; e++) new lubes.EnvVar(\`p\${p}-env\${e}\`, { projectId, key: \`VAR_\${e}\`, value: \`value \${p}.\${e}\` });
-  const first = new lubes.Migration(\`p\${p}-m1\`, { projectId, name: "001_items", sql: "CREATE TABLE items (id bigserial PRIMARY KEY, name text)" });
-  const second = new lubes.Migration(\`p\${p}-m2\`, { projectId, name: "002_tags", sql: "CREATE TABLE tags (id bigserial PRIMARY KEY)" }, { dependsOn: [first] });
-  new lubes.Branch(\`p\${p}-dev\`, { projectId, name: "dev" }, { dependsOn: [second] });
-  const buckets = [0, 1, 2, 3].map((b) => new lubes.Bucket(\`p\${p}-b\${b}\`, { projectId, name: \`bucket-\${b}\`, forceDestroy: true }));
-  for (let o = 0; o < 10; o++) new lubes.StorageObject(\`p\${p}-o\${o}\`, { projectId, bucket: buckets[o % 4]!.name, key: \`files/\${o}.txt\`, content: \`file \${o} of project \${p}\` });
-  for (let f = 0; f < 2; f++) new lubes.Function(\`p\${p}-f\${f}\`, { projectId, slug: \`fn-\${f}\`, source: \`export default async () => new Response("fn \${f}")\` });
-}
-`;
 
 /** Seconds of CPU a process has used, and its peak resident memory in MiB, from /proc. */
 function processUsage(pid: number): { cpuSeconds: number; childrenCpuSeconds: number; peakMiB: number } {
@@ -64,11 +50,11 @@ async function startServer(dataDir: string): Promise<{ url: string; key: string;
 }
 
 async function measure(size: number): Promise<string> {
-  const projects = Math.max(1, Math.round(size / PER_PROJECT));
-  const resources = 1 + projects * PER_PROJECT;
+  const projects = Math.max(1, Math.round(size / RESOURCES_PER_PROJECT));
+  const resources = 1 + projects * RESOURCES_PER_PROJECT;
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "lubes-scale-"));
   const server = await startServer(dataDir);
-  const stack = harnessStack({ files: { "Pulumi.yaml": "name: scale\nruntime: nodejs\n", "index.ts": program(projects) }, stack: "scale", config: { "lubes:apiUrl": server.url, "lubes:apiKey": server.key }, secret: ["lubes:apiKey"] });
+  const stack = harnessStack({ files: { "Pulumi.yaml": "name: scale\nruntime: nodejs\n", "index.ts": stackProgram(projects) }, stack: "scale", config: { "lubes:apiUrl": server.url, "lubes:apiKey": server.key }, secret: ["lubes:apiKey"] });
   try {
     const serverBefore = processUsage(server.pid).cpuSeconds;
     const harnessBefore = processUsage(process.pid).childrenCpuSeconds;

@@ -6,27 +6,14 @@
 // into a window cannot end before (60 - s) + 60 * (ceil(N / 600) - 2) seconds.
 // Usage: npm run build && npm run bench:stack
 import { harnessStack, type ExampleStack } from "../test/engine/runner";
+import { RESOURCES_PER_PROJECT, stackProgram } from "./stack-program";
 import { createKey, signUp, startTestServer } from "../test/support/server";
 
 const PROJECTS = 10;
 const LIMIT = 600;
 
-/** Per project: 30 variables, 2 chained migrations, a branch of the migrated main, 4 buckets, 10 objects, 2 functions. */
-const PROGRAM = `import * as lubes from "@lubes/pulumi";
-const org = new lubes.Organization("bench", { name: "Bench" });
-for (let p = 0; p < ${PROJECTS}; p++) {
-  const project = new lubes.Project(\`p\${p}\`, { organizationId: org.id, name: \`bench-\${p}\` });
-  const projectId = project.id;
-  for (let e = 0; e < 30; e++) new lubes.EnvVar(\`p\${p}-env\${e}\`, { projectId, key: \`VAR_\${e}\`, value: \`value \${p}.\${e}\` });
-  const first = new lubes.Migration(\`p\${p}-m1\`, { projectId, name: "001_items", sql: "CREATE TABLE items (id bigserial PRIMARY KEY, name text)" });
-  const second = new lubes.Migration(\`p\${p}-m2\`, { projectId, name: "002_tags", sql: "CREATE TABLE tags (id bigserial PRIMARY KEY)" }, { dependsOn: [first] });
-  new lubes.Branch(\`p\${p}-dev\`, { projectId, name: "dev" }, { dependsOn: [second] });
-  const buckets = [0, 1, 2, 3].map((b) => new lubes.Bucket(\`p\${p}-b\${b}\`, { projectId, name: \`bucket-\${b}\`, forceDestroy: true }));
-  for (let o = 0; o < 10; o++) new lubes.StorageObject(\`p\${p}-o\${o}\`, { projectId, bucket: buckets[o % 4]!.name, key: \`files/\${o}.txt\`, content: \`file \${o} of project \${p}\` });
-  for (let f = 0; f < 2; f++) new lubes.Function(\`p\${p}-f\${f}\`, { projectId, slug: \`fn-\${f}\`, source: \`export default async () => new Response("fn \${f}")\` });
-}
-`;
-const RESOURCES = 1 + PROJECTS * (1 + 30 + 2 + 1 + 4 + 10 + 2);
+const PROGRAM = stackProgram(PROJECTS);
+const RESOURCES = 1 + PROJECTS * RESOURCES_PER_PROJECT;
 
 interface Phase {
   name: string;
