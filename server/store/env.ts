@@ -51,7 +51,7 @@ export async function upsertEnvVar(
 }
 
 /** A shown value's SHA-256, or a sensitive value's salted scrypt digest: never both. */
-export async function digestsOf(value: string, sensitive: boolean): Promise<{ sha: string | null; digest: string | null }> {
+async function digestsOf(value: string, sensitive: boolean): Promise<{ sha: string | null; digest: string | null }> {
   return sensitive ? { sha: null, digest: await digestSecretValue(value) } : { sha: sha256(value), digest: null };
 }
 
