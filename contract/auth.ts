@@ -62,7 +62,7 @@ export const authEndpoints = {
   }),
   verifyEmail: endpoint({
     operationId: "verifyEmail", method: "POST", path: "/auth/verify-email",
-    summary: "Verify an email with the token mailed to it at registration; pending invitations to that email become memberships", tag,
-    extension: true, auth: "none", body: VerifyEmailBody, status: 200, response: Message,
+    summary: "Verify an email with the token mailed to it at registration, signed in (a session) as that account: holding both the password and the inbox; pending invitations to that email become memberships", tag,
+    extension: true, auth: "bearer", permission: "admin", body: VerifyEmailBody, status: 200, response: Message,
   }),
 };

@@ -3,6 +3,7 @@
 // in a fallback directory of the data dir), and copied wherever a new database starts: the control plane at the first
 // start, each project branch's first database. `npm install` makes it ahead (see `prepare`), so a first start skips
 // initdb entirely.
+import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { cp, mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -47,7 +48,7 @@ async function initdb(dir: string): Promise<void> {
 /** Makes a template at `dir` through a temporary name, so a half-made one is never used; a racing process's wins. */
 async function makeTemplate(dir: string): Promise<string> {
   if (existsSync(path.join(dir, READY))) return dir;
-  const partial = `${dir}.partial-${process.pid}`;
+  const partial = `${dir}.partial-${randomUUID()}`;
   await rm(partial, { recursive: true, force: true });
   await initdb(partial);
   await writeFile(path.join(partial, READY), "");
@@ -69,7 +70,9 @@ async function makeTemplate(dir: string): Promise<string> {
 let template: Promise<string> | undefined;
 
 /** The ready template: the machine's cache, else `fallback` (made on first use either way). */
-export function pgliteTemplate(fallback: string): Promise<string> {
+export async function pgliteTemplate(fallback: string): Promise<string> {
+  // Made again if it went away meanwhile (a reinstall empties node_modules/.cache).
+  if (template && !existsSync(path.join(await template.catch(() => ""), READY))) template = undefined;
   template ??= (async () => {
     const cached = cacheDir();
     if (cached) {
@@ -101,6 +104,7 @@ export async function copyTemplate(from: string, to: string): Promise<void> {
 export async function seedDataDir(from: string, dataDir: string, keep: readonly string[]): Promise<void> {
   for (const entry of await readdir(dataDir)) if (!keep.includes(entry)) await rm(path.join(dataDir, entry), { recursive: true, force: true });
   const staging = `${dataDir}.seed`;
+  await rm(staging, { recursive: true, force: true });
   await copyTemplate(from, staging);
   const entries = (await readdir(staging)).sort((a, b) => Number(a === "PG_VERSION") - Number(b === "PG_VERSION"));
   for (const entry of entries) await rename(path.join(staging, entry), path.join(dataDir, entry));

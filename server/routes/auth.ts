@@ -88,19 +88,24 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
       if (!userId) throw validation("token", "valid_token", "Reset token is invalid, expired or already used; request a new one");
       await setPassword(tx, userId, passwordHash);
       await revokeUserSessions(tx, userId, now);
-      // The token was mailed to the address: its holder controls it.
+      // The token was mailed to the address: its holder controls it. An account that was not verified may have been
+      // registered by someone else with this address: its API keys go with that person's sessions.
       const user = await findUserById(tx, userId);
+      if (user && !user.email_verified_at) await tx.query("UPDATE api_keys SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL", [userId, now]);
       if (user) await markEmailVerified(tx, user, now);
     });
     return { message: "Password changed. Every session has been logged out; log in with the new password." };
   });
 
-  serve(app, ctx, api.verifyEmail, async ({ body }) => {
+  // The token proves the inbox, the session the password: someone who registered another's address holds only the
+  // password, its owner only the inbox (a password reset gives them the account, and revokes what the other made).
+  serve(app, ctx, api.verifyEmail, async ({ principal, body }) => {
+    if (principal.credential.kind !== "session") throw badRequest("not_a_session", "An email is verified signed in with /auth/login, not with an API key");
     const now = ctx.options.now();
     return ctx.sql.transaction(async (tx) => {
       const { rows } = await tx.query<{ user_id: string }>(
-        "UPDATE email_verifications SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING user_id",
-        [sha256(body.token), now],
+        "UPDATE email_verifications SET used_at = $2 WHERE token_hash = $1 AND user_id = $3 AND used_at IS NULL AND expires_at > $2 RETURNING user_id",
+        [sha256(body.token), now, principal.userId],
       );
       const user = rows[0] && (await findUserById(tx, rows[0].user_id));
       if (!user) throw validation("token", "valid_token", "Verification token is invalid, expired or already used");

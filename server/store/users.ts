@@ -41,7 +41,10 @@ export async function insertUser(db: Queryable, user: { email: string; name: str
  */
 export async function markEmailVerified(db: Queryable, user: UserRow, now: Date): Promise<number> {
   await db.query("UPDATE users SET email_verified_at = coalesce(email_verified_at, $2) WHERE id = $1", [user.id, now]);
-  const joined = await db.query("UPDATE memberships SET user_id = $1, invite_token_hash = NULL, invite_expires_at = NULL WHERE email = $2 AND user_id IS NULL", [user.id, user.email]);
+  const joined = await db.query(
+    "UPDATE memberships SET user_id = $1, invite_token_hash = NULL, invite_expires_at = NULL WHERE email = $2 AND user_id IS NULL AND (invite_expires_at IS NULL OR invite_expires_at > $3)",
+    [user.id, user.email, now],
+  );
   return joined.rowCount ?? 0;
 }
 

@@ -124,12 +124,16 @@ describeEachEngine("authentication", (engine) => {
 
   it("mails a verification token at registration, good once", async () => {
     const email = `verify-once-${Date.now()}@example.com`;
-    await server.api.post("/auth/register", { body: { email, password: "verify-once-password" } });
+    const session = (await server.api.post("/auth/register", { body: { email, password: "verify-once-password" } })).body.access_token as string;
     const token = (await server.api.get(`/dev/outbox?email=${encodeURIComponent(email)}`)).body.data[0].token as string;
     expect(token).toMatch(/^lev_/);
-    expectEnvelope(await server.api.post("/auth/verify-email", { body: { token: "lev_wrong" } }), 422, "validation_error");
-    expect((await server.api.post("/auth/verify-email", { body: { token } })).body.message).toBe(`Email ${email} verified.`);
-    expectEnvelope(await server.api.post("/auth/verify-email", { body: { token } }), 422, "validation_error");
+    expectEnvelope(await server.api.post("/auth/verify-email", { token: session, body: { token: "lev_wrong" } }), 422, "validation_error");
+    // The token alone is not enough: it verifies only the account it was mailed for, signed in.
+    expectEnvelope(await server.api.post("/auth/verify-email", { body: { token } }), 401);
+    const other = await signUp(server.api, "other-account");
+    expectEnvelope(await server.api.post("/auth/verify-email", { token: other.token, body: { token } }), 422, "validation_error");
+    expect((await server.api.post("/auth/verify-email", { token: session, body: { token } })).body.message).toBe(`Email ${email} verified.`);
+    expectEnvelope(await server.api.post("/auth/verify-email", { token: session, body: { token } }), 422, "validation_error");
   });
 
   it("refuses an expired reset token", async () => {

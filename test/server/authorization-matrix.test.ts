@@ -42,6 +42,7 @@ const rows: Row[] = [
   { op: "getMember", request: (f) => ({ method: "GET", path: `/organizations/${f.orgId}/members/${f.memberId}` }), scoped: 200, readOnly: 200, stranger: 404 },
   { op: "updateMember", request: (f) => ({ method: "PATCH", path: `/organizations/${f.orgId}/members/${f.memberId}`, body: { role: "admin" } }), scoped: 403, readOnly: 403, stranger: 404 },
   { op: "removeMember", request: (f) => ({ method: "DELETE", path: `/organizations/${f.orgId}/members/${f.memberId}` }), scoped: 403, readOnly: 403, stranger: 404 },
+  { op: "verifyEmail", request: () => ({ method: "POST", path: "/auth/verify-email", body: { token: "lev_unknown" } }), scoped: 400, readOnly: 403, stranger: 422 },
   { op: "acceptInvitation", request: () => ({ method: "POST", path: "/invitations/accept", body: { token: "linv_unknown" } }), scoped: 400, readOnly: 403, stranger: 422 },
   { op: "listProjects", request: () => ({ method: "GET", path: "/projects" }), scoped: 200, readOnly: 200, stranger: 200 },
   { op: "createProject", request: (f) => ({ method: "POST", path: "/projects", body: { name: "P", organization_id: f.orgId } }), scoped: 403, readOnly: 403, stranger: 404 },

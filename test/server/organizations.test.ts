@@ -96,6 +96,20 @@ describeEachEngine("organizations", (engine) => {
     expect((await server.api.get(`/organizations/${org.id}`, { token })).status).toBe(200);
   });
 
+  it("leaves nothing to whoever registered an invited address before its owner: a reset by mailed token revokes their keys", async () => {
+    const org = await createOrg(server.api, owner.token, { name: "Squatted" });
+    const email = `squatted-${Date.now()}@corp.example`;
+    const squatter = await server.api.post("/auth/register", { body: { email, password: "squatter-password" } });
+    const key = await createKey(server.api, squatter.body.access_token, { name: "kept for later" });
+    await server.api.post(`/organizations/${org.id}/members`, { token: owner.token, body: { email, role: "admin" } });
+    // The address's owner cannot register it (taken): they reset the password with the token mailed to the inbox.
+    await server.api.post("/auth/forgot-password", { body: { email } });
+    await server.api.post("/auth/reset-password", { body: { token: await mailedToken(server.api, email, /Reset/), password: "owner-new-password" } });
+    for (const token of [key, squatter.body.access_token as string]) expectEnvelope(await server.api.get(`/organizations/${org.id}`, { token }), 401);
+    const login = await server.api.post("/auth/login", { body: { email, password: "owner-new-password" } });
+    expect((await server.api.get(`/organizations/${org.id}`, { token: login.body.access_token })).status).toBe(200);
+  });
+
   it("accepts an invitation only once, before it expires, signed in as the invited email, and not with an API key", async () => {
     const org = await createOrg(server.api, owner.token, { name: "Tokens" });
     const invitee = await server.api.post("/auth/register", { body: { email: `invitee-${Date.now()}@example.com`, password: "invitee-password" } });
@@ -130,7 +144,7 @@ describeEachEngine("organizations", (engine) => {
     await server.api.post(`/organizations/${org.id}/members`, { token: owner.token, body: { email, role: "developer" } });
     const registered = await server.api.post("/auth/register", { body: { email, password: "verify-password" } });
     expectEnvelope(await server.api.get(`/organizations/${org.id}`, { token: registered.body.access_token }), 404);
-    const verified = await server.api.post("/auth/verify-email", { body: { token: await mailedToken(server.api, email, /Verify/) } });
+    const verified = await server.api.post("/auth/verify-email", { token: registered.body.access_token, body: { token: await mailedToken(server.api, email, /Verify/) } });
     expect(verified.body.message).toMatch(/joined 1 organization/);
     expect((await server.api.get(`/organizations/${org.id}`, { token: registered.body.access_token })).status).toBe(200);
 

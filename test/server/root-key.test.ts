@@ -73,4 +73,12 @@ it("starts again with its key file, refuses a different or lost key saying why, 
   const login = await server.api.post("/auth/login", { body: { email: user.email, password: user.password } });
   const plain = (await server.api.get(`/projects/${projectId}/env`, { token: login.body.access_token })).body.data.find((v: { key: string }) => v.key === "PLAIN");
   expect(plain.value).toBe("readable");
+
+  // An older lubes-server started on this database afterwards writes a key of its own into it: that stray is not the
+  // database's key; the next start keeps the real one and drops the stray.
+  await server.app.lubes.sql.query("INSERT INTO server_secrets (name, value) VALUES ('root', 'a-stray-key-an-older-server-made-up-0000')");
+  await server.close();
+  server = await startTestServer("pglite", { dataDir });
+  expect(readFileSync(keyFile, "utf8").trim()).toBe(root);
+  expect((await secretsInDatabase(server)).map((s) => s.name)).toEqual(["root-fingerprint"]);
 });

@@ -144,7 +144,7 @@ export async function signUp(api: Api, label = "user"): Promise<TestUser> {
   const password = "correct horse battery";
   const res = await api.post("/auth/register", { body: { email, password, name: label } });
   if (res.status !== 201) throw new Error(`register failed: ${res.status} ${res.text}`);
-  await verifyEmail(api, email);
+  await verifyEmail(api, email, res.body.access_token);
   return { id: res.body.user.id, email, password, token: res.body.access_token, refreshToken: res.body.refresh_token };
 }
 
@@ -156,9 +156,9 @@ export async function mailedToken(api: Api, email: string, subject: RegExp): Pro
   return mail.token;
 }
 
-/** Verifies the email with the token mailed at registration, as its owner would (so invitations to it join at once). */
-export async function verifyEmail(api: Api, email: string): Promise<void> {
-  const res = await api.post("/auth/verify-email", { body: { token: await mailedToken(api, email, /Verify/) } });
+/** Verifies the email with the token mailed at registration, signed in, as its owner would (invitations join at once). */
+export async function verifyEmail(api: Api, email: string, session: string): Promise<void> {
+  const res = await api.post("/auth/verify-email", { token: session, body: { token: await mailedToken(api, email, /Verify/) } });
   if (res.status !== 200) throw new Error(`verify failed: ${res.status} ${res.text}`);
 }
 
