@@ -18,7 +18,9 @@ describeEachEngine("rate limits", (engine) => {
 
   it("counts per user outside organizations, answers 429 with Retry-After past the limit, and resets with the window", async () => {
     startOfWindow(server);
-    const user = await signUp(server.api, "limited");
+    // Registered directly (signUp would also verify the email, an authenticated request of its own).
+    const registered = await server.api.post("/auth/register", { body: { email: `limited-${Date.now()}@example.com`, password: "limited password" } });
+    const user = { token: registered.body.access_token as string };
     const key = await createKey(server.api, user.token, { name: "own budget" }); // 1st request of the session
     const remaining: string[] = [];
     for (let i = 0; i < 4; i++) {
