@@ -4,7 +4,6 @@ import { DEFAULT_MAX_OBJECT_BYTES, type Faults, type ServerOptions } from "./con
 import { loadKeys, type ServerContext } from "./context";
 import { ReadCache, invalidatingWrites } from "./db/read-cache";
 import { migrateControlPlane } from "./db/schema";
-import { backfillSecretDigests } from "./store/env";
 import { openPglite, openPostgres, type Sql } from "./db/sql";
 import { ApiError } from "./errors";
 import { sweepIdempotencyRecords } from "./http/idempotency";
@@ -27,6 +26,7 @@ import { devOutboxMailer, logOnlyMailer, smtpMailer } from "./services/mailer";
 import { SandboxPool } from "./functions/pool";
 import { DEFAULT_MAX_INVOCATIONS, DEFAULT_MAX_INVOCATIONS_PER_PROJECT, InvocationSlots } from "./functions/slots";
 import { ObjectStore } from "./services/object-store";
+import { backfillSecretDigests } from "./store/env";
 import { createHmac } from "node:crypto";
 import path from "node:path";
 import { openProjectDatabases } from "./databases";

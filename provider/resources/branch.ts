@@ -88,7 +88,7 @@ export const branch = defineKind<BranchInputs, BranchOutputs>({
   async read(ctx, id, olds) {
     const [projectId, name] = olds.projectId && olds.name ? [olds.projectId, olds.name] : parseId(id, 1, ID_FORMAT);
     // The parent's name is looked up only for an import: state already has it.
-    const found = await readOrGone(async () => (olds.parent ? { live: await findBranch(ctx, projectId, name), parentName: olds.parent } : findWithParent(ctx, projectId, name)));
+    const found = olds.parent ? { live: await findBranch(ctx, projectId, name), parentName: olds.parent } : await findWithParent(ctx, projectId, name);
     if (!found?.live) return undefined;
     const inputs = { projectId, name, parent: found.parentName ?? "main", adoptExisting: olds.adoptExisting ?? false };
     return { id, outs: outputs(found.live, inputs) };

@@ -41,6 +41,7 @@ export async function matchesDigest(value: string, digest: string): Promise<bool
   const [N, R, P] = [Number(n), Number(r), Number(p)];
   if (scheme !== "scrypt" || !salt || !key || !(N >= 2 && N <= 2 ** 20 && (N & (N - 1)) === 0 && R >= 1 && R <= 32 && P >= 1 && P <= 16)) return false;
   const expected = Buffer.from(key, "base64");
+  if (expected.length < 16) return false;
   const actual = await scryptAsync(value, Buffer.from(salt, "base64"), expected.length, { N, r: R, p: P, maxmem: 256 * N * R });
   return timingSafeEqual(actual, expected);
 }

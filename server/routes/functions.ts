@@ -167,7 +167,7 @@ export function functionRoutes(app: FastifyInstance, ctx: ServerContext): Promis
     serve(scope, ctx, api.invoke, async ({ principal, params, request, reply }) => {
       await projectAccess(ctx, principal, params.id, "read");
       const { fn, source, env, envDigest } = await liveRelease(ctx, params.id, params.slug);
-      if (fn.live_version === null || source === null) throw conflict("not_deployed", `Function "${fn.slug}" has never been deployed; deploy it first with POST .../functions/${fn.slug}/deploy`);
+      if (source === null) throw conflict("not_deployed", `Function "${fn.slug}" has never been deployed; deploy it first with POST .../functions/${fn.slug}/deploy`);
       const body = await readBody(request.raw, MAX_INVOCATION_BODY);
       const headers = Object.entries(request.headers)
         .filter(([name]) => name !== "authorization" && name !== "x-project-id")

@@ -12,22 +12,18 @@ export type Need = "read" | "write" | "admin" | "owner";
 const ROLE_LEVEL: Record<Role, number> = { viewer: 1, developer: 2, admin: 3, owner: 4 };
 const NEED_LEVEL: Record<Need, number> = { read: 1, write: 2, admin: 3, owner: 4 };
 
+const permissionFor = (need: Need) => (need === "owner" ? "admin" : need);
+
 function check(principal: Principal, role: Role, need: Need, where: string): void {
-  requirePermission(principal, need === "owner" ? "admin" : need);
+  requirePermission(principal, permissionFor(need));
   if (ROLE_LEVEL[role] < NEED_LEVEL[need]) {
     throw new ApiError(403, "forbidden", `Your role "${role}" in ${where} does not allow this (needs ${need === "read" ? "viewer" : need === "write" ? "developer" : need} or above)`, { role, required: need });
   }
 }
 
-/** Whether the credential and role reach `need`, for answers that show more to those who may do more. */
-export function allows(principal: Principal, role: Role, need: Need): boolean {
-  try {
-    check(principal, role, need, "");
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** What `check` requires, as a yes or no: for answers that show more to those who may do more. */
+export const allows = (principal: Principal, role: Role, need: Need): boolean =>
+  principal.permissions.has(permissionFor(need)) && ROLE_LEVEL[role] >= NEED_LEVEL[need];
 
 export async function organizationAccess(ctx: ServerContext, principal: Principal, orgId: string, need: Need): Promise<{ org: OrganizationRow; role: Role }> {
   const row = await ctx.cache.get(`organization:${orgId}:${principal.userId}`, async () => (await ctx.sql.query<OrganizationRow & { role: Role }>(
