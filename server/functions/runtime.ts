@@ -3,7 +3,7 @@
 // the host is stopped and reported; the server goes on. An invocation takes a warm process of its version from the
 // pool and gives it back, frozen, once it answered; a deploy check, or a run that did not answer, is killed.
 import type { SandboxPool } from "./pool";
-import { startSandbox, type SandboxInput, type SandboxMessage } from "./sandbox";
+import { startSandbox, type SandboxInput } from "./sandbox";
 
 export interface LogLine {
   level: "debug" | "info" | "warn" | "error";
@@ -34,17 +34,11 @@ export interface Reuse {
 export function runFunction(data: SandboxInput, env: Record<string, string>, limits: { timeoutMs: number; memoryMb: number }, reuse?: Reuse): Promise<Outcome> {
   const started = Date.now();
   const logs: LogLine[] = [];
-  const sandbox = reuse ? reuse.pool.acquire(reuse.key, env, limits) : startSandbox(env, limits);
-  const { child } = sandbox;
+  const sandbox = reuse ? reuse.pool.acquire(reuse.key, limits) : startSandbox(limits);
   const log = (level: LogLine["level"], message: string) => {
     if (logs.length < MAX_LOG_LINES) logs.push({ level, message, at: new Date() });
     else if (logs.length === MAX_LOG_LINES) logs.push({ level: "warn", message: `more than ${MAX_LOG_LINES} log lines: the rest of this run's output was dropped`, at: new Date() });
   };
-  // Writes to process.stdout/stderr inside the function are logs too, never the server's own output.
-  const onStdout = (chunk: Buffer) => log("info", chunk.toString().trimEnd());
-  const onStderr = (chunk: Buffer) => log("error", chunk.toString().trimEnd());
-  child.stdout?.on("data", onStdout);
-  child.stderr?.on("data", onStderr);
 
   return new Promise<Outcome>((resolve) => {
     let settled = false;
@@ -52,31 +46,32 @@ export function runFunction(data: SandboxInput, env: Record<string, string>, lim
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      child.off("message", onMessage).off("error", onError).off("close", onClose);
-      child.stdout?.off("data", onStdout);
-      child.stderr?.off("data", onStderr);
-      // Only a process whose run answered is worth keeping; it is frozen until its next run.
-      if (reuse && outcome.kind === "response") reuse.pool.release(reuse.key, sandbox, limits);
+      sandbox.listen(undefined);
+      const durationMs = Date.now() - started;
+      // Only a process whose run answered is worth keeping.
+      if (reuse) reuse.pool.release(reuse.key, sandbox, limits, outcome.kind === "response");
       else sandbox.kill();
-      resolve({ ...outcome, logs, durationMs: Date.now() - started });
+      resolve({ ...outcome, logs, durationMs });
     };
     const timer = setTimeout(() => finish({ kind: "timeout", message: `Function ran longer than its timeout of ${limits.timeoutMs} ms and was stopped` }), limits.timeoutMs);
-    const onMessage = (message: SandboxMessage) => {
-      if ("log" in message) log(message.log.level, message.log.message);
-      else if ("done" in message) finish({ kind: "response", ...message.done });
-      else if ("checked" in message) finish({ kind: "checked" });
-      else finish({ kind: "error", message: message.failed });
-    };
-    const onError = (error: Error) => finish({ kind: "error", message: `Function process failed to start: ${error.message}` });
-    // "close": every message the process sent has been delivered by then.
-    const onClose = (code: number | null, signal: NodeJS.Signals | null) => {
-      const stoppedBy = sandbox.stoppedBy(signal);
-      // V8's own heap limit ends the process with an OOM abort (SIGABRT, or exit code 134 through the shell).
-      if (stoppedBy === "memory" || signal === "SIGABRT" || code === 134) finish({ kind: "out_of_memory", message: `Function exceeded its memory limit of ${limits.memoryMb} MB and was stopped` });
-      else if (stoppedBy === "cpu") finish({ kind: "timeout", message: "Function used more CPU time than it may and was stopped" });
-      else finish({ kind: "error", message: `Function process exited (${signal ?? `code ${code}`}) before answering` });
-    };
-    child.on("message", onMessage).on("error", onError).on("close", onClose);
-    sandbox.send(data);
+    sandbox.listen({
+      message: (message) => {
+        if ("log" in message) log(message.log.level, message.log.message);
+        else if ("done" in message) finish({ kind: "response", ...message.done });
+        else if ("checked" in message) finish({ kind: "checked" });
+        else finish({ kind: "error", message: message.failed });
+      },
+      // Writes to process.stdout/stderr inside the function are logs too, never the server's own output.
+      output: (stream, chunk) => log(stream === "stdout" ? "info" : "error", chunk.toString().trimEnd()),
+      error: (error) => finish({ kind: "error", message: `Function process failed to start: ${error.message}` }),
+      close: (code, signal) => {
+        const stoppedBy = sandbox.stoppedBy(signal);
+        // V8's own heap limit ends the process with an OOM abort (SIGABRT, or exit code 134 through the shell).
+        if (stoppedBy === "memory" || signal === "SIGABRT" || code === 134) finish({ kind: "out_of_memory", message: `Function exceeded its memory limit of ${limits.memoryMb} MB and was stopped` });
+        else if (stoppedBy === "cpu") finish({ kind: "timeout", message: "Function used more CPU time than it may and was stopped" });
+        else finish({ kind: "error", message: `Function process exited (${signal ?? `code ${code}`}) before answering` });
+      },
+    });
+    sandbox.send({ ...data, env });
   });
 }

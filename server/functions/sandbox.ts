@@ -6,7 +6,7 @@
 // a watch of its resident memory; V8's heap has its own limit. RLIMIT_CPU caps its CPU time; a wall-clock timeout
 // kills it. Killing it takes only that process. Outbound network stays open: functions call APIs.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, readFileSync, readdirSync, rmdirSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 /** What the sandboxed process sends back. */
@@ -18,6 +18,11 @@ export type SandboxMessage =
 
 export interface SandboxInput {
   source: string;
+  /**
+   * The project's variables, given to the process with its first run (never through its environment at start, where
+   * Node would read some of them, such as NODE_OPTIONS, as its own options).
+   */
+  env?: Record<string, string>;
   /** Only load the module and check its default export (deploy). */
   check?: boolean;
   request?: { method: string; url: string; headers: [string, string][]; body: Uint8Array | null };
@@ -38,10 +43,23 @@ const levels = { log: "info", info: "info", debug: "debug", warn: "warn", error:
 for (const [method, level] of Object.entries(levels)) {
   console[method] = (...args) => process.send({ log: { level, message: args.map(format).join(" ").slice(0, MAX_LOG_LINE) } });
 }
+// Node loads and compiles fetch's classes and its ES module loader on first use (tens of milliseconds): a process
+// started ahead of need (a spare) takes a run's path once now, so that its first run finds them ready.
+const warmUp = async () => {
+  await import("data:text/javascript,export default 0");
+  const request = new Request("http://localhost/", { method: "POST", headers: [["content-type", "text/plain"]], body: new Uint8Array(1) });
+  await request.arrayBuffer();
+  const response = new Response("ready", { headers: { "content-type": "text/plain" } });
+  void [...response.headers];
+  await response.arrayBuffer();
+};
+const ready = process.argv[1] === "spare" ? warmUp() : undefined;
 // One run at a time; the module is imported once per process (a pooled process serves runs of one version).
 let moduleUrl;
 let loaded;
 process.on("message", async (data) => {
+  if (data.env) Object.assign(process.env, data.env);
+  await ready;
   moduleUrl = moduleUrl || "data:text/javascript;base64," + Buffer.from(data.source).toString("base64");
   const describe = (error) => format(error).split(moduleUrl).join("function.mjs");
   try {
@@ -164,16 +182,60 @@ function removeLeftovers(root: string): void {
   }
 }
 
+/**
+ * Reads a file of the process under /proc through a descriptor opened once: one system call per read, where a
+ * read by path costs three on every invocation. Undefined once the process is gone.
+ */
+function procFile(pid: number | undefined, name: "stat" | "statm"): { read(): string | undefined; close(): void } {
+  let fd: number | undefined;
+  try {
+    if (pid !== undefined) fd = openSync(`/proc/${pid}/${name}`, "r");
+  } catch {
+    fd = undefined;
+  }
+  const buffer = Buffer.alloc(1024);
+  return {
+    read: () => {
+      if (fd === undefined) return undefined;
+      try {
+        return buffer.toString("latin1", 0, readSync(fd, buffer, 0, buffer.length, 0));
+      } catch {
+        return undefined;
+      }
+    },
+    close: () => {
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
+    },
+  };
+}
+
 export interface SandboxLimits {
   timeoutMs: number;
   memoryMb: number;
 }
 
 /** Runs a sandboxed process may serve before it is replaced (a pooled one). */
-export const MAX_RUNS_PER_PROCESS = 100;
+export const MAX_RUNS_PER_PROCESS = 10_000;
+
+/** What one run hears from its process. */
+export interface RunListener {
+  message(message: SandboxMessage): void;
+  /** A chunk the function wrote to its stdout or stderr. */
+  output(stream: "stdout" | "stderr", chunk: Buffer): void;
+  /** The process failed to start. */
+  error(error: Error): void;
+  /** The process ended; every message it sent has been delivered by then. */
+  close(code: number | null, signal: NodeJS.Signals | null): void;
+}
 
 export interface Sandbox {
   child: ChildProcess;
+  /**
+   * Who hears the process now: the current run, or nobody between runs (what it says then is dropped). The process's
+   * own listeners stay for its life, so a run attaches none (attaching to its pipes and channel costs system calls).
+   */
+  listen(listener: RunListener | undefined): void;
   /** Sends one run's input; the answer comes as a message. */
   send(input: SandboxInput): void;
   /** Kills the process (its memory cap is released when it exits). */
@@ -191,17 +253,20 @@ export interface Sandbox {
   readonly runs: number;
 }
 
-/** Starts a sandboxed process; it waits for runs (`send`). */
-export function startSandbox(env: Record<string, string>, limits: SandboxLimits): Sandbox {
+/**
+ * Starts a sandboxed process with an empty environment; it waits for runs (`send`), the first of which brings the
+ * project's variables and the function's source. A `spare` (started ahead of need) readies itself for its first run.
+ */
+export function startSandbox(limits: SandboxLimits, options: { spare?: boolean } = {}): Sandbox {
   // A pooled process serves many runs: its CPU-time limit covers them all; each run has its wall-clock timeout.
   const cpuSeconds = (Math.ceil(limits.timeoutMs / 1000) + 1) * MAX_RUNS_PER_PROCESS;
   const node = [
     process.execPath, "--experimental-permission", "--no-warnings", `--max-old-space-size=${limits.memoryMb}`, "--max-semi-space-size=4", "--stack-size=984", "-e", BOOTSTRAP,
+    ...(options.spare ? ["spare"] : []),
   ];
   // The shell sets RLIMIT_CPU, then becomes Node; it would add PWD to the environment, which is the project's alone.
-  const unsetPwd = "PWD" in env ? "" : "unset PWD && ";
-  const child = spawn("/bin/sh", ["-c", `ulimit -t ${cpuSeconds} && ${unsetPwd}exec "$@"`, "sandbox", ...node], {
-    env,
+  const child = spawn("/bin/sh", ["-c", `ulimit -t ${cpuSeconds} && unset PWD && exec "$@"`, "sandbox", ...node], {
+    env: {},
     // A directory every user may enter: the server's own may be closed to `nobody`.
     cwd: "/",
     stdio: ["ignore", "pipe", "pipe", "ipc"],
@@ -215,7 +280,19 @@ export function startSandbox(env: Record<string, string>, limits: SandboxLimits)
     overMemory = true;
     child.kill("SIGKILL");
   });
-  child.once("close", release);
+  const stat = procFile(child.pid, "stat");
+  const statm = procFile(child.pid, "statm");
+  child.once("close", () => {
+    release();
+    stat.close();
+    statm.close();
+  });
+  let listener: RunListener | undefined;
+  child.on("message", (message: SandboxMessage) => listener?.message(message));
+  child.stdout?.on("data", (chunk: Buffer) => listener?.output("stdout", chunk));
+  child.stderr?.on("data", (chunk: Buffer) => listener?.output("stderr", chunk));
+  child.on("error", (error) => listener?.error(error));
+  child.on("close", (code, exitSignal) => listener?.close(code, exitSignal));
   const signal = (name: NodeJS.Signals) => {
     if (child.exitCode === null && child.signalCode === null) child.kill(name);
   };
@@ -224,9 +301,12 @@ export function startSandbox(env: Record<string, string>, limits: SandboxLimits)
     get runs() {
       return runs;
     },
+    listen(next) {
+      listener = next;
+    },
     send(input) {
-      // The module is loaded by the first run: later runs of this process need not carry its source again.
-      const message = runs === 0 ? input : { ...input, source: "" };
+      // The variables and the module are taken in by the first run: later runs need not carry them again.
+      const message = runs === 0 ? input : { ...input, source: "", env: undefined };
       runs += 1;
       // A process that died before it read its input reports through "exit"/"error", not here.
       child.send(message, (error) => error && signal("SIGKILL"));
@@ -242,18 +322,12 @@ export function startSandbox(env: Record<string, string>, limits: SandboxLimits)
     stoppedBy: (exitSignal) => (overMemory || (exitSignal === "SIGKILL" && !killed) ? "memory" : exitSignal === "SIGXCPU" ? "cpu" : undefined),
     alive: () => {
       if (child.exitCode !== null || child.signalCode !== null) return false;
-      try {
-        return readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1]?.[0] !== "Z";
-      } catch {
-        return false;
-      }
+      const state = stat.read()?.split(") ")[1]?.[0];
+      return state !== undefined && state !== "Z";
     },
     residentBytes: () => {
-      try {
-        return Number(readFileSync(`/proc/${child.pid}/statm`, "utf8").split(" ")[1]) * 4096;
-      } catch {
-        return undefined;
-      }
+      const pages = Number(statm.read()?.split(" ")[1]);
+      return Number.isFinite(pages) ? pages * 4096 : undefined;
     },
   };
 }

@@ -62,6 +62,25 @@ describeEachEngine("functions are sandboxed", (engine) => {
     expect(body).toEqual({ ok: true, result: ["OWN_VAR"] });
   });
 
+  it("is given variables named like Node's own settings as variables, never as settings of its process", async () => {
+    // NODE_OPTIONS in a process's environment at start is read by Node as command-line options, where a grant of
+    // the file system or of child processes outranks the sandbox's denial: the variables reach the process with its
+    // first run instead.
+    const other = (await createProject(server.api, attacker.token, (await createOrg(server.api, attacker.token)).id, "Options")).id;
+    const options = "--allow-fs-read=* --allow-child-process";
+    await server.api.post(`/projects/${other}/env`, { token: attacker.token, body: { key: "NODE_OPTIONS", value: options } });
+    const fn = `/projects/${other}/functions/options`;
+    const source = probe(`return {
+      options: process.env.NODE_OPTIONS,
+      read: await (async () => { try { return (await import("node:fs")).readFileSync(${JSON.stringify(secretFile)}, "utf8"); } catch (error) { return error.code; } })(),
+      exec: await (async () => { try { return (await import("node:child_process")).execSync("id").toString(); } catch (error) { return error.code; } })(),
+    };`);
+    await server.api.post(`/projects/${other}/functions`, { token: attacker.token, body: { slug: "options", source } });
+    await server.api.post(`${fn}/deploy`, { token: attacker.token });
+    const res = await fetch(`${server.url}${fn}/invoke`, { method: "POST", headers: { authorization: `Bearer ${attacker.token}` } });
+    expect(await res.json()).toEqual({ ok: true, result: { options, read: "ERR_ACCESS_DENIED", exec: "ERR_ACCESS_DENIED" } });
+  });
+
   it("cannot start processes or threads, load native code, open the inspector, or signal the server", async () => {
     for (const [slug, code] of [
       ["exec", `return (await import("node:child_process")).execSync("id").toString();`],
