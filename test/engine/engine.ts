@@ -121,6 +121,8 @@ function changedKeys(olds: Props, news: Props): string[] {
 class Stack {
   readonly state: StackState;
   private saveTimer: NodeJS.Timeout | undefined;
+  /** How long the last save took: the next waits ten times as long, so saving stays a tenth of a run at any size. */
+  private lastSaveMs = 0;
 
   /** `readOnly`: a run that changes nothing (`refresh --preview-only`) keeps the state file as it is. */
   constructor(readonly options: StackOptions, private readonly readOnly = false) {
@@ -156,16 +158,21 @@ class Stack {
     this.checkpoint();
   }
 
-  /** Like the engine's checkpoints: state reaches the file soon after every step, so a crash loses at most one. */
+  /**
+   * Like the engine's checkpoints: state reaches the file soon after every step (50 ms, or ten times the last save
+   * for a state so large that saving it takes longer than 5 ms), so a crash loses only the last few.
+   */
   checkpoint(): void {
-    if (!this.readOnly) this.saveTimer ??= setTimeout(() => this.save(), 50);
+    if (!this.readOnly) this.saveTimer ??= setTimeout(() => this.save(), Math.max(50, 10 * this.lastSaveMs));
   }
 
   save(): void {
     if (this.readOnly) return;
     clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
+    const started = performance.now();
     saveState(this.options.stateFile, this.options.passphrase, this.state);
+    this.lastSaveMs = performance.now() - started;
   }
 }
 
