@@ -2,14 +2,14 @@
 // same function version, limits and variables (its key), one run at a time. Once it has waited FREEZE_AFTER_MS
 // without a run it is frozen (SIGSTOP), so nothing of the function runs while it waits; a process reused sooner (steady
 // traffic) is not stopped, which spares two signals and a reschedule on each run. It is replaced after
-// MAX_RUNS_PER_PROCESS runs, when its resident memory nears its cap, after a run that did not answer (timeout, error,
+// MAX_RUNS_PER_PROCESS runs, when its resident memory nears its cap or it has used half its CPU time, after a run that did not answer (timeout, error,
 // out of memory), and after IDLE_MS unused. At most MAX_IDLE wait at once across the server; the oldest goes first.
 //
 // A run that finds no warm process takes a spare: a process of the same limits started ahead of need, which has no
 // variables and no function yet (the run brings both). Once limits have needed a new process, a spare of them is kept
 // ready (at most MAX_SPARES limits, the most recently used), so a deploy, a changed variable or a second concurrent
 // run does not wait for Node to start.
-import { MAX_RUNS_PER_PROCESS, memoryCapBytes, startSandbox, type Sandbox, type SandboxLimits } from "./sandbox";
+import { cpuLimitSeconds, MAX_RUNS_PER_PROCESS, memoryCapBytes, startSandbox, type Sandbox, type SandboxLimits } from "./sandbox";
 
 const FREEZE_AFTER_MS = 5;
 const IDLE_MS = 60_000;
@@ -27,6 +27,8 @@ interface Idle {
 }
 
 interface Spare {
+  /** Its limits. */
+  key: string;
   sandbox: Sandbox;
   timer: NodeJS.Timeout;
 }
@@ -64,7 +66,9 @@ export class SandboxPool {
   release(key: string, sandbox: Sandbox, limits: SandboxLimits, reusable: boolean): void {
     if (this.sparesWanted.delete(limitsKey(limits))) setTimeout(() => this.prepareSpare(limits), SPARE_DELAY_MS).unref();
     const resident = reusable ? sandbox.residentBytes() : undefined;
-    const worn = sandbox.runs >= MAX_RUNS_PER_PROCESS || resident === undefined || resident > memoryCapBytes(limits) - 0.2 * limits.memoryMb * 1024 * 1024;
+    const cpu = reusable ? sandbox.cpuSeconds() : undefined;
+    const worn = sandbox.runs >= MAX_RUNS_PER_PROCESS || resident === undefined || resident > memoryCapBytes(limits) - 0.2 * limits.memoryMb * 1024 * 1024 ||
+      cpu === undefined || cpu > cpuLimitSeconds(limits) / 2;
     if (worn || this.closed) return sandbox.kill();
     const entry: Idle = { key, sandbox, frozen: false, timer: setTimeout(() => this.freeze(entry), FREEZE_AFTER_MS) };
     entry.timer.unref();
@@ -79,7 +83,7 @@ export class SandboxPool {
     for (const spare of this.spares.values()) this.dropSpare(spare);
   }
 
-  /** The spare process kept ready for these limits, if there is one. */
+  /** The spare process kept ready for these limits, if there is one (for tests and diagnostics). */
   spare(limits: SandboxLimits): Sandbox | undefined {
     return this.spares.get(limitsKey(limits))?.sandbox;
   }
@@ -98,19 +102,19 @@ export class SandboxPool {
   private prepareSpare(limits: SandboxLimits): void {
     const key = limitsKey(limits);
     if (this.closed || this.spares.has(key)) return;
-    const spare: Spare = { sandbox: startSandbox(limits, { spare: true }), timer: setTimeout(() => this.dropSpare(spare), SPARE_IDLE_MS) };
+    const spare: Spare = { key, sandbox: startSandbox(limits, { spare: true }), timer: setTimeout(() => this.dropSpare(spare), SPARE_IDLE_MS) };
     spare.timer.unref();
     this.spares.set(key, spare);
-    spare.sandbox.child.once("close", () => {
-      if (this.spares.get(key) === spare) this.dropSpare(spare);
-    });
+    spare.sandbox.child.once("close", () => this.dropSpare(spare));
     for (const oldest of [...this.spares.values()].slice(0, Math.max(0, this.spares.size - MAX_SPARES))) this.dropSpare(oldest);
   }
 
+  /** Ends a spare and forgets it (once taken by a run, it is no longer the pool's to end). */
   private dropSpare(spare: Spare): void {
+    if (this.spares.get(spare.key) !== spare) return;
+    this.spares.delete(spare.key);
     clearTimeout(spare.timer);
     spare.sandbox.kill();
-    for (const [key, value] of this.spares) if (value === spare) this.spares.delete(key);
   }
 
   private freeze(entry: Idle): void {

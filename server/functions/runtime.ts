@@ -1,7 +1,7 @@
 // Runs function code in a sandboxed child process (sandbox.ts): only the project's variables, a memory cap covering
 // Buffers, a CPU-time limit and a wall-clock timeout. A function that loops, throws, runs out of memory or attacks
 // the host is stopped and reported; the server goes on. An invocation takes a warm process of its version from the
-// pool and gives it back, frozen, once it answered; a deploy check, or a run that did not answer, is killed.
+// pool (or a spare) and gives it back once it answered; a deploy check, or a run that did not answer, is killed.
 import type { SandboxPool } from "./pool";
 import { startSandbox, type SandboxInput } from "./sandbox";
 

@@ -53,16 +53,17 @@ const warmUp = async () => {
   void [...response.headers];
   await response.arrayBuffer();
 };
-const ready = process.argv[1] === "spare" ? warmUp() : undefined;
+// A warm-up that failed only loses its head start.
+const ready = process.argv[1] === "spare" ? warmUp().catch(() => undefined) : undefined;
 // One run at a time; the module is imported once per process (a pooled process serves runs of one version).
 let moduleUrl;
 let loaded;
 process.on("message", async (data) => {
-  if (data.env) Object.assign(process.env, data.env);
-  await ready;
   moduleUrl = moduleUrl || "data:text/javascript;base64," + Buffer.from(data.source).toString("base64");
   const describe = (error) => format(error).split(moduleUrl).join("function.mjs");
   try {
+    if (data.env) Object.assign(process.env, data.env);
+    await ready;
     loaded = loaded || import(moduleUrl);
     const handler = (await loaded).default;
     if (typeof handler !== "function") return process.send({ failed: "The module's default export must be a function: export default async (request, env) => new Response(...)" });
@@ -218,6 +219,12 @@ export interface SandboxLimits {
 /** Runs a sandboxed process may serve before it is replaced (a pooled one). */
 export const MAX_RUNS_PER_PROCESS = 10_000;
 
+/**
+ * A process's CPU time (RLIMIT_CPU): its timeout and a second, a hundred times over. A pooled process that has used
+ * half of it is replaced (pool.ts), so a run does not meet the limit for what earlier runs used.
+ */
+export const cpuLimitSeconds = (limits: SandboxLimits): number => (Math.ceil(limits.timeoutMs / 1000) + 1) * 100;
+
 /** What one run hears from its process. */
 export interface RunListener {
   message(message: SandboxMessage): void;
@@ -240,11 +247,13 @@ export interface Sandbox {
   send(input: SandboxInput): void;
   /** Kills the process (its memory cap is released when it exits). */
   kill(): void;
-  /** Freezes it between runs (SIGSTOP): no timer of a function runs while it waits in a pool. */
+  /** Freezes it while it waits in a pool (SIGSTOP): no timer of a function runs then. */
   freeze(): void;
   thaw(): void;
   /** Why it died, when it was not killed by `kill`: its memory cap, or its CPU time. */
   stoppedBy(signal: NodeJS.Signals | null): "memory" | "cpu" | undefined;
+  /** CPU time it has used, in seconds (undefined once it is gone). */
+  cpuSeconds(): number | undefined;
   /** Its resident memory, in bytes (undefined once it is gone). */
   residentBytes(): number | undefined;
   /** Still running: not exited, and not a zombie that Node has yet to reap (a kill from outside). */
@@ -259,7 +268,7 @@ export interface Sandbox {
  */
 export function startSandbox(limits: SandboxLimits, options: { spare?: boolean } = {}): Sandbox {
   // A pooled process serves many runs: its CPU-time limit covers them all; each run has its wall-clock timeout.
-  const cpuSeconds = (Math.ceil(limits.timeoutMs / 1000) + 1) * MAX_RUNS_PER_PROCESS;
+  const cpuSeconds = cpuLimitSeconds(limits);
   const node = [
     process.execPath, "--experimental-permission", "--no-warnings", `--max-old-space-size=${limits.memoryMb}`, "--max-semi-space-size=4", "--stack-size=984", "-e", BOOTSTRAP,
     ...(options.spare ? ["spare"] : []),
@@ -282,17 +291,17 @@ export function startSandbox(limits: SandboxLimits, options: { spare?: boolean }
   });
   const stat = procFile(child.pid, "stat");
   const statm = procFile(child.pid, "statm");
-  child.once("close", () => {
-    release();
-    stat.close();
-    statm.close();
-  });
   let listener: RunListener | undefined;
   child.on("message", (message: SandboxMessage) => listener?.message(message));
   child.stdout?.on("data", (chunk: Buffer) => listener?.output("stdout", chunk));
   child.stderr?.on("data", (chunk: Buffer) => listener?.output("stderr", chunk));
   child.on("error", (error) => listener?.error(error));
-  child.on("close", (code, exitSignal) => listener?.close(code, exitSignal));
+  child.once("close", (code, exitSignal) => {
+    release();
+    stat.close();
+    statm.close();
+    listener?.close(code, exitSignal);
+  });
   const signal = (name: NodeJS.Signals) => {
     if (child.exitCode === null && child.signalCode === null) child.kill(name);
   };
@@ -324,6 +333,12 @@ export function startSandbox(limits: SandboxLimits, options: { spare?: boolean }
       if (child.exitCode !== null || child.signalCode !== null) return false;
       const state = stat.read()?.split(") ")[1]?.[0];
       return state !== undefined && state !== "Z";
+    },
+    cpuSeconds: () => {
+      // utime and stime, the 14th and 15th fields, in clock ticks (100 a second on Linux).
+      const fields = stat.read()?.split(") ")[1]?.split(" ");
+      const ticks = Number(fields?.[11]) + Number(fields?.[12]);
+      return Number.isFinite(ticks) ? ticks / 100 : undefined;
     },
     residentBytes: () => {
       const pages = Number(statm.read()?.split(" ")[1]);
