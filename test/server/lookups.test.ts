@@ -34,7 +34,10 @@ describe("lookups", () => {
     await server.api.post(`${p}/db/migrations`, { token, body: { name: "001_items", sql: "CREATE TABLE items (id int)" } });
     await server.api.post(`${p}/db/migrations`, { token, body: { name: "002_price", sql: "ALTER TABLE items ADD COLUMN price int" } });
     await server.api.post(`${p}/db/branches`, { token, body: { name: "staging" } });
-    await server.api.post(`${p}/deployments`, { token, body: { ref: "main" } });
+    const deployment = await server.api.post(`${p}/deployments`, { token, body: { ref: "main" } });
+    // Built in the background: the lookups read the project once its build has settled, not while it moves.
+    const settled = async () => ["ready", "failed"].includes((await server.api.get(`${p}/deployments/${deployment.body.id}`, { token })).body.status);
+    while (!(await settled())) await new Promise((resolve) => setTimeout(resolve, 20));
   });
   afterAll(() => server?.close());
 
