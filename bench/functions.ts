@@ -1,7 +1,8 @@
 // Benchmark: function invocations against an authenticated GET, in one run on the embedded default. A trivial
-// function, invoked cold (Node started for the run, or a spare process), warm one at a time (p50, p99) and 8 at a time (invocations a second, p99);
-// the GET beside it (alternating with the warm runs) is the yardstick of the performance issue (an invocation at most
-// 2× a GET at p50); the sandbox's round trip alone shows what the process boundary costs.
+// function, invoked cold (Node started for the run, or a spare process), warm one at a time (p50, p99) and 8 at a
+// time (invocations a second, p99); the GET beside it (alternating with the warm runs) is the yardstick of the
+// performance issue (an invocation at most 2× a GET at p50); the sandbox's round trip alone shows what the process
+// boundary costs.
 // Usage: npm run bench:functions
 import { Pool } from "undici";
 import { DEFAULT_RATE_LIMITS } from "../server/config";

@@ -1,9 +1,10 @@
 // Warm sandboxed processes, so that an invocation does not pay a process start. A process is reused only for the
 // same function version, limits and variables (its key), one run at a time. Once it has waited FREEZE_AFTER_MS
-// without a run it is frozen (SIGSTOP), so nothing of the function runs while it waits; a process reused sooner (steady
-// traffic) is not stopped, which spares two signals and a reschedule on each run. It is replaced after
-// MAX_RUNS_PER_PROCESS runs, when its resident memory nears its cap or it has used half its CPU time, after a run that did not answer (timeout, error,
-// out of memory), and after IDLE_MS unused. At most MAX_IDLE wait at once across the server; the oldest goes first.
+// without a run it is frozen (SIGSTOP), so nothing of the function runs while it waits; a process reused sooner
+// (steady traffic) is not stopped, which spares two signals and a reschedule on each run. It is replaced after
+// MAX_RUNS_PER_PROCESS runs, when its resident memory nears its cap or it has used half its CPU time, after a run that
+// did not answer (timeout, error, out of memory), and after IDLE_MS unused. At most MAX_IDLE wait at once across the
+// server; the oldest goes first.
 //
 // A run that finds no warm process takes a spare: a process of the same limits started ahead of need, which has no
 // variables and no function yet (the run brings both). Once limits have needed a new process, a spare of them is kept
@@ -65,10 +66,9 @@ export class SandboxPool {
    */
   release(key: string, sandbox: Sandbox, limits: SandboxLimits, reusable: boolean): void {
     if (this.sparesWanted.delete(limitsKey(limits))) setTimeout(() => this.prepareSpare(limits), SPARE_DELAY_MS).unref();
-    const resident = reusable ? sandbox.residentBytes() : undefined;
-    const cpu = reusable ? sandbox.cpuSeconds() : undefined;
-    const worn = sandbox.runs >= MAX_RUNS_PER_PROCESS || resident === undefined || resident > memoryCapBytes(limits) - 0.2 * limits.memoryMb * 1024 * 1024 ||
-      cpu === undefined || cpu > cpuLimitSeconds(limits) / 2;
+    const usage = reusable ? sandbox.usage() : undefined;
+    const worn = !usage || sandbox.runs >= MAX_RUNS_PER_PROCESS || usage.cpuSeconds > cpuLimitSeconds(limits) / 2 ||
+      usage.residentBytes > memoryCapBytes(limits) - 0.2 * limits.memoryMb * 1024 * 1024;
     if (worn || this.closed) return sandbox.kill();
     const entry: Idle = { key, sandbox, frozen: false, timer: setTimeout(() => this.freeze(entry), FREEZE_AFTER_MS) };
     entry.timer.unref();

@@ -184,13 +184,14 @@ function removeLeftovers(root: string): void {
 }
 
 /**
- * Reads a file of the process under /proc through a descriptor opened once: one system call per read, where a
- * read by path costs three on every invocation. Undefined once the process is gone.
+ * Reads the process's /proc/<pid>/stat through a descriptor opened once: one system call per read, where a read by
+ * path costs three on every invocation. Gives the fields after the command's name (the 3rd on); undefined once the
+ * process is gone.
  */
-function procFile(pid: number | undefined, name: "stat" | "statm"): { read(): string | undefined; close(): void } {
+function procStat(pid: number | undefined): { read(): string[] | undefined; close(): void } {
   let fd: number | undefined;
   try {
-    if (pid !== undefined) fd = openSync(`/proc/${pid}/${name}`, "r");
+    if (pid !== undefined) fd = openSync(`/proc/${pid}/stat`, "r");
   } catch {
     fd = undefined;
   }
@@ -199,7 +200,7 @@ function procFile(pid: number | undefined, name: "stat" | "statm"): { read(): st
     read: () => {
       if (fd === undefined) return undefined;
       try {
-        return buffer.toString("latin1", 0, readSync(fd, buffer, 0, buffer.length, 0));
+        return buffer.toString("latin1", 0, readSync(fd, buffer, 0, buffer.length, 0)).split(") ")[1]?.split(" ");
       } catch {
         return undefined;
       }
@@ -252,10 +253,8 @@ export interface Sandbox {
   thaw(): void;
   /** Why it died, when it was not killed by `kill`: its memory cap, or its CPU time. */
   stoppedBy(signal: NodeJS.Signals | null): "memory" | "cpu" | undefined;
-  /** CPU time it has used, in seconds (undefined once it is gone). */
-  cpuSeconds(): number | undefined;
-  /** Its resident memory, in bytes (undefined once it is gone). */
-  residentBytes(): number | undefined;
+  /** CPU time it has used, in seconds, and its resident memory, in bytes (undefined once it is gone). */
+  usage(): { cpuSeconds: number; residentBytes: number } | undefined;
   /** Still running: not exited, and not a zombie that Node has yet to reap (a kill from outside). */
   alive(): boolean;
   /** Runs it has been sent. */
@@ -289,8 +288,7 @@ export function startSandbox(limits: SandboxLimits, options: { spare?: boolean }
     overMemory = true;
     child.kill("SIGKILL");
   });
-  const stat = procFile(child.pid, "stat");
-  const statm = procFile(child.pid, "statm");
+  const stat = procStat(child.pid);
   let listener: RunListener | undefined;
   child.on("message", (message: SandboxMessage) => listener?.message(message));
   child.stdout?.on("data", (chunk: Buffer) => listener?.output("stdout", chunk));
@@ -299,7 +297,6 @@ export function startSandbox(limits: SandboxLimits, options: { spare?: boolean }
   child.once("close", (code, exitSignal) => {
     release();
     stat.close();
-    statm.close();
     listener?.close(code, exitSignal);
   });
   const signal = (name: NodeJS.Signals) => {
@@ -331,18 +328,15 @@ export function startSandbox(limits: SandboxLimits, options: { spare?: boolean }
     stoppedBy: (exitSignal) => (overMemory || (exitSignal === "SIGKILL" && !killed) ? "memory" : exitSignal === "SIGXCPU" ? "cpu" : undefined),
     alive: () => {
       if (child.exitCode !== null || child.signalCode !== null) return false;
-      const state = stat.read()?.split(") ")[1]?.[0];
+      const state = stat.read()?.[0];
       return state !== undefined && state !== "Z";
     },
-    cpuSeconds: () => {
-      // utime and stime, the 14th and 15th fields, in clock ticks (100 a second on Linux).
-      const fields = stat.read()?.split(") ")[1]?.split(" ");
+    usage: () => {
+      // utime and stime (the 14th and 15th fields) in clock ticks, 100 a second on Linux; rss (the 24th) in pages.
+      const fields = stat.read();
       const ticks = Number(fields?.[11]) + Number(fields?.[12]);
-      return Number.isFinite(ticks) ? ticks / 100 : undefined;
-    },
-    residentBytes: () => {
-      const pages = Number(statm.read()?.split(" ")[1]);
-      return Number.isFinite(pages) ? pages * 4096 : undefined;
+      const pages = Number(fields?.[21]);
+      return Number.isFinite(ticks) && Number.isFinite(pages) ? { cpuSeconds: ticks / 100, residentBytes: pages * 4096 } : undefined;
     },
   };
 }
