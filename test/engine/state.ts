@@ -82,7 +82,8 @@ export function loadState(file: string, passphrase: string): StackState {
 
 /**
  * Each resource's sealed JSON, made once: a state entry is never changed in place (a step replaces it), and a stack of
- * a thousand resources is saved after every step, so sealing them all each time made saving grow with the stack.
+ * a thousand resources is saved again and again as its steps land, so sealing them all each time made saving grow
+ * with the stack.
  */
 const sealedEntries = new WeakMap<StateResource, { passphrase: string; json: string }>();
 
