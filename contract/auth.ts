@@ -38,7 +38,7 @@ export const authEndpoints = {
   }),
   login: endpoint({
     operationId: "login", method: "POST", path: "/auth/login", summary: "Log in with email/password", tag,
-    auth: "none", body: LoginBody, status: 200, response: Session,
+    auth: "none", body: LoginBody, status: 200, response: Session, answers: { 401: "Wrong email or password" },
   }),
   logout: endpoint({
     operationId: "logout", method: "POST", path: "/auth/logout", summary: "Log out current session", tag,
@@ -47,6 +47,7 @@ export const authEndpoints = {
   refresh: endpoint({
     operationId: "refresh", method: "POST", path: "/auth/refresh", summary: "Refresh access token", tag,
     auth: "none", body: RefreshBody, status: 200, response: Session,
+    answers: { 401: "The refresh token is unknown, expired or already used (a reused token also ends its session)" },
   }),
   me: endpoint({
     operationId: "getCurrentUser", method: "GET", path: "/auth/me", summary: "Get current user", tag,

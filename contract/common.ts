@@ -6,7 +6,8 @@ export const ErrorBody = z.object({
   error: z.object({
     code: z.string(),
     message: z.string(),
-    details: z.record(z.string(), z.unknown()).optional(),
+    /** What the error concerns (`field`, `constraint`, ids, limits); `{}` when there is nothing to add. */
+    details: z.record(z.string(), z.unknown()),
   }),
 });
 export type ErrorBody = z.infer<typeof ErrorBody>;
@@ -97,9 +98,20 @@ export interface Endpoint<
   extension?: boolean;
   params?: P;
   query?: Q;
+  /** Request headers the endpoint reads (described, not parsed: the handler reads them). */
+  headers?: z.ZodObject;
   body?: B;
+  /** A body that is not JSON: a multipart form (`file` and its fields) or the raw bytes. */
+  bodyMedia?: "multipart" | "bytes";
   status: 200 | 201 | 204;
   response?: R;
+  /** The success response is the bytes themselves (a download, a function's own answer), of any type. */
+  responseMedia?: "bytes";
+  /**
+   * Statuses this endpoint answers besides `status` and the errors every endpoint of its kind can answer (see the
+   * OpenAPI builder), each with what it means: `{ 200: "Updated an existing variable", 409: "The branch is main" }`.
+   */
+  answers?: Readonly<Record<number, string>>;
 }
 
 export function endpoint<

@@ -98,19 +98,21 @@ export const MigrationsQuery = PageQuery.extend({ branch: BranchSelector.optiona
 export const RevertMigrationBody = z.strictObject({ sql: z.string().min(1).max(1_000_000), branch: BranchSelector.optional() });
 
 const tag = "Database";
+/** A branch's database may be damaged (409) where a request reads or writes it. */
+const DAMAGED = { 409: "The branch's database is damaged and cannot be opened (`database_unavailable`); restore or delete the branch" } as const;
 const common = { auth: "bearer", projectScoped: true, tag } as const;
 export const databaseEndpoints = {
   query: endpoint({
     ...common, operationId: "executeQuery", method: "POST", path: "/projects/:id/db/query", summary: "Execute SQL query",
-    permission: "write", params: IdParam, body: QueryBody, status: 200, response: QueryResult,
+    permission: "write", params: IdParam, body: QueryBody, status: 200, response: QueryResult, answers: DAMAGED,
   }),
   listTables: endpoint({
     ...common, operationId: "listTables", method: "GET", path: "/projects/:id/db/tables", summary: "List tables",
-    permission: "read", params: IdParam, query: TablesQuery, status: 200, response: page(Table),
+    permission: "read", params: IdParam, query: TablesQuery, status: 200, response: page(Table), answers: DAMAGED,
   }),
   getTable: endpoint({
     ...common, operationId: "getTableSchema", method: "GET", path: "/projects/:id/db/tables/:table", summary: "Get table schema",
-    permission: "read", params: IdParam.extend({ table: TableName }), query: TableQuery, status: 200, response: TableSchema,
+    permission: "read", params: IdParam.extend({ table: TableName }), query: TableQuery, status: 200, response: TableSchema, answers: DAMAGED,
   }),
   listBranches: endpoint({
     ...common, operationId: "listBranches", method: "GET", path: "/projects/:id/db/branches", summary: "List branches",
@@ -127,6 +129,7 @@ export const databaseEndpoints = {
   deleteBranch: endpoint({
     ...common, operationId: "deleteBranch", method: "DELETE", path: "/projects/:id/db/branches/:branch", summary: "Delete branch (not main)",
     extension: true, permission: "write", params: IdParam.extend({ branch: BranchSelector }), status: 204,
+    answers: { 409: "The branch is the project's default (main), or its database is damaged" },
   }),
   listMigrations: endpoint({
     ...common, operationId: "listMigrations", method: "GET", path: "/projects/:id/db/migrations", summary: "List migrations",
@@ -139,6 +142,7 @@ export const databaseEndpoints = {
   runMigration: endpoint({
     ...common, operationId: "runMigration", method: "POST", path: "/projects/:id/db/migrations", summary: "Run migration (in one transaction)",
     permission: "write", params: IdParam, body: RunMigrationBody, status: 201, response: Migration,
+    answers: { 200: "Already applied with the same SQL: the migration as it was (a re-posted migration changes nothing)", 409: "Being applied right now, applied earlier with different SQL, or the database is damaged" },
   }),
   revertMigration: endpoint({
     ...common, operationId: "revertMigration", method: "POST", path: "/projects/:id/db/migrations/:name/revert",

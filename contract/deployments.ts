@@ -62,6 +62,7 @@ export const deploymentEndpoints = {
   remove: endpoint({
     ...common, operationId: "deleteDeployment", method: "DELETE", path: "/projects/:id/deployments/:deployId", summary: "Delete a deployment that is finished and not the current production release",
     extension: true, permission: "write", params: DeployParams, status: 204,
+    answers: { 409: "The deployment is still queued or building, or it is the current production deployment" },
   }),
   logs: endpoint({
     ...common, operationId: "getDeploymentLogs", method: "GET", path: "/projects/:id/deployments/:deployId/logs", summary: "Get deployment logs (oldest first)",

@@ -50,6 +50,8 @@ export const envEndpoints = {
   set: endpoint({
     operationId: "setEnvVar", method: "POST", path: "/projects/:id/env", summary: "Set environment variable (201 when created, 200 when an existing key is updated; with If-None-Match: * only created, 412 already_exists when the key exists)", tag,
     auth: "bearer", permission: "write", projectScoped: true, params: IdParam, body: SetEnvVarBody, status: 201, response: EnvVar,
+    headers: z.object({ "If-None-Match": z.literal("*").optional().describe("Only create: 412 when the key exists") }),
+    answers: { 200: "Updated: the key existed", 412: "The key exists and If-None-Match: * asked only to create it" },
   }),
   delete: endpoint({
     operationId: "deleteEnvVar", method: "DELETE", path: "/projects/:id/env/:key", summary: "Delete environment variable", tag,

@@ -22,7 +22,6 @@ export * from "./database";
 export * from "./storage";
 export * from "./functions";
 export * from "./deployments";
-export { buildOpenApiDocument } from "./openapi";
 
 export const API_VERSION_PREFIX = "/v1";
 

@@ -20,5 +20,6 @@ export const devEndpoints = {
   outbox: endpoint({
     operationId: "getDevOutbox", method: "GET", path: "/dev/outbox", summary: "Mail that would have been sent (LUBES_DEV=1 only)", tag,
     extension: true, auth: "none", query: z.object({ email: z.string().min(1).max(254) }), status: 200, response: z.object({ data: z.array(DevMail) }),
+    answers: { 403: "Asked from another machine than the server's: the outbox answers only to loopback clients" },
   }),
 };

@@ -91,6 +91,7 @@ export const organizationEndpoints = {
   removeMember: endpoint({
     operationId: "removeMember", method: "DELETE", path: "/organizations/:id/members/:memberId", summary: "Remove a member or cancel an invitation", tag,
     extension: true, auth: "bearer", permission: "admin", params: MemberParams, status: 204,
+    answers: { 409: "The member is the organization's last owner" },
   }),
   acceptInvitation: endpoint({
     operationId: "acceptInvitation", method: "POST", path: "/invitations/accept",

@@ -51,6 +51,22 @@ export const StoredObject = UploadedObject.extend({
   updated_at: Timestamp,
 });
 
+/** The seed's upload form (multipart/form-data), read by the server as a stream: described here, not parsed. */
+export const UploadForm = z.object({
+  bucket: BucketName,
+  file: z.file().describe("The bytes; the part's Content-Type becomes the object's"),
+  key: ObjectKey.optional().describe("The object's key in the bucket; by default the file's name"),
+});
+
+/** The bytes of an object as a request or response body, of any type. */
+export const ObjectBytes = z.file().describe("The object's bytes; the Content-Type goes with them");
+
+/** A signed URL's query: the expiry (Unix seconds) and the HMAC the server made for this method, path and expiry. */
+export const SignedUrlQuery = z.object({
+  expires: z.string().regex(/^\d{1,12}$/, "Unix seconds").optional(),
+  signature: z.string().max(128).optional(),
+});
+
 export const ListObjectsQuery = PageQuery.extend({ bucket: BucketName.optional(), prefix: z.string().max(1024).optional() });
 
 export const SignBody = z
@@ -66,8 +82,8 @@ export const SignBody = z
 export const SignedUrl = z.object({ url: z.string(), method: z.enum(["GET", "PUT"]), expires_at: Timestamp });
 
 const BucketParams = IdParam.extend({ name: BucketName });
-/** The wildcard tail of the object routes: `<bucket>/<object key>`. */
-const ObjectParams = IdParam.extend({ key: z.string().min(1).max(1100) });
+/** The wildcard tail of the object routes: `<bucket>/<object key>`, its slashes as they are or encoded (`%2F`). */
+const ObjectParams = IdParam.extend({ key: z.string().min(1).max(1100).describe("`<bucket>/<object key>`; the slashes may be sent as they are or percent-encoded (%2F), as generated clients do") });
 const tag = "Storage";
 const common = { projectScoped: true, tag } as const;
 
@@ -91,6 +107,7 @@ export const storageEndpoints = {
   deleteBucket: endpoint({
     ...common, operationId: "deleteBucket", method: "DELETE", path: "/projects/:id/storage/buckets/:name", summary: "Delete bucket (409 when it holds objects, unless ?force=true)",
     auth: "bearer", permission: "write", params: BucketParams, query: z.object({ force: z.enum(["true", "false"]).default("false") }), status: 204,
+    answers: { 409: "The bucket holds objects (pass force=true to delete them with it)" },
   }),
   listObjects: endpoint({
     ...common, operationId: "listObjects", method: "GET", path: "/projects/:id/storage/objects", summary: "List objects",
@@ -98,15 +115,21 @@ export const storageEndpoints = {
   }),
   uploadObject: endpoint({
     ...common, operationId: "uploadObject", method: "POST", path: "/projects/:id/storage/objects", summary: "Upload object (multipart/form-data: bucket, file, optional key; with If-None-Match: * only created, 412 already_exists when the key exists)",
-    auth: "bearer", permission: "write", params: IdParam, status: 201, response: UploadedObject,
+    auth: "bearer", permission: "write", params: IdParam, body: UploadForm, bodyMedia: "multipart", headers: z.object({ "If-None-Match": z.literal("*").optional() }),
+    status: 201, response: UploadedObject, answers: { 412: "The key exists and If-None-Match: * asked only to create it" },
   }),
   putObject: endpoint({
     ...common, operationId: "putObject", method: "PUT", path: "/projects/:id/storage/objects/:key", summary: "Upload an object as the raw request body (large files; signed PUT URLs; with If-None-Match: * only created, 412 already_exists when the key exists)",
-    extension: true, auth: "bearer-or-signed", permission: "write", wildcard: "key", params: ObjectParams, status: 201, response: UploadedObject,
+    extension: true, auth: "bearer-or-signed", permission: "write", wildcard: "key", params: ObjectParams, query: SignedUrlQuery,
+    headers: z.object({ "If-None-Match": z.literal("*").optional() }), body: ObjectBytes, bodyMedia: "bytes",
+    status: 201, response: UploadedObject, answers: { 412: "The key exists and If-None-Match: * asked only to create it" },
   }),
   downloadObject: endpoint({
     ...common, operationId: "downloadObject", method: "GET", path: "/projects/:id/storage/objects/:key", summary: "Download object (Range supported)",
-    auth: "bearer-or-signed", permission: "read", wildcard: "key", params: ObjectParams, status: 200,
+    auth: "bearer-or-signed", permission: "read", wildcard: "key", params: ObjectParams, query: SignedUrlQuery,
+    headers: z.object({ Range: z.string().optional().describe("One range: `bytes=0-99`, `bytes=100-` or `bytes=-100`"), "If-None-Match": z.string().optional().describe("The ETag you hold: 304 when it is still current") }),
+    status: 200, responseMedia: "bytes",
+    answers: { 206: "Part of the object (a Range request)", 304: "Not modified: the ETag given in If-None-Match is current", 416: "The Range lies outside the object" },
   }),
   deleteObject: endpoint({
     ...common, operationId: "deleteObject", method: "DELETE", path: "/projects/:id/storage/objects/:key", summary: "Delete object",

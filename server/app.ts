@@ -47,8 +47,23 @@ async function openControlPlane(options: ServerOptions): Promise<Sql> {
   return openPglite(options.dataDir ? path.join(options.dataDir, "control-plane") : undefined);
 }
 
-function errorEnvelope(code: string, message: string, details?: Record<string, unknown>) {
-  return { error: { code, message, ...(details ? { details } : {}) } };
+/** The reference's envelope: `details` always there, `{}` when there is nothing to add. */
+function errorEnvelope(code: string, message: string, details: Record<string, unknown> = {}) {
+  return { error: { code, message, details } };
+}
+
+/**
+ * Fastify's JSON parser (with its guard against prototype poisoning), except that an empty body is no body: clients
+ * send `Content-Type: application/json` on every POST, as the reference says, also where there is nothing to send
+ * (deploy, rollback, logout). A route that needs a body then names the missing fields (422).
+ */
+function acceptEmptyJson(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    if (body === "") return done(null, undefined);
+    parseJson(request, body as string, done);
+  });
 }
 
 /** Every error leaves in the seed's envelope; bad input is a 4xx, and a 5xx never shows its internals. */
@@ -183,6 +198,7 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
     await backfillSecretDigests(ctx);
     app.decorate("lubes", ctx);
     installErrorHandlers(app);
+    acceptEmptyJson(app);
     installRequestHooks(app, ctx);
     for (const routes of [metaRoutes, authRoutes, apiKeyRoutes, organizationRoutes, projectRoutes, envRoutes, databaseRoutes]) routes(app, ctx);
     await registerStorageRoutes(app, ctx);

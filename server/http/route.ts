@@ -68,7 +68,8 @@ export function serve<E extends Endpoint>(app: FastifyInstance, ctx: ServerConte
       }
       const query = parse(row.query, request.query, 400, "invalid_parameter");
       // A POST without a body is validated as {}, so the error names the missing fields.
-      const body = parse(row.body, request.body === undefined ? {} : request.body, 422, "validation_error");
+      // A body that is not JSON (a form, bytes) is the handler's to read.
+      const body = row.bodyMedia ? undefined : parse(row.body, request.body === undefined ? {} : request.body, 422, "validation_error");
 
       if (request.method === "POST" && !row.anyMethod) {
         const claim = await claimIdempotencyKey(ctx, request, reply, principal?.credentialScope ?? `ip:${request.ip}`);

@@ -1,6 +1,7 @@
 // The OpenAPI document, a health check, and (LUBES_DEV=1 only) the dev outbox.
 import type { FastifyInstance } from "fastify";
-import { buildOpenApiDocument, devEndpoints, endpoints, metaEndpoints } from "../../contract";
+import { devEndpoints, endpoints, metaEndpoints } from "../../contract";
+import { buildOpenApiDocument } from "../openapi";
 import { iso, type ServerContext } from "../context";
 import { ApiError } from "../errors";
 import { serve } from "../http/route";

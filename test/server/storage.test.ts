@@ -185,6 +185,14 @@ describeEachEngine("storage", (engine) => {
     expect(filesOnDisk()).toEqual(before);
   });
 
+  it("takes an object key with its slashes percent-encoded, as generated clients send a path parameter", async () => {
+    const put = await fetch(`${server.url}${base()}/objects/${encodeURIComponent("avatars/deep/dir/note.txt")}`, { method: "PUT", headers: { authorization: `Bearer ${owner.token}`, "content-type": "text/plain" }, body: "encoded" });
+    expect(put.status).toBe(201);
+    expect(((await put.json()) as any).key).toBe("avatars/deep/dir/note.txt");
+    expect(await (await download("avatars/deep/dir/note.txt")).text()).toBe("encoded");
+    expect(await (await download(encodeURIComponent("avatars/deep/dir/note.txt"))).text()).toBe("encoded");
+  });
+
   it("answers a multipart upload without file, without bucket, to an unknown bucket, or not multipart at all", async () => {
     expect((await upload({ bucket: "avatars" })).body.error.details).toMatchObject({ field: "file", constraint: "required" });
     expect((await upload({}, { bytes: "x", name: "x.txt", type: "text/plain" })).body.error.details).toMatchObject({ field: "bucket", constraint: "required" });

@@ -3,10 +3,12 @@
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import pg from "pg";
-import type { Organization, Project } from "../../contract";
+import { devEndpoints, endpoints, type Organization, type Project } from "../../contract";
 import { buildApp } from "../../server/app";
 import { DEFAULT_RATE_LIMITS, type Faults, type RateLimits, type ServerOptions } from "../../server/config";
 import type { QueryLimits } from "../../server/databases/types";
+import { buildOpenApiDocument } from "../../server/openapi";
+import { DocumentCheck } from "./openapi-check";
 
 export type Engine = "pglite" | "postgres";
 
@@ -97,7 +99,14 @@ export interface TestServerOptions {
   maxInvocationsPerProject?: number;
   smtp?: ServerOptions["smtp"];
   secretKey?: string;
+  /** Hold every response to the OpenAPI document (on by default under vitest; benchmarks go without). */
+  checkDocument?: boolean;
 }
+
+/** The rows a server serves (the dev outbox only with `dev`), and the document of each set, built once. */
+const rowsOf = (dev: boolean) => (dev ? [...endpoints, ...Object.values(devEndpoints)] : endpoints);
+const documents = new Map<boolean, Record<string, unknown>>();
+const documentOf = (dev: boolean) => documents.get(dev) ?? documents.set(dev, buildOpenApiDocument(rowsOf(dev), "/v1")).get(dev) ?? {};
 
 export async function startTestServer(engine: Engine, overrides: TestServerOptions = {}): Promise<TestServer> {
   let offset = overrides.clockOffsetMs ?? 0;
@@ -122,11 +131,17 @@ export async function startTestServer(engine: Engine, overrides: TestServerOptio
     ...(overrides.secretKey ? { secretKey: overrides.secretKey } : {}),
   };
   const app = await buildApp(options);
+  const dev = options.dev === true;
+  const check = overrides.checkDocument ?? process.env["VITEST"] !== undefined ? new DocumentCheck(documentOf(dev), rowsOf(dev)) : undefined;
+  check?.install(app);
   await app.listen({ port: 0, host: overrides.host ?? "127.0.0.1" });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : 0;
   const url = `http://127.0.0.1:${port}/v1`;
-  return { app, api: new Api(url), url, advanceClock: (ms) => (offset += ms), now: options.now, close: () => app.close() };
+  return { app, api: new Api(url), url, advanceClock: (ms) => (offset += ms), now: options.now, close: async () => {
+    await app.close();
+    check?.assertDescribed();
+  } };
 }
 
 let userCounter = 0;

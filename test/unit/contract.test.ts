@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PageQuery, buildOpenApiDocument, endpoints } from "../../contract";
+import { PageQuery, endpoints } from "../../contract";
 
 describe("the endpoint table", () => {
   it("has one row per method and path, and unique operation ids", () => {
@@ -53,14 +53,5 @@ describe("pagination query", () => {
 
   it.each([{ limit: "0" }, { limit: "101" }, { limit: "1e2" }, { offset: "-3" }, { limit: " 5" }])("refuses %j", (query) => {
     expect(PageQuery.safeParse(query).success).toBe(false);
-  });
-});
-
-describe("OpenAPI document", () => {
-  it("is OpenAPI 3.1 with a path item for every row", () => {
-    const doc = buildOpenApiDocument(endpoints, "http://localhost/v1") as { openapi: string; paths: Record<string, Record<string, unknown>> };
-    expect(doc.openapi).toBe("3.1.0");
-    const operations = Object.values(doc.paths).flatMap((item) => Object.keys(item));
-    expect(operations).toHaveLength(endpoints.length);
   });
 });

@@ -1,0 +1,2 @@
+import { z } from "zod";
+console.log(JSON.stringify(z.toJSONSchema(z.object({ file: z.file().describe("bytes") }), { io: "input" })));
