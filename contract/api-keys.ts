@@ -31,7 +31,7 @@ export const CreateApiKeyBody = z.strictObject({
 const tag = "API keys";
 export const apiKeyEndpoints = {
   list: endpoint({
-    operationId: "listApiKeys", method: "GET", path: "/api-keys", summary: "List API keys", tag, extension: true,
+    operationId: "listApiKeys", method: "GET", path: "/api-keys", summary: "List API keys (oldest first)", tag, extension: true,
     auth: "bearer", permission: "admin", query: PageQuery, status: 200, response: page(ApiKey),
   }),
   create: endpoint({

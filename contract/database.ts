@@ -107,7 +107,7 @@ export const databaseEndpoints = {
     permission: "write", params: IdParam, body: QueryBody, status: 200, response: QueryResult, answers: DAMAGED,
   }),
   listTables: endpoint({
-    ...common, operationId: "listTables", method: "GET", path: "/projects/:id/db/tables", summary: "List tables",
+    ...common, operationId: "listTables", method: "GET", path: "/projects/:id/db/tables", summary: "List tables (by schema, then name)",
     permission: "read", params: IdParam, query: TablesQuery, status: 200, response: page(Table), answers: DAMAGED,
   }),
   getTable: endpoint({
@@ -115,7 +115,7 @@ export const databaseEndpoints = {
     permission: "read", params: IdParam.extend({ table: TableName }), query: TableQuery, status: 200, response: TableSchema, answers: DAMAGED,
   }),
   listBranches: endpoint({
-    ...common, operationId: "listBranches", method: "GET", path: "/projects/:id/db/branches", summary: "List branches",
+    ...common, operationId: "listBranches", method: "GET", path: "/projects/:id/db/branches", summary: "List branches (oldest first)",
     permission: "read", params: IdParam, query: PageQuery, status: 200, response: page(Branch),
   }),
   createBranch: endpoint({
@@ -132,7 +132,7 @@ export const databaseEndpoints = {
     answers: { 409: "The branch is the project's default (main), or its database is damaged" },
   }),
   listMigrations: endpoint({
-    ...common, operationId: "listMigrations", method: "GET", path: "/projects/:id/db/migrations", summary: "List migrations",
+    ...common, operationId: "listMigrations", method: "GET", path: "/projects/:id/db/migrations", summary: "List migrations (in the order they were applied)",
     permission: "read", params: IdParam, query: MigrationsQuery, status: 200, response: page(Migration),
   }),
   getMigration: endpoint({

@@ -40,7 +40,7 @@ const EnvKeyParams = IdParam.extend({ key: EnvKey });
 const tag = "Environment Variables";
 export const envEndpoints = {
   list: endpoint({
-    operationId: "listEnvVars", method: "GET", path: "/projects/:id/env", summary: "List environment variables", tag,
+    operationId: "listEnvVars", method: "GET", path: "/projects/:id/env", summary: "List environment variables (by key)", tag,
     auth: "bearer", permission: "read", projectScoped: true, params: IdParam, query: PageQuery, status: 200, response: page(EnvVar),
   }),
   get: endpoint({

@@ -69,7 +69,7 @@ const common = { auth: "bearer", projectScoped: true, tag } as const;
 
 export const functionEndpoints = {
   list: endpoint({
-    ...common, operationId: "listFunctions", method: "GET", path: "/projects/:id/functions", summary: "List functions",
+    ...common, operationId: "listFunctions", method: "GET", path: "/projects/:id/functions", summary: "List functions (by slug)",
     permission: "read", params: IdParam, query: PageQuery, status: 200, response: page(LubesFunction),
   }),
   create: endpoint({

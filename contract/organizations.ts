@@ -53,7 +53,7 @@ const MemberParams = z.object({ id: Id, memberId: Id });
 const tag = "Organizations";
 export const organizationEndpoints = {
   list: endpoint({
-    operationId: "listOrganizations", method: "GET", path: "/organizations", summary: "List organizations", tag,
+    operationId: "listOrganizations", method: "GET", path: "/organizations", summary: "List organizations (oldest first)", tag,
     auth: "bearer", permission: "read", query: PageQuery, status: 200, response: page(Organization),
   }),
   create: endpoint({
@@ -73,7 +73,7 @@ export const organizationEndpoints = {
     auth: "bearer", permission: "admin", params: IdParam, status: 204,
   }),
   listMembers: endpoint({
-    operationId: "listMembers", method: "GET", path: "/organizations/:id/members", summary: "List members", tag,
+    operationId: "listMembers", method: "GET", path: "/organizations/:id/members", summary: "List members and invitations (oldest first)", tag,
     auth: "bearer", permission: "read", params: IdParam, query: PageQuery, status: 200, response: page(Member),
   }),
   inviteMember: endpoint({

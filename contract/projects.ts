@@ -26,7 +26,7 @@ export const ListProjectsQuery = PageQuery.extend({ organization_id: Id.optional
 const tag = "Projects";
 export const projectEndpoints = {
   list: endpoint({
-    operationId: "listProjects", method: "GET", path: "/projects", summary: "List projects", tag,
+    operationId: "listProjects", method: "GET", path: "/projects", summary: "List projects (oldest first)", tag,
     auth: "bearer", permission: "read", query: ListProjectsQuery, status: 200, response: page(Project),
   }),
   create: endpoint({

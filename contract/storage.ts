@@ -89,7 +89,7 @@ const common = { projectScoped: true, tag } as const;
 
 export const storageEndpoints = {
   listBuckets: endpoint({
-    ...common, operationId: "listBuckets", method: "GET", path: "/projects/:id/storage/buckets", summary: "List buckets",
+    ...common, operationId: "listBuckets", method: "GET", path: "/projects/:id/storage/buckets", summary: "List buckets (by name)",
     auth: "bearer", permission: "read", params: IdParam, query: PageQuery, status: 200, response: page(Bucket),
   }),
   createBucket: endpoint({
@@ -110,7 +110,7 @@ export const storageEndpoints = {
     answers: { 409: "The bucket holds objects (pass force=true to delete them with it)" },
   }),
   listObjects: endpoint({
-    ...common, operationId: "listObjects", method: "GET", path: "/projects/:id/storage/objects", summary: "List objects",
+    ...common, operationId: "listObjects", method: "GET", path: "/projects/:id/storage/objects", summary: "List objects (by bucket, then key)",
     auth: "bearer", permission: "read", params: IdParam, query: ListObjectsQuery, status: 200, response: page(StoredObject),
   }),
   uploadObject: endpoint({

@@ -1,7 +1,7 @@
 // lubes-server as a newcomer runs it, through its package's `lubes-server` bin (compiled by `npm run build`): it
 // starts on an empty data dir, prints a URL and working credentials, and answers the seed's "Create a Project" example
 // with the seed's response shape.
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -18,7 +18,7 @@ describe("lubes-server started from the command line", () => {
 
   beforeAll(async () => {
     child = spawn(process.execPath, [path.join(SERVER, bin)], {
-      env: { ...process.env, PORT: "0", LUBES_DATA_DIR: dataDir, LUBES_LOG: "0" },
+      env: { ...process.env, PORT: "0", LUBES_DATA_DIR: dataDir, LUBES_LOG: "1" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -61,5 +61,47 @@ describe("lubes-server started from the command line", () => {
     const object = (await uploaded.json()) as { key: string; url: string };
     expect(object).toEqual({ key: expect.stringMatching(/^avatars\/[a-z0-9]+\.png$/), url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/v1\/projects\//), size: 4, content_type: "image/png" });
     expect((await fetch(object.url, { headers: { authorization: `Bearer ${key ?? ""}` } })).status).toBe(200);
+  });
+
+  it("runs the README's blocks of the reference's examples as written", async () => {
+    const readme = readFileSync(path.resolve(__dirname, "../../README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("### The reference's examples, on a fresh server"), readme.indexOf("\n## ", readme.indexOf("### The reference's examples")));
+    const script = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1]).join("\n");
+    expect(script).toContain("$API/projects/$PROJECT/storage/objects");
+    const port = /ready at http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1] ?? "";
+    const workDir = mkdtempSync(path.join(os.tmpdir(), "lubes-readme-"));
+    const run = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
+      execFile("bash", ["-euo", "pipefail", "-c", script], { cwd: workDir, env: { ...process.env, PORT: port, LUBES_DATA_DIR: dataDir } }, (error, stdout, stderr) =>
+        error ? reject(new Error(`${error.message}\n${stdout}\n${stderr}`)) : resolve({ stdout, stderr }));
+    });
+    rmSync(workDir, { recursive: true, force: true });
+    const answers = run.stdout.split(/(?<=\})\s*(?=\{)/).map((text) => JSON.parse(text.trim()) as Record<string, unknown>);
+    expect(answers).toEqual(expect.arrayContaining([
+      expect.objectContaining({ name: "My Project", slug: expect.stringMatching(/^my-project/) }),
+      expect.objectContaining({ rows: [{ id: "1", email: "user@example.com", status: "active" }], row_count: 1 }),
+      expect.objectContaining({ key: expect.stringMatching(/^avatars\/[a-z0-9]+\.png$/), content_type: "image/png", size: 8 }),
+    ]));
+  });
+
+  it("logs one line per request, never a query string, a token or a signature", async () => {
+    const url = /ready at (http:\/\/\S+)/.exec(output)?.[1] ?? "";
+    const key = /api key:\s+(\S+)/.exec(output)?.[1] ?? "";
+    const api = new Api(url);
+    const projects = await api.get("/projects?limit=1", { token: key });
+    const project = (projects.body.data as { id: string }[])[0]?.id ?? "";
+    const listed = await api.get(`/projects/${project}/storage/objects?bucket=avatars`, { token: key });
+    const objectKey = (listed.body.data as { key: string }[])[0]?.key ?? "";
+    const signed = await api.post(`/projects/${project}/storage/sign`, { token: key, body: { key: objectKey } });
+    const download = await fetch(signed.body.url as string);
+    expect(download.status).toBe(200);
+    const signature = new URL(signed.body.url as string).searchParams.get("signature") ?? "";
+    const id = download.headers.get("x-request-id") ?? "";
+    // Written when the answer has gone: wait for it.
+    while (!output.includes(id)) await new Promise((resolve) => setTimeout(resolve, 20));
+    const lines = output.split("\n").filter((line) => line.includes(id));
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] ?? "")).toMatchObject({ method: "GET", path: expect.stringContaining("/storage/objects/avatars/"), status: 200, msg: "request" });
+    expect(output).not.toContain(signature);
+    expect(output.split("\n").filter((line) => line.startsWith("{") && line.includes(key))).toEqual([]);
   });
 });
