@@ -43,6 +43,9 @@ const ERRORS: Record<number, { name: string; meaning: string }> = {
   503: { name: "Unavailable", meaning: "Unavailable for a moment (a database restarting, the server at its limit of invocations): retry after `Retry-After` seconds" },
 };
 
+/** Every POST but an invocation (the function's own business), and an upload by PUT. */
+const takesIdempotencyKey = (row: Endpoint) => (row.method === "POST" || row.method === "PUT") && !row.anyMethod;
+
 /** The errors every endpoint of this shape can answer. */
 function standardErrors(row: Endpoint): number[] {
   const statuses = [400, 429, 500, 503];
@@ -61,7 +64,7 @@ function errorResponse(status: number, meaning: string): ZodOpenApiResponseObjec
 const headersOf = (names: string[]) => Object.fromEntries(names.map((name) => [name, header(name)]));
 
 function successResponse(row: Endpoint, method: string, status: number, meaning: string): ZodOpenApiResponseObject {
-  const names = [...EVERY_RESPONSE, ...(row.method === "POST" && !row.anyMethod ? ["Idempotent-Replayed"] : [])];
+  const names = [...EVERY_RESPONSE, ...(takesIdempotencyKey(row) ? ["Idempotent-Replayed"] : [])];
   if (row.operationId === "downloadObject") names.push("ETag", "Last-Modified", "Accept-Ranges", ...(status === 206 ? ["Content-Range"] : []));
   if (row.anyMethod) names.push("X-Lubes-Invocation-Id", "X-Lubes-Function-Version");
   const response: ZodOpenApiResponseObject = { description: meaning, headers: headersOf(names) };
@@ -91,7 +94,7 @@ function requestBody(row: Endpoint): ZodOpenApiOperationObject["requestBody"] {
 function parameters(row: Endpoint): oas31.ParameterObject[] {
   const list: oas31.ParameterObject[] = [];
   if (row.projectScoped) list.push({ name: "X-Project-ID", in: "header", required: false, description: "When present, must equal the project in the path (otherwise 400)", schema: { type: "string" } });
-  if (row.method === "POST" && !row.anyMethod) {
+  if (takesIdempotencyKey(row)) {
     list.push({ name: "Idempotency-Key", in: "header", required: false, description: "The first answer is stored for 24 h and replayed (with `Idempotent-Replayed: true`) to a retry with the same key", schema: { type: "string", maxLength: 255 } });
   }
   return list;
