@@ -64,6 +64,11 @@ export const IdParam = z.object({ id: Id });
 export const Message = z.object({ message: z.string() });
 
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+/** The methods an `anyMethod` row (function invocation) answers. */
+export const ANY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
+
+/** A row's path as OpenAPI writes it: `/projects/:id` → `/projects/{id}`. */
+export const templatePath = (path: string): string => path.replace(/:(\w+)/g, "{$1}");
 /** What a credential must be allowed to do: levels imply the ones below (admin ⊇ write ⊇ read). */
 export type Permission = "read" | "write" | "admin";
 export const PERMISSIONS = ["read", "write", "admin"] as const;
@@ -88,8 +93,10 @@ export interface Endpoint<
   auth: "none" | "bearer" | "bearer-or-signed";
   /** The last path parameter takes the rest of the path, slashes included (`objects/:key` → `objects/*`). */
   wildcard?: string;
-  /** Served for every method (function invocation passes the caller's method through); described as `method`. */
+  /** Served for every method of ANY_METHODS (function invocation passes the caller's method through). */
   anyMethod?: boolean;
+  /** HEAD is answered too, as GET without its body (a download's size, type and ETag). */
+  head?: boolean;
   /** The least permission the credential needs; resource-level checks (role, project scope) come on top. */
   permission?: Permission;
   /** True when the path names a project: `X-Project-ID` must then match it. */
@@ -100,9 +107,10 @@ export interface Endpoint<
   query?: Q;
   /** Request headers the endpoint reads (described, not parsed: the handler reads them). */
   headers?: z.ZodObject;
+  /** A JSON body, parsed by the server (a request without one is parsed as `{}`). */
   body?: B;
-  /** A body that is not JSON: a multipart form (`file` and its fields) or the raw bytes. */
-  bodyMedia?: "multipart" | "bytes";
+  /** A body that is not JSON, read by the handler as a stream: a multipart form (required), or raw bytes (optional). */
+  rawBody?: { media: "multipart" | "bytes"; schema: z.ZodType };
   status: 200 | 201 | 204;
   response?: R;
   /** The success response is the bytes themselves (a download, a function's own answer), of any type. */

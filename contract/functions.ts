@@ -98,7 +98,7 @@ export const functionEndpoints = {
   }),
   invoke: endpoint({
     ...common, operationId: "invokeFunction", method: "POST", path: "/projects/:id/functions/:slug/invoke", summary: "Invoke the live version (any method; the function's response is passed through)",
-    extension: true, anyMethod: true, permission: "read", params: SlugParams, body: z.file().optional().describe("Passed to the function as its request's body"), bodyMedia: "bytes",
+    extension: true, anyMethod: true, permission: "read", params: SlugParams, rawBody: { media: "bytes", schema: z.file().describe("Passed to the function as its request's body") },
     status: 200, responseMedia: "bytes",
     answers: { 409: "The function has never been deployed", 502: "The function threw, exited or ran out of memory (see its logs)", 504: "The function ran past its timeout" },
   }),

@@ -7,7 +7,7 @@ import { databaseEndpoints } from "./database";
 import { deploymentEndpoints } from "./deployments";
 import { envEndpoints } from "./env";
 import { functionEndpoints } from "./functions";
-import { metaEndpoints } from "./meta";
+import { devEndpoints, metaEndpoints } from "./meta";
 import { projectEndpoints } from "./projects";
 import { storageEndpoints } from "./storage";
 
@@ -38,3 +38,6 @@ export const endpoints: readonly Endpoint[] = [
   ...Object.values(deploymentEndpoints),
   ...Object.values(metaEndpoints),
 ];
+
+/** The rows a server serves: the dev outbox too when it runs with LUBES_DEV. */
+export const servedEndpoints = (dev: boolean): readonly Endpoint[] => (dev ? [...endpoints, ...Object.values(devEndpoints)] : endpoints);

@@ -115,20 +115,20 @@ export const storageEndpoints = {
   }),
   uploadObject: endpoint({
     ...common, operationId: "uploadObject", method: "POST", path: "/projects/:id/storage/objects", summary: "Upload object (multipart/form-data: bucket, file, optional key; with If-None-Match: * only created, 412 already_exists when the key exists)",
-    auth: "bearer", permission: "write", params: IdParam, body: UploadForm, bodyMedia: "multipart", headers: z.object({ "If-None-Match": z.literal("*").optional() }),
+    auth: "bearer", permission: "write", params: IdParam, rawBody: { media: "multipart", schema: UploadForm }, headers: z.object({ "If-None-Match": z.literal("*").optional() }),
     status: 201, response: UploadedObject, answers: { 412: "The key exists and If-None-Match: * asked only to create it" },
   }),
   putObject: endpoint({
     ...common, operationId: "putObject", method: "PUT", path: "/projects/:id/storage/objects/:key", summary: "Upload an object as the raw request body (large files; signed PUT URLs; with If-None-Match: * only created, 412 already_exists when the key exists)",
     extension: true, auth: "bearer-or-signed", permission: "write", wildcard: "key", params: ObjectParams, query: SignedUrlQuery,
-    headers: z.object({ "If-None-Match": z.literal("*").optional() }), body: ObjectBytes, bodyMedia: "bytes",
+    headers: z.object({ "If-None-Match": z.literal("*").optional() }), rawBody: { media: "bytes", schema: ObjectBytes },
     status: 201, response: UploadedObject, answers: { 412: "The key exists and If-None-Match: * asked only to create it" },
   }),
   downloadObject: endpoint({
     ...common, operationId: "downloadObject", method: "GET", path: "/projects/:id/storage/objects/:key", summary: "Download object (Range supported)",
     auth: "bearer-or-signed", permission: "read", wildcard: "key", params: ObjectParams, query: SignedUrlQuery,
     headers: z.object({ Range: z.string().optional().describe("One range: `bytes=0-99`, `bytes=100-` or `bytes=-100`"), "If-None-Match": z.string().optional().describe("The ETag you hold: 304 when it is still current") }),
-    status: 200, responseMedia: "bytes",
+    status: 200, responseMedia: "bytes", head: true,
     answers: { 206: "Part of the object (a Range request)", 304: "Not modified: the ETag given in If-None-Match is current", 416: "The Range lies outside the object" },
   }),
   deleteObject: endpoint({

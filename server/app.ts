@@ -54,7 +54,7 @@ function errorEnvelope(code: string, message: string, details: Record<string, un
 
 /**
  * Fastify's JSON parser (with its guard against prototype poisoning), except that an empty body is no body: clients
- * send `Content-Type: application/json` on every POST, as the reference says, also where there is nothing to send
+ * send `Content-Type: application/json` on every request, as the reference says, also where there is nothing to send
  * (deploy, rollback, logout). A route that needs a body then names the missing fields (422).
  */
 function acceptEmptyJson(app: FastifyInstance): void {
@@ -80,8 +80,6 @@ function installErrorHandlers(app: FastifyInstance): void {
         return reply.code(413).send(errorEnvelope("payload_too_large", `Request body is larger than ${JSON_BODY_LIMIT} bytes`, { limit: JSON_BODY_LIMIT }));
       case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
         return reply.code(400).send(errorEnvelope("unsupported_media_type", `Content-Type "${request.headers["content-type"] ?? ""}" is not supported; send application/json`));
-      case "FST_ERR_CTP_EMPTY_JSON_BODY":
-        return reply.code(400).send(errorEnvelope("malformed_json", "Body is empty but Content-Type is application/json"));
       case "FST_ERR_CTP_INVALID_JSON_BODY":
         return reply.code(400).send(errorEnvelope("malformed_json", "Request body is not valid JSON"));
     }
@@ -174,6 +172,8 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
       // One line per request (installRequestLog), without the process's pid and host on every line.
       logger: options.logger ? { level: "info", base: null } : false,
       disableRequestLogging: true,
+      // HEAD only where a row says so (contract `head`): the document describes every method the server answers.
+      exposeHeadRoutes: false,
       bodyLimit: JSON_BODY_LIMIT,
       genReqId: () => newId("req"),
       requestIdHeader: false,

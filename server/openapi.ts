@@ -1,17 +1,20 @@
 // Generates the OpenAPI 3.1 document served at `GET /v1/openapi.json` from the contract's endpoint table: the API is
 // described once, in contract/, and this only says how each row reads as OpenAPI. zod-openapi turns the rows' zod
 // schemas into JSON Schema (zod's own converter underneath) and shares every schema the contract exports by name as a
-// component, with an `…Output` twin where a schema reads differently in a request and in a response.
+// component; one that reads differently in a response (a default filled in, a value normalised), or holds one that
+// does, is named `…Output` there.
 import { z } from "zod";
 import { createDocument, type oas31, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject, type ZodOpenApiResponseObject, type ZodOpenApiResponsesObject } from "zod-openapi";
 import * as contract from "../contract";
-import { ErrorBody, type Endpoint } from "../contract";
+import { ANY_METHODS, ErrorBody, templatePath, type Endpoint } from "../contract";
 
 type Json = Record<string, unknown>;
-const header = (name: string) => ({ $ref: `#/components/headers/${name}` });
+type Response = ZodOpenApiResponseObject | { $ref: string };
+type Headers = Record<string, oas31.HeaderObject | oas31.ReferenceObject>;
+const header = (name: string): oas31.ReferenceObject => ({ $ref: `#/components/headers/${name}` });
 
 /** Headers the server sets, as components; every response names those it carries. */
-const HEADERS: Record<string, Json> = {
+const HEADERS: Record<string, oas31.HeaderObject> = {
   "X-Request-Id": { description: "This request's id: quote it when you report a problem", required: true, schema: { type: "string" } },
   "X-RateLimit-Limit": { description: "Requests allowed per minute on the plan this request counts against", required: true, schema: { type: "integer" } },
   "X-RateLimit-Remaining": { description: "Requests remaining in the current one-minute window", required: true, schema: { type: "integer", minimum: 0 } },
@@ -25,7 +28,11 @@ const HEADERS: Record<string, Json> = {
   "X-Lubes-Invocation-Id": { description: "This invocation's id in the function's logs", required: true, schema: { type: "string" } },
   "X-Lubes-Function-Version": { description: "The deployed version that ran", required: true, schema: { type: "integer" } },
 };
-const EVERY_RESPONSE = ["X-Request-Id", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"];
+const RATE_LIMIT = ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"];
+const EVERY_RESPONSE = ["X-Request-Id", ...RATE_LIMIT];
+const headersOf = (names: string[]): Headers => Object.fromEntries(names.map((name) => [name, header(name)]));
+/** Named headers as a response carries them when it may lack them. */
+const optional = (names: string[]): Headers => Object.fromEntries(names.map((name) => [name, { ...HEADERS[name], required: false }]));
 
 const BYTES = { "*/*": { schema: { type: "string", format: "binary" } } } as const;
 
@@ -43,29 +50,31 @@ const ERRORS: Record<number, { name: string; meaning: string }> = {
   503: { name: "Unavailable", meaning: "Unavailable for a moment (a database restarting, the server at its limit of invocations): retry after `Retry-After` seconds" },
 };
 
-/** Every POST but an invocation (the function's own business), and an upload by PUT. */
-const takesIdempotencyKey = (row: Endpoint) => (row.method === "POST" || row.method === "PUT") && !row.anyMethod;
-
 /** The errors every endpoint of this shape can answer. */
 function standardErrors(row: Endpoint): number[] {
   const statuses = [400, 429, 500, 503];
   if (row.auth !== "none") statuses.push(401, 403, 404);
   else if (row.params) statuses.push(404);
-  if (row.body || row.bodyMedia || row.method === "POST") statuses.push(409, 413, 422);
+  // A JSON body can name what exists already; a POST's Idempotency-Key can still be running.
+  if (row.body || row.method === "POST") statuses.push(409);
+  if (row.body || row.rawBody || row.method === "POST") statuses.push(413, 422);
   return statuses;
 }
 
-function errorResponse(status: number, meaning: string): ZodOpenApiResponseObject {
-  const retry = HEADERS["Retry-After"];
-  const extra = status === 429 ? { "Retry-After": { ...retry, required: true } } : status === 503 ? { "Retry-After": header("Retry-After") } : {};
-  return { description: meaning, headers: { ...headersOf(EVERY_RESPONSE), ...extra }, content: { "application/json": { schema: ErrorBody } } };
+/**
+ * An error in the envelope. A URL the server cannot decode (400) or a failure before the request is counted (500) is
+ * answered before the rate limiter has run: those may lack the X-RateLimit headers.
+ */
+function errorResponse(status: number, meaning: string, extra: Headers = {}): ZodOpenApiResponseObject {
+  const counted = status === 400 || status === 500 ? { ...headersOf(["X-Request-Id"]), ...optional(RATE_LIMIT) } : headersOf(EVERY_RESPONSE);
+  const retry: Headers = status === 429 ? { "Retry-After": { ...HEADERS["Retry-After"], required: true } } : status === 503 ? headersOf(["Retry-After"]) : {};
+  return { description: meaning, headers: { ...counted, ...retry, ...extra }, content: { "application/json": { schema: ErrorBody } } };
 }
 
-const headersOf = (names: string[]) => Object.fromEntries(names.map((name) => [name, header(name)]));
-
+/** An object download answers its bytes (not for HEAD) with their version; a function's answer with its run's ids. */
 function successResponse(row: Endpoint, method: string, status: number, meaning: string): ZodOpenApiResponseObject {
   const names = [...EVERY_RESPONSE, ...(takesIdempotencyKey(row) ? ["Idempotent-Replayed"] : [])];
-  if (row.operationId === "downloadObject") names.push("ETag", "Last-Modified", "Accept-Ranges", ...(status === 206 ? ["Content-Range"] : []));
+  if (row.head) names.push("ETag", "Last-Modified", "Accept-Ranges", ...(status === 206 ? ["Content-Range"] : []));
   if (row.anyMethod) names.push("X-Lubes-Invocation-Id", "X-Lubes-Function-Version");
   const response: ZodOpenApiResponseObject = { description: meaning, headers: headersOf(names) };
   if (status === 204 || status === 304 || method === "head") return response;
@@ -73,12 +82,23 @@ function successResponse(row: Endpoint, method: string, status: number, meaning:
   return row.response ? { ...response, content: { "application/json": { schema: row.response } } } : response;
 }
 
+/**
+ * Whatever the API answers for an invocation, the function may answer too, with its own body: each status reads as
+ * the API's error (in the envelope) or the function's answer, in bytes.
+ */
+function invocationResponse(status: number, meaning: string): ZodOpenApiResponseObject {
+  const ran = optional(["X-Lubes-Invocation-Id", "X-Lubes-Function-Version"]);
+  return { ...errorResponse(status, `${meaning}; or the function's own answer with this status`, ran), content: BYTES };
+}
+
 function responses(row: Endpoint, method: string): ZodOpenApiResponsesObject {
-  const result: Record<string, ZodOpenApiResponseObject | { $ref: string }> = { [row.status]: successResponse(row, method, row.status, row.status === 204 ? "Done; no content" : row.status === 201 ? "Created" : "Success") };
-  for (const status of standardErrors(row)) result[status] = { $ref: `#/components/responses/${ERRORS[status]?.name ?? ""}` };
-  for (const [code, meaning] of Object.entries(row.answers ?? {})) {
-    const status = Number(code);
-    result[code] = status < 400 ? successResponse(row, method, status, meaning) : errorResponse(status, meaning);
+  const result: Record<string, Response> = { [row.status]: successResponse(row, method, row.status, row.status === 204 ? "Done; no content" : row.status === 201 ? "Created" : "Success") };
+  const extra = Object.entries(row.answers ?? {}).map(([code, meaning]) => [Number(code), meaning] as const);
+  for (const [status, meaning] of [...standardErrors(row).map((status) => [status, ERRORS[status]?.meaning ?? ""] as const), ...extra]) {
+    if (status < 400) result[status] = successResponse(row, method, status, meaning);
+    else if (row.anyMethod) result[status] = invocationResponse(status, meaning);
+    else if (extra.some(([answered]) => answered === status)) result[status] = errorResponse(status, meaning, status === 416 ? headersOf(["Content-Range"]) : {});
+    else result[status] = { $ref: `#/components/responses/${ERRORS[status]?.name ?? ""}` };
   }
   // A function's own answer passes through whatever its status.
   if (row.anyMethod) result["default"] = successResponse(row, method, 200, "The function's own answer: its status, headers and body");
@@ -86,16 +106,24 @@ function responses(row: Endpoint, method: string): ZodOpenApiResponsesObject {
 }
 
 function requestBody(row: Endpoint): ZodOpenApiOperationObject["requestBody"] {
-  if (!row.body) return undefined;
-  const media = row.bodyMedia === "multipart" ? "multipart/form-data" : row.bodyMedia === "bytes" ? "*/*" : "application/json";
-  return { required: !row.body.safeParse(undefined).success, content: { [media]: { schema: row.body } } };
+  // The server reads a missing JSON body as {}: a body whose fields are all optional may be left out.
+  if (row.body) return { required: !row.body.safeParse({}).success, content: { "application/json": { schema: row.body } } };
+  if (!row.rawBody) return undefined;
+  const multipart = row.rawBody.media === "multipart";
+  return { required: multipart, content: { [multipart ? "multipart/form-data" : "*/*"]: { schema: row.rawBody.schema } } };
 }
+
+/** Every POST but an invocation (the function's own business) claims its Idempotency-Key; an upload by PUT keeps it. */
+const takesIdempotencyKey = (row: Endpoint) => (row.method === "POST" || row.method === "PUT") && !row.anyMethod;
+const IDEMPOTENCY_KEY = { type: "string", minLength: 1, maxLength: 255, pattern: "^[\\x21-\\x7e]+$" } as const;
 
 function parameters(row: Endpoint): oas31.ParameterObject[] {
   const list: oas31.ParameterObject[] = [];
   if (row.projectScoped) list.push({ name: "X-Project-ID", in: "header", required: false, description: "When present, must equal the project in the path (otherwise 400)", schema: { type: "string" } });
-  if (takesIdempotencyKey(row)) {
-    list.push({ name: "Idempotency-Key", in: "header", required: false, description: "The first answer is stored for 24 h and replayed (with `Idempotent-Replayed: true`) to a retry with the same key", schema: { type: "string", maxLength: 255 } });
+  if (row.method === "POST" && !row.anyMethod) {
+    list.push({ name: "Idempotency-Key", in: "header", required: false, description: "The first answer is stored for 24 h and replayed (with `Idempotent-Replayed: true`) to a retry with the same key", schema: IDEMPOTENCY_KEY });
+  } else if (takesIdempotencyKey(row)) {
+    list.push({ name: "Idempotency-Key", in: "header", required: false, description: "Kept with the object: a create-only upload (`If-None-Match: *`) retried with the same key after a lost answer finds its own write (201, `Idempotent-Replayed: true`)", schema: IDEMPOTENCY_KEY });
   }
   return list;
 }
@@ -103,15 +131,16 @@ function parameters(row: Endpoint): oas31.ParameterObject[] {
 function operation(row: Endpoint, method: string): ZodOpenApiOperationObject {
   const body = requestBody(row);
   return {
-    operationId: row.anyMethod && method !== "post" ? `${row.operationId}${method[0]?.toUpperCase()}${method.slice(1)}` : row.operationId,
-    summary: row.summary,
+    // One id per operation: invoke's other methods and a HEAD are named after the row's.
+    operationId: method === "head" || (row.anyMethod && method !== "post") ? `${row.operationId}${method[0]?.toUpperCase()}${method.slice(1)}` : row.operationId,
+    summary: method === "head" ? `${row.summary}: the headers alone` : row.summary,
     tags: [row.tag],
     ...(row.extension ? { "x-lubes-extension": true } : {}),
     ...(row.permission ? { "x-lubes-permission": row.permission } : {}),
     security: row.auth === "bearer" ? [{ bearer: [] }] : row.auth === "bearer-or-signed" ? [{ bearer: [] }, {}] : [],
     requestParams: { ...(row.params ? { path: row.params as z.ZodObject } : {}), ...(row.query ? { query: row.query as z.ZodObject } : {}), ...(row.headers ? { header: row.headers } : {}) },
     parameters: parameters(row),
-    ...(body ? { requestBody: body } : {}),
+    ...(body && method !== "head" ? { requestBody: body } : {}),
     responses: responses(row, method),
   };
 }
@@ -149,16 +178,18 @@ function describeParsedNumbers({ jsonSchema, zodSchema, io }: { jsonSchema: Json
   Object.assign(jsonSchema, described);
 }
 
+/** The methods a row is described under. */
+export function methodsOf(row: Endpoint): string[] {
+  const methods = row.anyMethod ? ANY_METHODS.map((method) => method.toLowerCase()) : [row.method.toLowerCase()];
+  return row.head ? [...methods, "head"] : methods;
+}
+
 /** The OpenAPI 3.1 document of every endpoint in `rows`. */
 export function buildOpenApiDocument(rows: readonly Endpoint[], serverUrl: string): Json {
   const paths: ZodOpenApiPathsObject = {};
   for (const row of rows) {
-    const path = row.path.replace(/:(\w+)/g, "{$1}");
-    const item = (paths[path] ??= {}) as Record<string, ZodOpenApiOperationObject>;
-    const methods = row.anyMethod ? ["get", "post", "put", "patch", "delete", "options"] : [row.method.toLowerCase()];
-    for (const method of methods) item[method] = operation(row, method);
-    // HEAD of a download: an object's size, type and ETag, without its bytes.
-    if (row.operationId === "downloadObject") item["head"] = { ...operation(row, "head"), operationId: "headObject", summary: "An object's size, type and ETag, without its bytes" };
+    const item = (paths[templatePath(row.path)] ??= {}) as Record<string, ZodOpenApiOperationObject>;
+    for (const method of methodsOf(row)) item[method] = operation(row, method);
   }
   return withoutUnusedSchemas(createDocument(
     {

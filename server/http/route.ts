@@ -2,7 +2,7 @@
 // enforces authentication, permission, X-Project-ID and Idempotency-Key, and shapes the response with the row's schema.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { z } from "zod";
-import { API_VERSION_PREFIX, type Endpoint } from "../../contract";
+import { ANY_METHODS, API_VERSION_PREFIX, type Endpoint } from "../../contract";
 import type { ServerContext } from "../context";
 import { badRequest, fromZodError, unauthorized, type ApiError } from "../errors";
 import { claimIdempotencyKey, settleIdempotencyKey, type IdempotencyClaim } from "./idempotency";
@@ -51,8 +51,9 @@ function requirePrincipal(request: FastifyRequest): Principal {
 export function serve<E extends Endpoint>(app: FastifyInstance, ctx: ServerContext, row: E, handler: (input: RouteInput<E>) => Promise<RouteResult<E>>): void {
   const path = row.wildcard ? row.path.replace(`:${row.wildcard}`, "*") : row.path;
   app.route({
-    method: row.anyMethod ? ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] : row.method,
+    method: row.anyMethod ? [...ANY_METHODS] : row.method,
     url: API_VERSION_PREFIX + path,
+    exposeHeadRoute: row.head === true,
     handler: async (request, reply) => {
       // A bad token is never overlooked in favour of a signed URL or a public bucket.
       if (row.auth === "bearer-or-signed" && request.authError) throw request.authError;
@@ -68,8 +69,7 @@ export function serve<E extends Endpoint>(app: FastifyInstance, ctx: ServerConte
       }
       const query = parse(row.query, request.query, 400, "invalid_parameter");
       // A POST without a body is validated as {}, so the error names the missing fields.
-      // A body that is not JSON (a form, bytes) is the handler's to read.
-      const body = row.bodyMedia ? undefined : parse(row.body, request.body === undefined ? {} : request.body, 422, "validation_error");
+      const body = parse(row.body, request.body === undefined ? {} : request.body, 422, "validation_error");
 
       if (request.method === "POST" && !row.anyMethod) {
         const claim = await claimIdempotencyKey(ctx, request, reply, principal?.credentialScope ?? `ip:${request.ip}`);

@@ -1,6 +1,6 @@
 // The OpenAPI document, a health check, and (LUBES_DEV=1 only) the dev outbox.
 import type { FastifyInstance } from "fastify";
-import { devEndpoints, endpoints, metaEndpoints } from "../../contract";
+import { devEndpoints, metaEndpoints, servedEndpoints } from "../../contract";
 import { buildOpenApiDocument } from "../openapi";
 import { iso, type ServerContext } from "../context";
 import { ApiError } from "../errors";
@@ -10,7 +10,7 @@ import { serve } from "../http/route";
 const isLoopback = (address: string | undefined): boolean => !!address && (/^(::ffff:)?127\./.test(address) || address === "::1");
 
 export function metaRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  const rows = ctx.options.dev ? [...endpoints, ...Object.values(devEndpoints)] : endpoints;
+  const rows = servedEndpoints(ctx.options.dev === true);
   // Relative when no public URL is configured: OpenAPI resolves it against where the document was fetched.
   const document = buildOpenApiDocument(rows, ctx.options.publicUrl ?? "/v1");
   serve(app, ctx, metaEndpoints.openapi, () => Promise.resolve(document));

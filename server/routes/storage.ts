@@ -88,7 +88,9 @@ function verifySignature(ctx: ServerContext, request: FastifyRequest, projectId:
   const query = request.query as Record<string, unknown>;
   const expires = Number(query["expires"]);
   const given = typeof query["signature"] === "string" ? query["signature"] : "";
-  const expected = signature(ctx, request.method, signedPath(projectId, bucket, key), expires);
+  // A URL signed for GET also answers HEAD: the same object's size, type and ETag, without the bytes.
+  const method = request.method === "HEAD" ? "GET" : request.method;
+  const expected = signature(ctx, method, signedPath(projectId, bucket, key), expires);
   const valid = Number.isInteger(expires) && given.length === expected.length && timingSafeEqual(Buffer.from(given), Buffer.from(expected));
   if (!valid) throw forbidden("The signature does not match this URL, method and expiry");
   if (expires * 1000 <= ctx.options.now().getTime()) throw new ApiError(403, "signature_expired", "This signed URL has expired; ask for a new one");
@@ -109,7 +111,7 @@ async function authorizeObject(ctx: ServerContext, request: FastifyRequest, prin
     verifySignature(ctx, request, projectId, bucket, key);
     return { bucket: await findBucket(ctx, projectId, bucket), key };
   }
-  if (request.method === "GET") {
+  if (request.method === "GET" || request.method === "HEAD") {
     const row = (await ctx.sql.query<BucketRow>("SELECT * FROM buckets WHERE project_id = $1 AND name = $2 AND public", [projectId, bucket])).rows[0];
     if (row) return { bucket: row, key };
   }

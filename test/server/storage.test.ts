@@ -193,6 +193,24 @@ describeEachEngine("storage", (engine) => {
     expect(await (await download(encodeURIComponent("avatars/deep/dir/note.txt"))).text()).toBe("encoded");
   });
 
+  it("answers HEAD on a download with its headers and no bytes: with a token, on a public bucket, with a URL signed for GET", async () => {
+    await server.api.post(`${base()}/buckets`, { token: owner.token, body: { name: "open-heads", public: true } });
+    await fetch(`${server.url}${base()}/objects/open-heads/h.txt`, { method: "PUT", headers: { authorization: `Bearer ${owner.token}`, "content-type": "text/plain" }, body: "twelve bytes" });
+    const signed = await server.api.post(`${base()}/sign`, { token: owner.token, body: { key: "open-heads/h.txt", expires_in: 60 } });
+    for (const head of [
+      await fetch(`${server.url}${base()}/objects/open-heads/h.txt`, { method: "HEAD", headers: { authorization: `Bearer ${owner.token}` } }),
+      await fetch(`${server.url}${base()}/objects/open-heads/h.txt`, { method: "HEAD" }),
+      await fetch(signed.body.url as string, { method: "HEAD" }),
+    ]) {
+      expect(head.status).toBe(200);
+      expect(head.headers.get("content-length")).toBe("12");
+      expect(head.headers.get("etag")).toMatch(/^"[0-9a-f]{32}"$/);
+      expect(await head.text()).toBe("");
+    }
+    // Only downloads answer HEAD, as the OpenAPI document says.
+    expect((await fetch(`${server.url}/projects/${projectId}`, { method: "HEAD", headers: { authorization: `Bearer ${owner.token}` } })).status).toBe(404);
+  });
+
   it("answers a multipart upload without file, without bucket, to an unknown bucket, or not multipart at all", async () => {
     expect((await upload({ bucket: "avatars" })).body.error.details).toMatchObject({ field: "file", constraint: "required" });
     expect((await upload({}, { bytes: "x", name: "x.txt", type: "text/plain" })).body.error.details).toMatchObject({ field: "bucket", constraint: "required" });

@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import pg from "pg";
-import { devEndpoints, endpoints, type Organization, type Project } from "../../contract";
+import { servedEndpoints, type Organization, type Project } from "../../contract";
 import { buildApp } from "../../server/app";
 import { DEFAULT_RATE_LIMITS, type Faults, type RateLimits, type ServerOptions } from "../../server/config";
 import type { QueryLimits } from "../../server/databases/types";
@@ -103,10 +103,9 @@ export interface TestServerOptions {
   checkDocument?: boolean;
 }
 
-/** The rows a server serves (the dev outbox only with `dev`), and the document of each set, built once. */
-const rowsOf = (dev: boolean) => (dev ? [...endpoints, ...Object.values(devEndpoints)] : endpoints);
+/** The document of what a server serves (the dev outbox only with `dev`), built once. */
 const documents = new Map<boolean, Record<string, unknown>>();
-const documentOf = (dev: boolean) => documents.get(dev) ?? documents.set(dev, buildOpenApiDocument(rowsOf(dev), "/v1")).get(dev) ?? {};
+const documentOf = (dev: boolean) => documents.get(dev) ?? documents.set(dev, buildOpenApiDocument(servedEndpoints(dev), "/v1")).get(dev) ?? {};
 
 export async function startTestServer(engine: Engine, overrides: TestServerOptions = {}): Promise<TestServer> {
   let offset = overrides.clockOffsetMs ?? 0;
@@ -132,7 +131,7 @@ export async function startTestServer(engine: Engine, overrides: TestServerOptio
   };
   const app = await buildApp(options);
   const dev = options.dev === true;
-  const check = overrides.checkDocument ?? process.env["VITEST"] !== undefined ? new DocumentCheck(documentOf(dev), rowsOf(dev)) : undefined;
+  const check = (overrides.checkDocument ?? process.env["VITEST"] !== undefined) ? new DocumentCheck(documentOf(dev), servedEndpoints(dev)) : undefined;
   check?.install(app);
   await app.listen({ port: 0, host: overrides.host ?? "127.0.0.1" });
   const address = app.server.address();

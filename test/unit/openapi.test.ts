@@ -62,6 +62,24 @@ describe("the OpenAPI document", () => {
     expect(Object.keys(doc["paths"]["/projects/{id}/db/branches/{branch}"].delete.responses)).toContain("409");
   });
 
+  it("reads an invocation's every status as the API's error or the function's own answer", () => {
+    const get = doc["paths"]["/projects/{id}/functions/{slug}/invoke"].get;
+    for (const status of ["404", "409", "500", "502", "default"]) expect(resolve(get.responses[status])["content"]["*/*"], status).toBeDefined();
+  });
+
+  it("marks a request body required only where the server needs one", () => {
+    expect(doc["paths"]["/projects"].post.requestBody.required).toBe(true);
+    expect(doc["paths"]["/projects/{id}/deployments"].post.requestBody.required).toBe(false);
+    expect(doc["paths"]["/projects/{id}/storage/objects/{key}"].put.requestBody.required).toBe(false);
+  });
+
+  it("names the headers only some answers carry: Content-Range on 416, no rate limit before the limiter ran (400, 500)", () => {
+    const download = doc["paths"]["/projects/{id}/storage/objects/{key}"].get;
+    expect(download.responses["416"].headers["Content-Range"]).toBeDefined();
+    expect(resolve(download.responses["400"])["headers"]["X-RateLimit-Limit"].required).toBe(false);
+    expect(resolve(download.responses["404"])["headers"]["X-RateLimit-Limit"]).toEqual({ $ref: "#/components/headers/X-RateLimit-Limit" });
+  });
+
   it("always has details in the error envelope", () => {
     expect(doc["components"]["schemas"]["ErrorBody"].properties.error.required).toEqual(expect.arrayContaining(["code", "message", "details"]));
   });
