@@ -26,6 +26,7 @@ import { devOutboxMailer, logOnlyMailer, smtpMailer } from "./services/mailer";
 import { SandboxPool } from "./functions/pool";
 import { DEFAULT_MAX_INVOCATIONS, DEFAULT_MAX_INVOCATIONS_PER_PROJECT, InvocationSlots } from "./functions/slots";
 import { ObjectStore } from "./services/object-store";
+import { PARTIAL_IDLE_MS, releaseInterruptedWork } from "./services/recovery";
 import { backfillSecretDigests } from "./store/env";
 import { createHmac } from "node:crypto";
 import path from "node:path";
@@ -162,8 +163,10 @@ function installFaults(app: FastifyInstance, faults: Faults | undefined): void {
 
 export async function buildApp(options: ServerOptions): Promise<FastifyInstance> {
   const controlPlane = await openControlPlane(options);
-  // The embedded control plane is this process's alone (its data dir is locked): what it reads can stay in memory.
-  const cache = new ReadCache(controlPlane.engine === "pglite");
+  // The embedded control plane is this process's alone (its data dir is locked): what it reads can stay in memory,
+  // and what it finds in progress at start-up was left by a process that died.
+  const ownsDataDir = controlPlane.engine === "pglite";
+  const cache = new ReadCache(ownsDataDir);
   const sql = invalidatingWrites(controlPlane, cache);
   let databases: ProjectDatabases | undefined;
   try {
@@ -210,6 +213,7 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
         : options.dev ? devOutboxMailer(sql) : logOnlyMailer((message) => app.log.info(message)),
     };
     await backfillSecretDigests(ctx);
+    if (ownsDataDir) await releaseInterruptedWork(ctx, app.log);
     app.decorate("lubes", ctx);
     installErrorHandlers(app);
     acceptEmptyJson(app);
@@ -225,7 +229,7 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
     }
 
     const sweep = setInterval(() => {
-      Promise.all([sweepRateLimits(ctx), sweepIdempotencyRecords(ctx)]).catch((error: unknown) => app.log.warn({ err: error }, "sweep failed"));
+      Promise.all([sweepRateLimits(ctx), sweepIdempotencyRecords(ctx), ctx.objects.removeStalePartials(PARTIAL_IDLE_MS)]).catch((error: unknown) => app.log.warn({ err: error }, "sweep failed"));
     }, SWEEP_INTERVAL_MS);
     sweep.unref();
     app.addHook("onClose", async () => {

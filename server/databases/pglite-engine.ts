@@ -8,7 +8,7 @@ import type { Worker } from "node:worker_threads";
 import { copyTemplate, pgliteTemplate } from "../db/pglite-template";
 import { retireWorker, startWorker } from "../workers";
 import type { WorkerRequest, WorkerResponse } from "./pglite-worker";
-import { DatabaseUnavailableError, QueryTimeoutError, ResultTooLargeError, SqlError, type BranchRef, type ProjectDatabases, type QueryLimits, type QueryOutcome } from "./types";
+import { DatabaseUnavailableError, QueryTimeoutError, ResultTooLargeError, SqlError, migrationTimeoutMs, type BranchRef, type ProjectDatabases, type QueryLimits, type QueryOutcome } from "./types";
 
 type Payload = WorkerRequest extends infer R ? (R extends WorkerRequest ? Omit<R, "id"> : never) : never;
 
@@ -204,7 +204,7 @@ export class PgliteDatabases implements ProjectDatabases {
   }
 
   async migrate(ref: BranchRef, sql: string): Promise<void> {
-    await this.request(ref, { kind: "migrate", sql }, this.options.limits.timeoutMs * 6);
+    await this.request(ref, { kind: "migrate", sql }, migrationTimeoutMs(this.options.limits));
   }
 
   async close(): Promise<void> {

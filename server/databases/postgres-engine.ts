@@ -3,7 +3,7 @@
 // so they cannot reach another project's data or the control plane; a watchdog cancels runaway statements.
 import pg from "pg";
 import { normalizeRows, serializeParam } from "./values";
-import { DatabaseUnavailableError, QueryTimeoutError, ResultTooLargeError, SqlError, type BranchRef, type ProjectDatabases, type QueryLimits, type QueryOutcome } from "./types";
+import { DatabaseUnavailableError, QueryTimeoutError, ResultTooLargeError, SqlError, migrationTimeoutMs, type BranchRef, type ProjectDatabases, type QueryLimits, type QueryOutcome } from "./types";
 
 /** Every value as Postgres's text: normalizeRows decides its JSON form, exactly as for PGlite. */
 const RAW_TYPES = { getTypeParser: () => (text: string) => text };
@@ -239,10 +239,10 @@ export class PostgresDatabases implements ProjectDatabases {
   }
 
   async migrate(ref: BranchRef, sql: string): Promise<void> {
-    await this.withClient(ref, this.options.limits.timeoutMs * 6, async (client) => {
+    await this.withClient(ref, migrationTimeoutMs(this.options.limits), async (client) => {
       await client.query("BEGIN");
       try {
-        await client.query(`SET LOCAL statement_timeout = ${Math.floor(this.options.limits.timeoutMs * 6)}`);
+        await client.query(`SET LOCAL statement_timeout = ${Math.floor(migrationTimeoutMs(this.options.limits))}`);
         await client.query(sql);
         await client.query("COMMIT");
       } catch (error) {

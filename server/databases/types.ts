@@ -16,6 +16,9 @@ export interface QueryLimits {
 
 export const DEFAULT_QUERY_LIMITS: QueryLimits = { timeoutMs: 10_000, maxRows: 10_000, maxBytes: 10 * 1024 * 1024 };
 
+/** A migration may run six times as long as a query; past it, it is cancelled (and rolled back). */
+export const migrationTimeoutMs = (limits: QueryLimits): number => limits.timeoutMs * 6;
+
 export interface QueryOutcome {
   rows: Record<string, unknown>[];
   row_count: number;

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from "fastify";
 import { databaseEndpoints as api } from "../../contract";
 import type { ServerContext } from "../context";
-import { DatabaseUnavailableError, QueryTimeoutError, ResultTooLargeError, SqlError, type BranchRef } from "../databases/types";
+import { DEFAULT_QUERY_LIMITS, DatabaseUnavailableError, QueryTimeoutError, ResultTooLargeError, SqlError, migrationTimeoutMs, type BranchRef } from "../databases/types";
 import { ApiError, conflict, notFound } from "../errors";
 import { WithStatus, serve } from "../http/route";
 import { projectAccess } from "../services/access";
@@ -10,8 +10,12 @@ import { sha256, newId } from "../services/crypto";
 import { insertBranch, resolveBranch, toBranch, toMigration, type BranchRow, type MigrationRow } from "../store/database";
 import { queryPage } from "../store/page";
 
-/** An abandoned `running` migration (its process died) may be taken over after this long. */
-const STALE_MIGRATION_MS = 10 * 60_000;
+/**
+ * A migration marked running or reverting for longer than this was cut off with its process (shared PostgreSQL: a
+ * live one is cancelled at its timeout), so another request may take it over. An embedded server releases them at
+ * start-up (services/recovery.ts).
+ */
+const migrationLeaseMs = (ctx: ServerContext): number => migrationTimeoutMs(ctx.options.queryLimits ?? DEFAULT_QUERY_LIMITS) + 30_000;
 
 /** Engine errors as API errors: SQL errors are the caller's (400, or 422 for a violated constraint), never a 500. */
 function asApiError(error: unknown): unknown {
@@ -196,7 +200,7 @@ export function databaseRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const { rows } = await ctx.sql.query<MigrationRow>(
       `UPDATE migrations SET status = 'reverting', updated_at = now()
         WHERE branch_id = $1 AND name = $2 AND (status = 'applied' OR (status = 'reverting' AND updated_at < $3)) RETURNING *`,
-      [branch.id, params.name, new Date(Date.now() - STALE_MIGRATION_MS)],
+      [branch.id, params.name, new Date(Date.now() - migrationLeaseMs(ctx))],
     );
     const claimed = rows[0];
     if (!claimed) {
@@ -240,7 +244,7 @@ async function claimMigration(ctx: ServerContext, branch: BranchRow, name: strin
   const retake = await ctx.sql.query<MigrationRow>(
     `UPDATE migrations SET status = 'running', sql = $2, checksum = $3, error_code = NULL, error_message = NULL, updated_at = now()
       WHERE id = $1 AND (status = 'failed' OR (status IN ('running', 'reverting') AND updated_at < $4)) RETURNING *`,
-    [existing.id, sql, checksum, new Date(Date.now() - STALE_MIGRATION_MS)],
+    [existing.id, sql, checksum, new Date(Date.now() - migrationLeaseMs(ctx))],
   );
   if (!retake.rows[0]) throw conflict("migration_in_progress", `Migration "${name}" is being applied; retry shortly`);
   return { run: true, row: retake.rows[0] };

@@ -2,7 +2,7 @@
 // object keys, so no key can reach a path outside the root. Uploads stream to a temporary file, then are renamed.
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, rmSync, type ReadStream } from "node:fs";
-import { rename, rm } from "node:fs/promises";
+import { readdir, rename, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { Readable } from "node:stream";
@@ -77,6 +77,27 @@ export class ObjectStore {
   async removeProject(projectId: string): Promise<void> {
     if (!/^[a-z0-9_]+$/.test(projectId)) return;
     await rm(path.join(this.root, projectId), { recursive: true, force: true });
+  }
+
+  /**
+   * Removes half-written uploads (`<blob>.partial`) nothing has written to for `idleMs`: their upload was cut off with
+   * its process. Answers how many.
+   */
+  async removeStalePartials(idleMs: number): Promise<number> {
+    const cutoff = Date.now() - idleMs;
+    let removed = 0;
+    for (const project of await readdir(this.root, { withFileTypes: true })) {
+      if (!project.isDirectory()) continue;
+      const dir = path.join(this.root, project.name);
+      for (const name of (await readdir(dir)).filter((file) => file.endsWith(".partial"))) {
+        const file = path.join(dir, name);
+        const written = await stat(file).then((info) => info.mtimeMs, () => Infinity);
+        if (written > cutoff) continue;
+        await rm(file, { force: true });
+        removed += 1;
+      }
+    }
+    return removed;
   }
 
   close(): void {

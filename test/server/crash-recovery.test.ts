@@ -1,0 +1,94 @@
+// lubes-server killed (SIGKILL) in the middle of work and started again on the same data dir, as a CI runner or an
+// out-of-memory killer leaves it: a migration applying, an Idempotency-Key request in flight, a deployment building
+// and an upload half-written. The embedded server owns its data dir, so the restarted one releases all of it at
+// start-up: the retries run at once (no "in progress" until a lease expires), the build finishes, no leftover stays.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { request } from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, expect, it } from "vitest";
+import { Api } from "../support/server";
+
+const SERVER = path.resolve(__dirname, "../../server");
+const bin = (JSON.parse(readFileSync(path.join(SERVER, "package.json"), "utf8")) as { bin: Record<string, string> }).bin["lubes-server"] ?? "";
+const dataDir = mkdtempSync(path.join(os.tmpdir(), "lubes-crash-"));
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const child of children) child.kill("SIGKILL");
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const until = async <T>(what: () => Promise<T | undefined> | T | undefined): Promise<T> => {
+  for (;;) {
+    const value = await what();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+};
+
+/** The compiled bin on the shared data dir; resolves once it answers, with its URL. */
+async function startServer(): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = spawn(process.execPath, [path.join(SERVER, bin)], { env: { ...process.env, PORT: "0", LUBES_DATA_DIR: dataDir }, stdio: ["ignore", "pipe", "pipe"] });
+  children.push(child);
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const url = await until(() => {
+    if (child.exitCode !== null) throw new Error(`lubes-server exited:\n${output}`);
+    return /ready at (http:\/\/\S+)/.exec(output)?.[1];
+  });
+  return { child, url, output: () => output };
+}
+
+const partialUploads = () => readdirSync(path.join(dataDir, "storage"), { recursive: true, encoding: "utf8" }).filter((file) => file.endsWith(".partial"));
+
+it("releases what a killed server left in progress: a migration, an Idempotency-Key, a build and an upload", async () => {
+  const first = await startServer();
+  const credentials = JSON.parse(readFileSync(path.join(dataDir, "credentials.json"), "utf8")) as { api_key: string; organization_id: string };
+  const token = credentials.api_key;
+  let api = new Api(first.url);
+  const project = (await api.post("/projects", { token, body: { name: "Crash", organization_id: credentials.organization_id } })).body.id as string;
+  const base = `/projects/${project}`;
+  // A function whose module takes a while to load makes the build last long enough to be cut.
+  await api.post(`${base}/functions`, { token, body: { slug: "slow", source: "await new Promise((r) => setTimeout(r, 1500));\nexport default async () => new Response('ok');" } });
+  expect((await api.post(`${base}/functions/slow/deploy`, { token })).status).toBe(201);
+  await api.post(`${base}/storage/buckets`, { token, body: { name: "uploads" } });
+
+  // Work in progress at the kill: a migration holding the branch's database, a query with an Idempotency-Key queued
+  // behind it, a deployment building, and an upload half sent.
+  void api.post(`${base}/db/migrations`, { token, body: { name: "001_slow", sql: "SELECT pg_sleep(30)" } }).catch(() => undefined);
+  await until(async () => ((await api.get(`${base}/db/migrations/001_slow`, { token })).body.status === "running" ? true : undefined));
+  const query = { query: "SELECT 1 AS one" };
+  void api.post(`${base}/db/query`, { token, body: query, headers: { "idempotency-key": "cut-off" } }).catch(() => undefined);
+  const deployment = (await api.post(`${base}/deployments`, { token, body: {} })).body.id as string;
+  await until(async () => ((await api.get(`${base}/deployments/${deployment}`, { token })).body.status === "building" ? true : undefined));
+  const upload = request(`${first.url}${base}/storage/objects/uploads/big.bin`, { method: "PUT", headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream" } });
+  upload.on("error", () => undefined);
+  upload.write(Buffer.alloc(256 * 1024));
+  await until(() => (partialUploads().length > 0 ? true : undefined));
+  // The query's claim is taken before it waits for the database: a retry now is refused as in progress.
+  await until(async () => ((await api.post(`${base}/db/query`, { token, body: query, headers: { "idempotency-key": "cut-off" } })).status === 409 ? true : undefined));
+
+  first.child.kill("SIGKILL");
+  await until(() => (first.child.exitCode !== null || first.child.signalCode !== null ? true : undefined));
+  const second = await startServer();
+  api = new Api(second.url);
+
+  const migration = (await api.get(`${base}/db/migrations/001_slow`, { token })).body;
+  expect(migration).toMatchObject({ status: "failed", error: { code: "interrupted", message: expect.stringContaining("post it again") } });
+  const rerun = await api.post(`${base}/db/migrations`, { token, body: { name: "001_slow", sql: "CREATE TABLE survived (id int)" } });
+  expect(rerun.status, rerun.text).toBe(201);
+  const retried = await api.post(`${base}/db/query`, { token, body: query, headers: { "idempotency-key": "cut-off" } });
+  expect(retried.status, retried.text).toBe(200);
+  expect(retried.body.rows).toEqual([{ one: 1 }]);
+  expect(partialUploads()).toEqual([]);
+  const built = await until(async () => {
+    const status = (await api.get(`${base}/deployments/${deployment}`, { token })).body.status as string;
+    return status === "ready" || status === "failed" ? status : undefined;
+  });
+  expect(built).toBe("ready");
+  const logs = (await api.get(`${base}/deployments/${deployment}/logs?limit=100`, { token })).body.data as { message: string }[];
+  expect(logs.map((line) => line.message)).toContain("The server stopped during this build: building it again");
+  expect(second.output()).toContain("released work the previous process left unfinished");
+});
