@@ -70,6 +70,13 @@ export interface RunResult {
 
 export class EngineError extends Error {}
 
+/** A step's failure as the engine reports it: the resource first, then what went wrong. */
+function failedStep(urn: string, error: unknown): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.startsWith(urn) ? (error as Error) : new EngineError(`${urn}: ${message}`);
+}
+const named = <T>(urn: string, step: Promise<T>): Promise<T> => step.catch((error: unknown) => Promise.reject(failedStep(urn, error)));
+
 const isLubes = (type: string) => type.startsWith(DYNAMIC) || type.startsWith(PLUGIN) || type === PROVIDER_TYPE;
 /** Lubes resources, and the few of the `random` provider its stand-in serves (random-stand-in.ts). */
 const isServed = (type: string) => isLubes(type) || type.startsWith(RANDOM_TYPE_PREFIX);
@@ -247,7 +254,7 @@ async function deleteInOrder(stack: Stack, hosts: Hosts, doomed: StateResource[]
         if (resource.protect) throw new EngineError(`${resource.urn} is protected: unprotect it (protect: false) before it can be deleted or replaced`);
         // An explicit provider only leaves the state, after every resource that used it.
         if (resource.type === PROVIDER_TYPE) return stack.remove(resource);
-        if (!resource.retainOnDelete) await run(async () => (await hosts.for(resource)).delete(resource.urn, resource.id, withProvider(resource, resource.outputs)));
+        if (!resource.retainOnDelete) await run(() => named(resource.urn, hosts.for(resource).then((host) => host.delete(resource.urn, resource.id, withProvider(resource, resource.outputs)))));
         stack.remove(resource);
         // A replaced resource's delete is part of its replace step, as the engine counts it.
         if (!resource.pendingDelete) steps.push({ urn: resource.urn, op: "delete" });
@@ -378,12 +385,12 @@ function interceptRegistrations(requireFromPulumi: NodeJS.Require, register: (r:
     const provider = String(req.getProvider() ?? "");
     // A plugin resource depends on its explicit provider, which is deleted after it.
     const providerUrn = provider ? [provider.split("::").slice(0, -1).join("::")] : [];
-    steps.run(() => register({
+    steps.run(() => named(urn, register({
       urn, aliases: aliasUrns(monitor, req), type: req.getType(), provider, props, secrets: [...secrets, ...(req.getAdditionalsecretoutputsList() as string[])],
       dependencies: [...new Set([...(req.getDependenciesList() as string[]), ...(parent ? [parent] : []), ...providerUrn])],
       deleteBeforeReplace: req.getDeletebeforereplace(), ignoreChanges: req.getIgnorechangesList(), replaceOnChanges: req.getReplaceonchangesList(),
       protect: req.getProtect() === true, retainOnDelete: req.getRetainondelete() === true,
-    })).then(
+    }))).then(
       (answer) => {
         const response = new resproto.RegisterResourceResponse();
         response.setUrn(urn);
@@ -399,7 +406,7 @@ function interceptRegistrations(requireFromPulumi: NodeJS.Require, register: (r:
     if (!isLubes(String(req.getType()))) return mockRead(req, callback);
     const urn = monitor.newUrn(req.getParent(), req.getType(), req.getName()) as string;
     const { props, secrets } = unwrapSecrets(req.getProperties().toJavaScript() as Props);
-    steps.run(() => read({ urn, type: req.getType(), provider: String(req.getProvider() ?? ""), id: req.getId() as string, props, secrets: [...secrets, ...(req.getAdditionalsecretoutputsList() as string[])] })).then(
+    steps.run(() => named(urn, read({ urn, type: req.getType(), provider: String(req.getProvider() ?? ""), id: req.getId() as string, props, secrets: [...secrets, ...(req.getAdditionalsecretoutputsList() as string[])] }))).then(
       (answer) => {
         const response = new resproto.ReadResourceResponse();
         response.setUrn(urn);
@@ -617,7 +624,7 @@ export async function refresh(options: StackOptions, previewOnly = false): Promi
       await Promise.all(
         [...stack.state.resources].filter((resource) => resource.type !== PROVIDER_TYPE).map((resource) =>
           run(async () => {
-            const live = await (await hosts.for(resource)).read(resource.urn, resource.id, withProvider(resource, resource.outputs));
+            const live = await named(resource.urn, hosts.for(resource).then((host) => host.read(resource.urn, resource.id, withProvider(resource, resource.outputs))));
             if (live.id === "") {
               drift.push({ urn: resource.urn, change: "deleted", fields: [] });
               steps.push({ urn: resource.urn, op: "delete" });

@@ -68,6 +68,22 @@ new lubes.Function("api", { projectId: project.id, slug: "api", source: "export 
     await stack.destroy();
   }, LONG);
 
+  it.each(["the dynamic provider", "the plugin"])("ends an up whose failed create has dependents three links deep, naming the resource and the error (%s)", async (through) => {
+    const options = through === "the plugin"
+      ? `{ provider: new lubes.Provider("explicit", { apiUrl: ${JSON.stringify(lubes.config["lubes:apiUrl"])}, apiKey: ${JSON.stringify(lubes.config["lubes:apiKey"])} }) }`
+      : "{}";
+    const stack = stackOf(`const org = new lubes.Organization("acme", { name: "Chain Co" });
+const project = new lubes.Project("web", { organizationId: org.id });
+const opts: { provider?: lubes.Provider } = ${options};
+const first = new lubes.Migration("first", { projectId: project.id, name: "001_broken", sql: "CREATE TABLE (" }, opts);
+const second = new lubes.Migration("second", { projectId: project.id, name: "002_next", sql: "SELECT 1" }, { ...opts, dependsOn: [first] });
+const branch = new lubes.Branch("feature", { projectId: project.id, name: "feature" }, { ...opts, dependsOn: [second] });
+new lubes.EnvVar("flag", { projectId: project.id, key: "FLAG", value: "on" }, { ...opts, dependsOn: [branch] });`);
+    await expect(stack.up()).rejects.toThrow(/Migration::first[\s\S]*syntax error/);
+    await stack.destroy();
+    expect((await organizations()).filter((name) => name === "Chain Co")).toEqual([]);
+  }, LONG);
+
   it("refuses to delete a protected resource, and keeps it", async () => {
     const stack = stackOf(`new lubes.Organization("keep", { name: "Protected Co" }, { protect: true });`);
     await stack.up();
