@@ -7,7 +7,7 @@ import { databaseEndpoints } from "./database";
 import { deploymentEndpoints } from "./deployments";
 import { envEndpoints } from "./env";
 import { functionEndpoints } from "./functions";
-import { devEndpoints, metaEndpoints } from "./meta";
+import { devEndpoints, faultEndpoints, metaEndpoints } from "./meta";
 import { projectEndpoints } from "./projects";
 import { storageEndpoints } from "./storage";
 
@@ -39,5 +39,9 @@ export const endpoints: readonly Endpoint[] = [
   ...Object.values(metaEndpoints),
 ];
 
-/** The rows a server serves: the dev outbox too when it runs with LUBES_DEV. */
-export const servedEndpoints = (dev: boolean): readonly Endpoint[] => (dev ? [...endpoints, ...Object.values(devEndpoints)] : endpoints);
+/** The rows a server serves: the dev outbox too with LUBES_DEV, fault switching too with LUBES_FAULTS. */
+export const servedEndpoints = (served: { dev: boolean; faults: boolean }): readonly Endpoint[] => [
+  ...endpoints,
+  ...(served.dev ? Object.values(devEndpoints) : []),
+  ...(served.faults ? Object.values(faultEndpoints) : []),
+];

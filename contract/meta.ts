@@ -23,3 +23,19 @@ export const devEndpoints = {
     answers: { 403: "Asked from another machine than the server's: the outbox answers only to loopback clients" },
   }),
 };
+
+/** Fault injection as `LUBES_FAULTS` writes it, e.g. `fail=0.1,drop=0.02@/db/migrations,delay=20-200`; `off` for none. */
+export const FaultsSetting = z.object({ faults: z.string() });
+export const SetFaultsBody = z.strictObject({ faults: z.string().max(2000) });
+const LOOPBACK_ONLY = { 403: "Asked from another machine than the server's: fault injection answers only to loopback clients" } as const;
+/** Served only by a server started with `LUBES_FAULTS` (even `off`): reliability tests switch faults while it runs. */
+export const faultEndpoints = {
+  get: endpoint({
+    operationId: "getFaults", method: "GET", path: "/admin/faults", summary: "The faults injected now (LUBES_FAULTS servers only)", tag,
+    extension: true, auth: "none", status: 200, response: FaultsSetting, answers: LOOPBACK_ONLY,
+  }),
+  set: endpoint({
+    operationId: "setFaults", method: "PUT", path: "/admin/faults", summary: "Change the faults injected, at once (LUBES_FAULTS servers only)", tag,
+    extension: true, auth: "none", body: SetFaultsBody, status: 200, response: FaultsSetting, answers: LOOPBACK_ONLY,
+  }),
+};

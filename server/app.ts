@@ -1,6 +1,8 @@
 // Builds lubes-server as a Fastify app without listening: main.ts listens, tests build one per suite.
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { DEFAULT_MAX_OBJECT_BYTES, type Faults, type ServerOptions } from "./config";
+
+type FaultRule = Faults["fail"];
 import { loadKeys, type ServerContext } from "./context";
 import { ReadCache, invalidatingWrites } from "./db/read-cache";
 import { migrateControlPlane } from "./db/schema";
@@ -141,19 +143,39 @@ function installRequestLog(app: FastifyInstance): void {
   });
 }
 
-/** Reliability tests: fail requests before they run, cut them as they run, or drop responses after (see `Faults`). */
-function installFaults(app: FastifyInstance, faults: Faults | undefined): void {
+/**
+ * Reliability tests (see `Faults`): the rules are read on every request, so `PUT /v1/admin/faults` changes them on a
+ * running server. An injected answer says it was injected, in the envelope its real counterpart uses.
+ */
+function installFaults(app: FastifyInstance, faults: ServerOptions["faults"]): void {
   if (!faults) return;
-  const strikes = (rule: Faults["fail"] | undefined, request: FastifyRequest) =>
-    rule !== undefined && !/\/v1\/(health|openapi\.json)$/.test(request.url.split("?")[0] ?? "") && (typeof rule === "number" ? Math.random() < rule : rule({ method: request.method, url: request.url }));
-  app.addHook("preHandler", (request, _reply, done) => {
-    if (strikes(faults.fail, request)) return done(new ApiError(503, "injected_fault", "Fault injected by LUBES_FAULTS: retry"));
+  const spared = (request: FastifyRequest) => /\/v1\/(health|openapi\.json|admin\/faults)$/.test(request.url.split("?")[0] ?? "");
+  const strikes = (rule: FaultRule | undefined, request: FastifyRequest) =>
+    rule !== undefined && !spared(request) && (typeof rule === "number" ? Math.random() < rule : rule({ method: request.method, url: request.url }));
+  const injected = (what: string) => `Fault injected by LUBES_FAULTS (${what}): retry`;
+  app.addHook("preHandler", async (request, reply) => {
+    const { delay, reset, rateLimit, badGateway, fail, cut } = faults.rules;
+    if (delay && !spared(request) && (delay.when?.({ method: request.method, url: request.url }) ?? true)) {
+      await new Promise((resolve) => setTimeout(resolve, delay.minMs + Math.random() * (delay.maxMs - delay.minMs)));
+    }
+    if (strikes(reset, request)) {
+      // Nothing runs: the client sees its connection closed before any answer.
+      request.raw.socket.destroy();
+      throw new ApiError(503, "injected_fault", injected("reset"));
+    }
+    if (strikes(rateLimit, request)) {
+      const resetAt = Number(reply.getHeader("X-RateLimit-Reset"));
+      const retryAfter = String(Math.max(1, Math.ceil(resetAt - Date.now() / 1000)));
+      reply.header("X-RateLimit-Remaining", "0");
+      throw new ApiError(429, "rate_limit_exceeded", injected("rate limit"), { limit: Number(reply.getHeader("X-RateLimit-Limit")), reset: resetAt, injected: true }, { "Retry-After": retryAfter });
+    }
+    if (strikes(badGateway, request)) throw new ApiError(502, "injected_fault", injected("bad gateway"));
+    if (strikes(fail, request)) throw new ApiError(503, "injected_fault", injected("unavailable"));
     // The client loses its connection; the handling goes on and is recorded.
-    if (strikes(faults.cut, request)) request.raw.socket.destroy();
-    done();
+    if (strikes(cut, request)) request.raw.socket.destroy();
   });
   app.addHook("onSend", async (request, reply, payload) => {
-    if (reply.statusCode < 500 && strikes(faults.drop, request)) {
+    if (reply.statusCode < 500 && strikes(faults.rules.drop, request)) {
       // The work is done and recorded; the client never hears of it.
       reply.raw.destroy();
     }

@@ -41,39 +41,74 @@ export interface ServerOptions {
   maxObjectBytes?: number;
   /** False keeps this process from building deployments (another process, or a later start, will). */
   buildDeployments?: boolean;
-  /** Fault injection for reliability tests (`LUBES_FAULTS`); off unless set. */
-  faults?: Faults;
+  /**
+   * Fault injection for reliability tests (`LUBES_FAULTS`, as written, and read); off unless set. When set (even to
+   * `off`), `PUT /v1/admin/faults` changes it on the running server.
+   */
+  faults?: { text: string; rules: Faults };
   /** Function runs at once in this process (`LUBES_MAX_INVOCATIONS`), and per project (`…_PER_PROJECT`). */
   maxInvocations?: number;
   maxInvocationsPerProject?: number;
 }
 
+type FaultRequest = { method: string; url: string };
+type FaultRule = number | ((request: FaultRequest) => boolean);
+
 /**
- * `fail`: answer 503 before handling the request; `drop`: handle it, then close the connection instead of answering
- * (a lost response); `cut`: close the connection as the handling starts, and let the handling go on (a client that
- * retries at once meets its own first attempt still running). Each is a probability, or a predicate in tests.
- * `/health` and `/openapi.json` are spared.
+ * Faults injected for reliability tests (`LUBES_FAULTS`), each a probability or, in tests, a predicate; `/health`,
+ * `/openapi.json` and `/admin/faults` are spared. Before handling: `delay` (added latency), `reset` (the connection
+ * closed, nothing runs), `rateLimit` (429 with the caller's X-RateLimit-* and Retry-After), `badGateway` (502), `fail`
+ * (503). As the handling starts: `cut` (the connection closed; the handling goes on, so a client that retries at once
+ * meets its first attempt still running). After it: `drop` (the work is done and committed, then the connection is
+ * closed instead of the answer: the worst case).
  */
 export interface Faults {
-  fail: number | ((request: { method: string; url: string }) => boolean);
-  drop: number | ((request: { method: string; url: string }) => boolean);
-  cut?: number | ((request: { method: string; url: string }) => boolean);
+  delay?: { minMs: number; maxMs: number; when?: (request: FaultRequest) => boolean };
+  reset?: FaultRule;
+  rateLimit?: FaultRule;
+  badGateway?: FaultRule;
+  fail?: FaultRule;
+  cut?: FaultRule;
+  drop?: FaultRule;
 }
 
-const FAULT_NAMES = ["fail", "drop", "cut"] as const;
+const FAULT_NAMES = { fail: "fail", bad_gateway: "badGateway", rate_limit: "rateLimit", reset: "reset", cut: "cut", drop: "drop" } as const;
+const FAULT_SYNTAX = "fail, bad_gateway, rate_limit, reset, cut or drop=<0..1>, or delay=<ms> or <min>-<max>, each optionally @<path part> or @<METHOD> <path part>; or off";
 
-/** Parses `LUBES_FAULTS`, e.g. `fail=0.1,drop=0.05,cut=0.01`. */
-export function parseFaults(text: string | undefined): Faults | undefined {
-  if (!text?.trim()) return undefined;
-  const faults: Faults = { fail: 0, drop: 0, cut: 0 };
+/** `@/db/migrations` or `@POST /v1/projects`: the requests whose path contains that part (and of that method). */
+function routeOf(spec: string | undefined): ((request: FaultRequest) => boolean) | undefined {
+  if (spec === undefined) return undefined;
+  const space = spec.indexOf(" ");
+  const [method, part] = /^[A-Z]+ /.test(spec) ? [spec.slice(0, space), spec.slice(space + 1)] : [undefined, spec];
+  return (request) => (method === undefined || request.method === method) && (request.url.split("?")[0] ?? "").includes(part);
+}
+
+/** `<ms>` or `<min>-<max>` milliseconds, at most a minute. */
+function delayOf(value: string): { minMs: number; maxMs: number } | undefined {
+  const [min, max = min] = value.split("-").map((n) => (/^\d+$/.test(n.trim()) ? Number(n) : NaN));
+  if (min === undefined || max === undefined || !(min >= 0 && max >= min && max <= 60_000)) return undefined;
+  return { minMs: min, maxMs: max };
+}
+
+/**
+ * Parses `LUBES_FAULTS` (or what `PUT /v1/admin/faults` is sent), e.g. `fail=0.1,rate_limit=0.05@/db/query,delay=20-200`;
+ * `off` (or nothing) injects none. Throws a message naming the part it cannot read.
+ */
+export function parseFaults(text: string): Faults {
+  const faults: Faults = {};
+  if (text.trim() === "" || text.trim() === "off") return faults;
   for (const part of text.split(",")) {
-    const [name, value] = part.split("=").map((s) => s.trim());
+    const at = part.indexOf("@");
+    const [name = "", value = ""] = (at < 0 ? part : part.slice(0, at)).split("=").map((s) => s.trim());
+    const route = at < 0 ? undefined : part.slice(at + 1).trim();
+    const when = routeOf(route);
+    const known = Object.entries(FAULT_NAMES).find(([written]) => written === name)?.[1];
     const rate = Number(value);
-    const known = FAULT_NAMES.find((n) => n === name);
-    if (!known || !value || !(rate >= 0 && rate <= 1)) {
-      throw new Error(`LUBES_FAULTS: "${part}" is not fail=<0..1>, drop=<0..1> or cut=<0..1>`);
-    }
-    faults[known] = rate;
+    const delay = name === "delay" ? delayOf(value) : undefined;
+    if (route === "") throw new Error(`LUBES_FAULTS: "${part.trim()}": ${FAULT_SYNTAX}`);
+    if (delay) faults.delay = { ...delay, ...(when ? { when } : {}) };
+    else if (known && value !== "" && rate >= 0 && rate <= 1) faults[known] = when ? (request) => when(request) && Math.random() < rate : rate;
+    else throw new Error(`LUBES_FAULTS: "${part.trim()}": ${FAULT_SYNTAX}`);
   }
   return faults;
 }
@@ -136,7 +171,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): { options
       maxInvocationsPerProject: positiveInteger(env, "LUBES_MAX_INVOCATIONS_PER_PROJECT", DEFAULT_MAX_INVOCATIONS_PER_PROJECT),
       databaseIdleMs: 60_000,
       maxObjectBytes: positiveInteger(env, "LUBES_MAX_OBJECT_BYTES", DEFAULT_MAX_OBJECT_BYTES),
-      ...(env["LUBES_FAULTS"] ? { faults: parseFaults(env["LUBES_FAULTS"]) as Faults } : {}),
+      ...(env["LUBES_FAULTS"] !== undefined ? { faults: { text: env["LUBES_FAULTS"], rules: parseFaults(env["LUBES_FAULTS"]) } } : {}),
     },
   };
 }

@@ -47,12 +47,13 @@ const ERRORS: Record<number, { name: string; meaning: string }> = {
   422: { name: "ValidationError", meaning: "Validation error: `details.field` and `details.constraint` name the first problem, `details.issues` all of them" },
   429: { name: "RateLimited", meaning: "Rate limit exceeded: retry after `Retry-After` seconds" },
   500: { name: "InternalError", meaning: "Internal server error: report the `X-Request-Id`" },
+  502: { name: "BadGateway", meaning: "Bad gateway: injected by LUBES_FAULTS (a test server)" },
   503: { name: "Unavailable", meaning: "Unavailable for a moment (a database restarting, the server at its limit of invocations): retry after `Retry-After` seconds" },
 };
 
-/** The errors every endpoint of this shape can answer. */
-function standardErrors(row: Endpoint): number[] {
-  const statuses = [400, 429, 500, 503];
+/** The errors every endpoint of this shape can answer (with `faults`, a server started with LUBES_FAULTS). */
+function standardErrors(row: Endpoint, faults: boolean): number[] {
+  const statuses = [400, 429, 500, 503, ...(faults ? [502] : [])];
   if (row.auth !== "none") statuses.push(401, 403, 404);
   else if (row.params) statuses.push(404);
   // A JSON body can name what exists already; a POST's Idempotency-Key can still be running.
@@ -91,10 +92,10 @@ function invocationResponse(status: number, meaning: string): ZodOpenApiResponse
   return { ...errorResponse(status, `${meaning}; or the function's own answer with this status`, ran), content: BYTES };
 }
 
-function responses(row: Endpoint, method: string): ZodOpenApiResponsesObject {
+function responses(row: Endpoint, method: string, faults: boolean): ZodOpenApiResponsesObject {
   const result: Record<string, Response> = { [row.status]: successResponse(row, method, row.status, row.status === 204 ? "Done; no content" : row.status === 201 ? "Created" : "Success") };
   const extra = Object.entries(row.answers ?? {}).map(([code, meaning]) => [Number(code), meaning] as const);
-  for (const [status, meaning] of [...standardErrors(row).map((status) => [status, ERRORS[status]?.meaning ?? ""] as const), ...extra]) {
+  for (const [status, meaning] of [...standardErrors(row, faults).map((status) => [status, ERRORS[status]?.meaning ?? ""] as const), ...extra]) {
     if (status < 400) result[status] = successResponse(row, method, status, meaning);
     else if (row.anyMethod) result[status] = invocationResponse(status, meaning);
     else if (extra.some(([answered]) => answered === status)) result[status] = errorResponse(status, meaning, status === 416 ? headersOf(["Content-Range"]) : {});
@@ -128,7 +129,7 @@ function parameters(row: Endpoint): oas31.ParameterObject[] {
   return list;
 }
 
-function operation(row: Endpoint, method: string): ZodOpenApiOperationObject {
+function operation(row: Endpoint, method: string, faults: boolean): ZodOpenApiOperationObject {
   const body = requestBody(row);
   return {
     // One id per operation: invoke's other methods and a HEAD are named after the row's.
@@ -141,7 +142,7 @@ function operation(row: Endpoint, method: string): ZodOpenApiOperationObject {
     requestParams: { ...(row.params ? { path: row.params as z.ZodObject } : {}), ...(row.query ? { query: row.query as z.ZodObject } : {}), ...(row.headers ? { header: row.headers } : {}) },
     parameters: parameters(row),
     ...(body && method !== "head" ? { requestBody: body } : {}),
-    responses: responses(row, method),
+    responses: responses(row, method, faults),
   };
 }
 
@@ -184,12 +185,13 @@ export function methodsOf(row: Endpoint): string[] {
   return row.head ? [...methods, "head"] : methods;
 }
 
-/** The OpenAPI 3.1 document of every endpoint in `rows`. */
-export function buildOpenApiDocument(rows: readonly Endpoint[], serverUrl: string): Json {
+/** The OpenAPI 3.1 document of every endpoint in `rows`; `faults`: of a server started with LUBES_FAULTS. */
+export function buildOpenApiDocument(rows: readonly Endpoint[], serverUrl: string, served: { faults?: boolean } = {}): Json {
+  const faults = served.faults === true;
   const paths: ZodOpenApiPathsObject = {};
   for (const row of rows) {
     const item = (paths[templatePath(row.path)] ??= {}) as Record<string, ZodOpenApiOperationObject>;
-    for (const method of methodsOf(row)) item[method] = operation(row, method);
+    for (const method of methodsOf(row)) item[method] = operation(row, method, faults);
   }
   return withoutUnusedSchemas(createDocument(
     {
@@ -200,7 +202,7 @@ export function buildOpenApiDocument(rows: readonly Endpoint[], serverUrl: strin
         securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "An API key or an access token" } },
         schemas: sharedSchemas(),
         headers: HEADERS,
-        responses: Object.fromEntries(Object.entries(ERRORS).map(([status, { name, meaning }]) => [name, errorResponse(Number(status), meaning)])),
+        responses: Object.fromEntries(Object.entries(ERRORS).filter(([status]) => faults || status !== "502").map(([status, { name, meaning }]) => [name, errorResponse(Number(status), meaning)])),
       },
       paths,
     },

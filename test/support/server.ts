@@ -103,9 +103,12 @@ export interface TestServerOptions {
   checkDocument?: boolean;
 }
 
-/** The document of what a server serves (the dev outbox only with `dev`), built once. */
-const documents = new Map<boolean, Record<string, unknown>>();
-const documentOf = (dev: boolean) => documents.get(dev) ?? documents.set(dev, buildOpenApiDocument(servedEndpoints(dev), "/v1")).get(dev) ?? {};
+/** The document of what a server serves (the dev outbox only with `dev`, fault switching only with faults), built once. */
+const documents = new Map<string, Record<string, unknown>>();
+const documentOf = (served: { dev: boolean; faults: boolean }) => {
+  const key = JSON.stringify(served);
+  return documents.get(key) ?? documents.set(key, buildOpenApiDocument(servedEndpoints(served), "/v1", served)).get(key) ?? {};
+};
 
 export async function startTestServer(engine: Engine, overrides: TestServerOptions = {}): Promise<TestServer> {
   let offset = overrides.clockOffsetMs ?? 0;
@@ -122,7 +125,7 @@ export async function startTestServer(engine: Engine, overrides: TestServerOptio
     ...(overrides.queryLimits ? { queryLimits: overrides.queryLimits } : {}),
     ...(overrides.maxObjectBytes ? { maxObjectBytes: overrides.maxObjectBytes } : {}),
     ...(overrides.buildDeployments === false ? { buildDeployments: false } : {}),
-    ...(overrides.faults ? { faults: overrides.faults } : {}),
+    ...(overrides.faults ? { faults: { text: "(the test's own rules)", rules: overrides.faults } } : {}),
     ...(overrides.maxOpenDatabases ? { maxOpenDatabases: overrides.maxOpenDatabases } : {}),
     ...(overrides.maxInvocations ? { maxInvocations: overrides.maxInvocations } : {}),
     ...(overrides.maxInvocationsPerProject ? { maxInvocationsPerProject: overrides.maxInvocationsPerProject } : {}),
@@ -130,8 +133,8 @@ export async function startTestServer(engine: Engine, overrides: TestServerOptio
     ...(overrides.secretKey ? { secretKey: overrides.secretKey } : {}),
   };
   const app = await buildApp(options);
-  const dev = options.dev === true;
-  const check = (overrides.checkDocument ?? process.env["VITEST"] !== undefined) ? new DocumentCheck(documentOf(dev), servedEndpoints(dev)) : undefined;
+  const served = { dev: options.dev === true, faults: options.faults !== undefined };
+  const check = (overrides.checkDocument ?? process.env["VITEST"] !== undefined) ? new DocumentCheck(documentOf(served), servedEndpoints(served)) : undefined;
   check?.install(app);
   await app.listen({ port: 0, host: overrides.host ?? "127.0.0.1" });
   const address = app.server.address();

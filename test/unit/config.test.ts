@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_RATE_LIMITS, parseRateLimits, readEnvironment } from "../../server/config";
+import { DEFAULT_RATE_LIMITS, parseFaults, parseRateLimits, readEnvironment } from "../../server/config";
 
 describe("LUBES_RATE_LIMITS", () => {
   it("defaults to the seed's plan limits", () => {
@@ -35,5 +35,29 @@ describe("readEnvironment", () => {
     expect(readEnvironment({ LUBES_SMTP_URL: "smtps://u:p@smtp.example.com" }).options.smtp).toEqual({ url: "smtps://u:p@smtp.example.com", from: "Lubes <no-reply@lubes.local>" });
     expect(readEnvironment({ LUBES_SMTP_URL: "smtp://mail:25", LUBES_MAIL_FROM: "Ops <ops@corp.example>" }).options.smtp?.from).toBe("Ops <ops@corp.example>");
     expect(() => readEnvironment({ LUBES_SMTP_URL: "https://mail" })).toThrow(/smtp:\/\//);
+  });
+});
+
+describe("LUBES_FAULTS", () => {
+  it("reads every fault, a delay fixed or random, and `off`", () => {
+    expect(parseFaults("off")).toEqual({});
+    expect(parseFaults("fail=0.1, bad_gateway=0.2,rate_limit=0.3,reset=0.4,cut=0.5,drop=0.02,delay=20-200")).toEqual({
+      fail: 0.1, badGateway: 0.2, rateLimit: 0.3, reset: 0.4, cut: 0.5, drop: 0.02, delay: { minMs: 20, maxMs: 200 },
+    });
+    expect(parseFaults("delay=150")).toEqual({ delay: { minMs: 150, maxMs: 150 } });
+  });
+
+  it("limits a fault to a route: a part of the path, and a method", () => {
+    const faults = parseFaults("fail=1@POST /v1/projects,drop=1@/db/migrations");
+    const fail = faults.fail as (request: { method: string; url: string }) => boolean;
+    const drop = faults.drop as (request: { method: string; url: string }) => boolean;
+    expect(fail({ method: "POST", url: "/v1/projects?x=1" })).toBe(true);
+    expect(fail({ method: "GET", url: "/v1/projects" })).toBe(false);
+    expect(drop({ method: "POST", url: "/v1/projects/proj_1/db/migrations" })).toBe(true);
+    expect(drop({ method: "POST", url: "/v1/projects/proj_1/db/query" })).toBe(false);
+  });
+
+  it.each(["fail=2", "fail", "nope=0.1", "delay=200-100", "delay=-5", "delay=fast", "drop=0.1@"])("refuses %j with a message naming it", (text) => {
+    expect(() => parseFaults(text)).toThrow(new RegExp(`LUBES_FAULTS: "${text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}"`));
   });
 });
