@@ -1,4 +1,4 @@
-// The OpenAPI document, a health check, and (LUBES_DEV=1 only) the dev outbox.
+// The OpenAPI document, a health check, (LUBES_DEV=1 only) the dev outbox, and (LUBES_FAULTS set only) fault switching.
 import type { FastifyInstance } from "fastify";
 import { devEndpoints, faultEndpoints, metaEndpoints, servedEndpoints } from "../../contract";
 import { parseFaults } from "../config";
