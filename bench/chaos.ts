@@ -1,0 +1,117 @@
+// Benchmark: the chaos scenario of the reliability issue at full size. A generated stack of 201 resources of every kind
+// (bench/stack-program.ts, four projects) through the engine harness, once against a sound API and once while the
+// server injects faults (LUBES_FAULTS rules switched with PUT /v1/admin/faults): 10% 5xx (503 and 502), 5% 429 with
+// Retry-After to the window's end, 2% connections reset before anything runs, 2% work that commits and then loses its
+// answer. Each run: `up`, a check that the server holds exactly what the program declares, a second `up` that must
+// change nothing, and `destroy`. Reports wall time, requests, and how many were answered 5xx or 429 or never answered.
+// Usage: npm run build && npm run bench:chaos
+import { harnessStack } from "../test/engine/runner";
+import { RESOURCES_PER_PROJECT, stackProgram } from "./stack-program";
+import { createKey, signUp, startTestServer, type TestServer } from "../test/support/server";
+
+const PROJECTS = 4;
+const RESOURCES = 1 + PROJECTS * RESOURCES_PER_PROJECT;
+const FAULTS = "fail=0.05,bad_gateway=0.05,rate_limit=0.05,reset=0.02,drop=0.02";
+
+interface Counts {
+  requests: number;
+  failed: number;
+  limited: number;
+  unanswered: number;
+}
+
+async function list(server: TestServer, token: string, path: string): Promise<Record<string, unknown>[]> {
+  const res = await server.api.get(path, { token });
+  if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${res.text}`);
+  return res.body.data as Record<string, unknown>[];
+}
+
+/** What the server holds of the stack, as counts the program's declarations give. */
+async function census(server: TestServer, token: string): Promise<Record<string, number>> {
+  const organizations = (await list(server, token, "/organizations?limit=100")).filter((o) => o["name"] === "Bench");
+  const counts: Record<string, number> = { organizations: organizations.length, projects: 0, variables: 0, migrations: 0, branches: 0, buckets: 0, objects: 0, functions: 0, deploys: 0 };
+  for (const organization of organizations) {
+    for (const project of await list(server, token, `/projects?organization_id=${String(organization["id"])}&limit=100`)) {
+      const base = `/projects/${String(project["id"])}`;
+      counts["projects"] = (counts["projects"] ?? 0) + 1;
+      counts["variables"] = (counts["variables"] ?? 0) + (await list(server, token, `${base}/env?limit=100`)).length;
+      counts["migrations"] = (counts["migrations"] ?? 0) + (await list(server, token, `${base}/db/migrations`)).filter((m) => m["status"] === "applied").length;
+      counts["branches"] = (counts["branches"] ?? 0) + (await list(server, token, `${base}/db/branches`)).length - 1;
+      counts["buckets"] = (counts["buckets"] ?? 0) + (await list(server, token, `${base}/storage/buckets`)).length;
+      counts["objects"] = (counts["objects"] ?? 0) + (await list(server, token, `${base}/storage/objects?limit=100`)).length;
+      const functions = await list(server, token, `${base}/functions`);
+      counts["functions"] = (counts["functions"] ?? 0) + functions.length;
+      counts["deploys"] = (counts["deploys"] ?? 0) + functions.reduce((sum, f) => sum + Number(f["live_version"] ?? 0), 0);
+    }
+  }
+  return counts;
+}
+
+const EXPECTED = { organizations: 1, projects: PROJECTS, variables: 30 * PROJECTS, migrations: 2 * PROJECTS, branches: PROJECTS, buckets: 4 * PROJECTS, objects: 10 * PROJECTS, functions: 2 * PROJECTS, deploys: 2 * PROJECTS };
+
+async function run(faults: string): Promise<{ upSeconds: number; destroySeconds: number; up: Counts; destroy: Counts }> {
+  const server = await startTestServer("pglite", { faults: {} });
+  const owner = await signUp(server.api, "chaos");
+  const key = await createKey(server.api, owner.token, { name: "chaos" });
+  let counts: Counts = { requests: 0, failed: 0, limited: 0, unanswered: 0 };
+  server.app.server.on("request", (request, response) => {
+    if (request.url?.startsWith("/v1/admin/faults")) return;
+    counts.requests += 1;
+    response.on("close", () => {
+      if (request.socket.destroyed) counts.unanswered += 1;
+      else if (response.statusCode === 429) counts.limited += 1;
+      else if (response.statusCode >= 500) counts.failed += 1;
+    });
+  });
+  const setFaults = async (text: string) => {
+    const res = await server.api.request("PUT", "/admin/faults", { body: { faults: text } });
+    if (res.status !== 200) throw new Error(`PUT /admin/faults: ${res.status} ${res.text}`);
+  };
+  const stack = harnessStack({ files: { "Pulumi.yaml": "name: chaos\nruntime: nodejs\n", "index.ts": stackProgram(PROJECTS) }, stack: "chaos", config: { "lubes:apiUrl": server.url, "lubes:apiKey": key }, secret: ["lubes:apiKey"] });
+  try {
+    await setFaults(faults);
+    let started = performance.now();
+    const up = await stack.up();
+    const upSeconds = (performance.now() - started) / 1000;
+    const upCounts = counts;
+    await setFaults("off");
+    if (up.summary["create"] !== RESOURCES) throw new Error(`up: ${JSON.stringify(up.summary)}`);
+    const held = await census(server, owner.token);
+    if (JSON.stringify(held) !== JSON.stringify(EXPECTED)) throw new Error(`the server holds ${JSON.stringify(held)}, the program declares ${JSON.stringify(EXPECTED)}`);
+    await setFaults(faults);
+    const again = await stack.up();
+    if (Object.entries(again.summary).some(([op, n]) => op !== "same" && n > 0)) throw new Error(`second up changed: ${JSON.stringify(again.summary)}`);
+    counts = { requests: 0, failed: 0, limited: 0, unanswered: 0 };
+    started = performance.now();
+    const destroy = await stack.destroy();
+    const destroySeconds = (performance.now() - started) / 1000;
+    await setFaults("off");
+    if (destroy.summary["delete"] !== RESOURCES) throw new Error(`destroy: ${JSON.stringify(destroy.summary)}`);
+    const left = await census(server, owner.token);
+    if (left["organizations"] !== 0) throw new Error(`destroy left ${JSON.stringify(left)}`);
+    return { upSeconds, destroySeconds, up: upCounts, destroy: counts };
+  } finally {
+    stack.dispose();
+    await server.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const sound = await run("off");
+  const chaos = await run(FAULTS);
+  const row = (name: string, r: Awaited<ReturnType<typeof run>>) =>
+    `| ${name} | ${r.upSeconds.toFixed(1)} s | ${r.up.requests} | ${r.up.failed} | ${r.up.limited} | ${r.up.unanswered} | ${r.destroySeconds.toFixed(1)} s | ${r.destroy.requests} | ${r.destroy.failed + r.destroy.limited + r.destroy.unanswered} |`;
+  process.stdout.write([
+    `${RESOURCES} resources; faults: ${FAULTS}. Both runs converged in one up, held exactly what the program declares, changed nothing on a second up, and destroy left nothing.`,
+    "",
+    "| run | up | up requests | answered 5xx | answered 429 | never answered | destroy | destroy requests | destroy faults |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    row("sound API", sound),
+    row("chaos", chaos),
+  ].join("\n") + "\n");
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
