@@ -74,9 +74,11 @@ async function run(faults: string): Promise<{ upSeconds: number; destroySeconds:
     const up = await stack.up();
     const upSeconds = (performance.now() - started) / 1000;
     const upCounts = counts;
+    process.stderr.write(`${faults}: up ${upSeconds.toFixed(1)} s, ${JSON.stringify(upCounts)}\n`);
     await setFaults("off");
     if (up.summary["create"] !== RESOURCES) throw new Error(`up: ${JSON.stringify(up.summary)}`);
-    const held = await census(server, owner.token);
+    // The key, not the session: a run with 429s outlasts an access token.
+    const held = await census(server, key);
     if (JSON.stringify(held) !== JSON.stringify(EXPECTED)) throw new Error(`the server holds ${JSON.stringify(held)}, the program declares ${JSON.stringify(EXPECTED)}`);
     await setFaults(faults);
     const again = await stack.up();
@@ -85,9 +87,10 @@ async function run(faults: string): Promise<{ upSeconds: number; destroySeconds:
     started = performance.now();
     const destroy = await stack.destroy();
     const destroySeconds = (performance.now() - started) / 1000;
+    process.stderr.write(`${faults}: destroy ${destroySeconds.toFixed(1)} s, ${JSON.stringify(counts)}\n`);
     await setFaults("off");
     if (destroy.summary["delete"] !== RESOURCES) throw new Error(`destroy: ${JSON.stringify(destroy.summary)}`);
-    const left = await census(server, owner.token);
+    const left = await census(server, key);
     if (left["organizations"] !== 0) throw new Error(`destroy left ${JSON.stringify(left)}`);
     return { upSeconds, destroySeconds, up: upCounts, destroy: counts };
   } finally {
