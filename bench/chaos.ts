@@ -73,7 +73,7 @@ async function run(faults: string): Promise<{ upSeconds: number; destroySeconds:
     let started = performance.now();
     const up = await stack.up();
     const upSeconds = (performance.now() - started) / 1000;
-    const upCounts = counts;
+    const upCounts = { ...counts };
     process.stderr.write(`${faults}: up ${upSeconds.toFixed(1)} s, ${JSON.stringify(upCounts)}\n`);
     await setFaults("off");
     if (up.summary["create"] !== RESOURCES) throw new Error(`up: ${JSON.stringify(up.summary)}`);
