@@ -7,7 +7,7 @@
 // Usage: npm run build && npm run bench:chaos
 import { harnessStack } from "../test/engine/runner";
 import { RESOURCES_PER_PROJECT, stackProgram } from "./stack-program";
-import { createKey, signUp, startTestServer, type TestServer } from "../test/support/server";
+import { createKey, setFaults, signUp, startTestServer, type TestServer } from "../test/support/server";
 
 const PROJECTS = 4;
 const RESOURCES = 1 + PROJECTS * RESOURCES_PER_PROJECT;
@@ -63,24 +63,21 @@ async function run(faults: string): Promise<{ upSeconds: number; destroySeconds:
       else if (response.statusCode >= 500) counts.failed += 1;
     });
   });
-  const setFaults = async (text: string) => {
-    const res = await server.api.request("PUT", "/admin/faults", { body: { faults: text } });
-    if (res.status !== 200) throw new Error(`PUT /admin/faults: ${res.status} ${res.text}`);
-  };
+  const switchTo = (text: string) => setFaults(server.api, text);
   const stack = harnessStack({ files: { "Pulumi.yaml": "name: chaos\nruntime: nodejs\n", "index.ts": stackProgram(PROJECTS) }, stack: "chaos", config: { "lubes:apiUrl": server.url, "lubes:apiKey": key }, secret: ["lubes:apiKey"] });
   try {
-    await setFaults(faults);
+    await switchTo(faults);
     let started = performance.now();
     const up = await stack.up();
     const upSeconds = (performance.now() - started) / 1000;
     const upCounts = { ...counts };
     process.stderr.write(`${faults}: up ${upSeconds.toFixed(1)} s, ${JSON.stringify(upCounts)}\n`);
-    await setFaults("off");
+    await switchTo("off");
     if (up.summary["create"] !== RESOURCES) throw new Error(`up: ${JSON.stringify(up.summary)}`);
     // The key, not the session: a run with 429s outlasts an access token.
     const held = await census(server, key);
     if (JSON.stringify(held) !== JSON.stringify(EXPECTED)) throw new Error(`the server holds ${JSON.stringify(held)}, the program declares ${JSON.stringify(EXPECTED)}`);
-    await setFaults(faults);
+    await switchTo(faults);
     const again = await stack.up();
     if (Object.entries(again.summary).some(([op, n]) => op !== "same" && n > 0)) throw new Error(`second up changed: ${JSON.stringify(again.summary)}`);
     counts = { requests: 0, failed: 0, limited: 0, unanswered: 0 };
@@ -88,7 +85,7 @@ async function run(faults: string): Promise<{ upSeconds: number; destroySeconds:
     const destroy = await stack.destroy();
     const destroySeconds = (performance.now() - started) / 1000;
     process.stderr.write(`${faults}: destroy ${destroySeconds.toFixed(1)} s, ${JSON.stringify(counts)}\n`);
-    await setFaults("off");
+    await switchTo("off");
     if (destroy.summary["delete"] !== RESOURCES) throw new Error(`destroy: ${JSON.stringify(destroy.summary)}`);
     const left = await census(server, key);
     if (left["organizations"] !== 0) throw new Error(`destroy left ${JSON.stringify(left)}`);

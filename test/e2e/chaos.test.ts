@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { RESOURCES_PER_PROJECT, stackProgram } from "../../bench/stack-program";
 import { harnessStack, type ExampleStack } from "../engine/runner";
+import { setFaults } from "../support/server";
 import { expectNoChanges, exampleServer, listOf, type ExampleServer } from "./support";
 
 const PROJECTS = 2;
@@ -36,16 +37,12 @@ afterAll(async () => {
   await lubes.close();
 });
 
-const setFaults = async (faults: string) => {
-  const res = await lubes.api.request("PUT", "/admin/faults", { body: { faults } });
-  if (res.status !== 200) throw new Error(`PUT /admin/faults: ${res.status} ${res.text}`);
-};
 const withFaults = async <T>(run: () => Promise<T>): Promise<T> => {
-  await setFaults(FAULTS);
+  await setFaults(lubes.api, FAULTS);
   try {
     return await run();
   } finally {
-    await setFaults("off");
+    await setFaults(lubes.api, "off");
   }
 };
 

@@ -2,7 +2,7 @@
 // started with LUBES_FAULTS, loopback clients only), each fault answering as its real counterpart would.
 import { networkInterfaces } from "node:os";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createOrg, expectEnvelope, signUp, startTestServer, type TestServer, type TestUser } from "../support/server";
+import { createOrg, expectEnvelope, setFaults, signUp, startTestServer, type TestServer, type TestUser } from "../support/server";
 
 let server: TestServer;
 let owner: TestUser;
@@ -12,20 +12,17 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const setFaults = async (faults: string) => {
-  const res = await server.api.request("PUT", "/admin/faults", { body: { faults } });
-  expect(res.status, res.text).toBe(200);
-};
+const switchTo = (faults: string) => setFaults(server.api, faults);
 const organizationNames = async () => ((await server.api.get("/organizations?limit=100", { token: owner.token })).body.data as { name: string }[]).map((o) => o.name);
 
 it("switches faults on and off on the running server, and refuses what it cannot read", async () => {
   expect((await server.api.get("/admin/faults")).body).toEqual({ faults: "(the test's own rules)" });
-  await setFaults("fail=1@GET /v1/projects");
+  await switchTo("fail=1@GET /v1/projects");
   expect((await server.api.get("/admin/faults")).body).toEqual({ faults: "fail=1@GET /v1/projects" });
   expectEnvelope(await server.api.get("/projects", { token: owner.token }), 503, "injected_fault");
   // Other routes, and the health check, are untouched.
   expect((await server.api.get("/organizations", { token: owner.token })).status).toBe(200);
-  await setFaults("off");
+  await switchTo("off");
   expect((await server.api.get("/projects", { token: owner.token })).status).toBe(200);
   const refused = await server.api.request("PUT", "/admin/faults", { body: { faults: "fail=2" } });
   expectEnvelope(refused, 422, "validation_error");
@@ -34,24 +31,24 @@ it("switches faults on and off on the running server, and refuses what it cannot
 });
 
 it("answers an injected rate limit as the real one: 429 with X-RateLimit-* and Retry-After", async () => {
-  await setFaults("rate_limit=1@/v1/projects");
+  await switchTo("rate_limit=1@/v1/projects");
   const limited = await server.api.get("/projects", { token: owner.token });
   expectEnvelope(limited, 429, "rate_limit_exceeded");
   expect(limited.headers.get("x-ratelimit-remaining")).toBe("0");
   expect(Number(limited.headers.get("x-ratelimit-limit"))).toBeGreaterThan(0);
   expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
   expect(Number(limited.headers.get("x-ratelimit-reset"))).toBeGreaterThan(Date.now() / 1000 - 1);
-  await setFaults("bad_gateway=1@/v1/projects");
+  await switchTo("bad_gateway=1@/v1/projects");
   expectEnvelope(await server.api.get("/projects", { token: owner.token }), 502, "injected_fault");
-  await setFaults("off");
+  await switchTo("off");
 });
 
 it("resets a connection before the request runs, or drops the answer after it committed", async () => {
-  await setFaults("reset=1@POST /v1/organizations");
+  await switchTo("reset=1@POST /v1/organizations");
   await expect(createOrg(server.api, owner.token, { name: "Never Made" })).rejects.toThrow();
-  await setFaults("drop=1@POST /v1/organizations");
+  await switchTo("drop=1@POST /v1/organizations");
   await expect(createOrg(server.api, owner.token, { name: "Made Unheard" })).rejects.toThrow();
-  await setFaults("off");
+  await switchTo("off");
   const names = await organizationNames();
   expect(names).not.toContain("Never Made");
   expect(names).toContain("Made Unheard");

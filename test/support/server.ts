@@ -146,6 +146,12 @@ export async function startTestServer(engine: Engine, overrides: TestServerOptio
   } };
 }
 
+/** Switches the faults a server started with them injects (`PUT /v1/admin/faults`, LUBES_FAULTS syntax). */
+export async function setFaults(api: Api, faults: string): Promise<void> {
+  const res = await api.request("PUT", "/admin/faults", { body: { faults } });
+  if (res.status !== 200) throw new Error(`PUT /admin/faults: ${res.status} ${res.text}`);
+}
+
 let userCounter = 0;
 
 export interface TestUser {
