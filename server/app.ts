@@ -1,8 +1,6 @@
 // Builds lubes-server as a Fastify app without listening: main.ts listens, tests build one per suite.
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
-import { DEFAULT_MAX_OBJECT_BYTES, type Faults, type ServerOptions } from "./config";
-
-type FaultRule = Faults["fail"];
+import { DEFAULT_MAX_OBJECT_BYTES, type FaultRule, type ServerOptions } from "./config";
 import { loadKeys, type ServerContext } from "./context";
 import { ReadCache, invalidatingWrites } from "./db/read-cache";
 import { migrateControlPlane } from "./db/schema";

@@ -52,7 +52,7 @@ export interface ServerOptions {
 }
 
 type FaultRequest = { method: string; url: string };
-type FaultRule = number | ((request: FaultRequest) => boolean);
+export type FaultRule = number | ((request: FaultRequest) => boolean);
 
 /**
  * Faults injected for reliability tests (`LUBES_FAULTS`), each a probability or, in tests, a predicate; `/health`,
