@@ -2,44 +2,21 @@
 // out-of-memory killer leaves it: a migration applying, an Idempotency-Key request in flight, a deployment building
 // and an upload half-written. The embedded server owns its data dir, so the restarted one releases all of it at
 // start-up: the retries run at once (no "in progress" until a lease expires), the build finishes, no leftover stays.
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { Api } from "../support/server";
+import { startServerProcess, stopServerProcesses, until } from "../support/server-process";
 
-const SERVER = path.resolve(__dirname, "../../server");
-const bin = (JSON.parse(readFileSync(path.join(SERVER, "package.json"), "utf8")) as { bin: Record<string, string> }).bin["lubes-server"] ?? "";
 const dataDir = mkdtempSync(path.join(os.tmpdir(), "lubes-crash-"));
-const children: ChildProcess[] = [];
-afterAll(() => {
-  for (const child of children) child.kill("SIGKILL");
+afterAll(async () => {
+  await stopServerProcesses();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-const until = async <T>(what: () => Promise<T | undefined> | T | undefined): Promise<T> => {
-  for (;;) {
-    const value = await what();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-};
-
-/** The compiled bin on the shared data dir; resolves once it answers, with its URL. */
-async function startServer(): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, [path.join(SERVER, bin)], { env: { ...process.env, PORT: "0", LUBES_DATA_DIR: dataDir }, stdio: ["ignore", "pipe", "pipe"] });
-  children.push(child);
-  let output = "";
-  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const url = await until(() => {
-    if (child.exitCode !== null) throw new Error(`lubes-server exited:\n${output}`);
-    return /ready at (http:\/\/\S+)/.exec(output)?.[1];
-  });
-  return { child, url, output: () => output };
-}
+const startServer = () => startServerProcess({ LUBES_DATA_DIR: dataDir });
 
 const partialUploads = () => readdirSync(path.join(dataDir, "storage"), { recursive: true, encoding: "utf8" }).filter((file) => file.endsWith(".partial"));
 
@@ -70,8 +47,7 @@ it("releases what a killed server left in progress: a migration, an Idempotency-
   // The query's claim is taken before it waits for the database: a retry now is refused as in progress.
   await until(async () => ((await api.post(`${base}/db/query`, { token, body: query, headers: { "idempotency-key": "cut-off" } })).status === 409 ? true : undefined));
 
-  first.child.kill("SIGKILL");
-  await until(() => (first.child.exitCode !== null || first.child.signalCode !== null ? true : undefined));
+  await first.kill();
   const second = await startServer();
   api = new Api(second.url);
 
