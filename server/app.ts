@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyError, type FastifyInstance, type F
 import { DEFAULT_MAX_OBJECT_BYTES, type FaultRule, type ServerOptions } from "./config";
 import { loadKeys, type ServerContext } from "./context";
 import { ReadCache, invalidatingWrites } from "./db/read-cache";
+import { Liveness } from "./db/liveness";
 import { migrateControlPlane } from "./db/schema";
 import { openPglite, openPostgres, type Sql } from "./db/sql";
 import { ApiError } from "./errors";
@@ -189,6 +190,7 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
   const cache = new ReadCache(ownsDataDir);
   const sql = invalidatingWrites(controlPlane, cache);
   let databases: ProjectDatabases | undefined;
+  let liveness: Liveness | undefined;
   try {
     await migrateControlPlane(sql);
     const app = Fastify({
@@ -208,6 +210,7 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
       },
     });
     const keys = await loadKeys(sql, options);
+    if (options.databaseUrl) liveness = await Liveness.start(options.databaseUrl, (message) => app.log.warn(message));
     databases = await openProjectDatabases({
       dataDir: options.dataDir,
       databaseUrl: options.databaseUrl,
@@ -228,6 +231,7 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
       builder: { kick: () => undefined },
       options,
       keys,
+      instance: liveness?.instance ?? null,
       mailer: options.smtp
         ? smtpMailer(options.smtp, (message) => app.log.warn(message))
         : options.dev ? devOutboxMailer(sql) : logOnlyMailer((message) => app.log.info(message)),
@@ -258,12 +262,14 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
       await builder.stop();
       await projectDatabases.close();
       ctx.objects.close();
+      await liveness?.close();
       await sql.close();
     });
     return app;
   } catch (error) {
     // Whatever was opened before the failure is closed, so a failed start leaves no worker or lock behind.
     await databases?.close().catch(() => undefined);
+    await liveness?.close();
     await sql.close();
     throw error;
   }

@@ -42,6 +42,11 @@ export interface ServerContext {
     storageSigning: Buffer;
   };
   mailer: Mailer;
+  /**
+   * On shared PostgreSQL, this process's instance number (db/liveness.ts), recorded as the owner of the work it
+   * claims; null on the embedded engine.
+   */
+  instance: number | null;
 }
 
 /** Each use of the root secret (see services/root-key.ts) gets its own key derived from it. */

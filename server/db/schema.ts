@@ -288,6 +288,13 @@ const MIGRATIONS: readonly string[] = [
       FROM jsonb_array_elements(env) WITH ORDINALITY AS captured(v, position)
   );
   `,
+  `
+  -- The process that claimed the work (its instance number, db/liveness.ts): on shared PostgreSQL another process
+  -- takes a claim over as soon as its owner is gone, without waiting for the lease.
+  ALTER TABLE idempotency_records ADD COLUMN owner integer;
+  ALTER TABLE migrations ADD COLUMN owner integer;
+  ALTER TABLE deployments ADD COLUMN owner integer;
+  `,
 ];
 
 /** Applies the migrations this database has not seen, under an advisory lock so concurrent starts take turns. */

@@ -2,6 +2,7 @@
 // same key and body; the same key with another body is 422; a retry while the first is still running is 409.
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { ServerContext } from "../context";
+import { ownerGone } from "../db/liveness";
 import { ApiError, badRequest, conflict } from "../errors";
 import { hmac, seal, sha256, unseal } from "../services/crypto";
 
@@ -49,13 +50,14 @@ export async function claimIdempotencyKey(ctx: ServerContext, request: FastifyRe
   const lockedUntil = new Date(now.getTime() + LOCK_MS);
 
   const inserted = await ctx.sql.query(
-    `INSERT INTO idempotency_records (scope_hash, request_hash, state, locked_until, created_at) VALUES ($1, $2, 'in_flight', $3, $4)
+    `INSERT INTO idempotency_records (scope_hash, request_hash, state, locked_until, created_at, owner) VALUES ($1, $2, 'in_flight', $3, $4, $6)
      ON CONFLICT (scope_hash) DO UPDATE SET request_hash = EXCLUDED.request_hash, state = 'in_flight', locked_until = EXCLUDED.locked_until,
-       status = NULL, sealed_response = NULL, created_at = EXCLUDED.created_at
+       status = NULL, sealed_response = NULL, created_at = EXCLUDED.created_at, owner = EXCLUDED.owner
      WHERE idempotency_records.created_at < $5
-        OR (idempotency_records.state = 'in_flight' AND idempotency_records.locked_until < $4 AND idempotency_records.request_hash = EXCLUDED.request_hash)
+        OR (idempotency_records.state = 'in_flight' AND idempotency_records.request_hash = EXCLUDED.request_hash
+            AND (idempotency_records.locked_until < $4 OR ${ownerGone("idempotency_records.owner")}))
      RETURNING scope_hash`,
-    [scopeHash, requestHash, lockedUntil, now, new Date(now.getTime() - RETENTION_MS)],
+    [scopeHash, requestHash, lockedUntil, now, new Date(now.getTime() - RETENTION_MS), ctx.instance],
   );
   if (inserted.rows.length > 0) return { scopeHash, sealKey };
 

@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { databaseEndpoints as api } from "../../contract";
 import type { ServerContext } from "../context";
 import { DEFAULT_QUERY_LIMITS, DatabaseUnavailableError, QueryTimeoutError, ResultTooLargeError, SqlError, migrationTimeoutMs, type BranchRef } from "../databases/types";
+import { ownerGone } from "../db/liveness";
 import { ApiError, conflict, notFound } from "../errors";
 import { WithStatus, serve } from "../http/route";
 import { projectAccess } from "../services/access";
@@ -198,9 +199,9 @@ export function databaseRoutes(app: FastifyInstance, ctx: ServerContext): void {
     await projectAccess(ctx, principal, params.id, "write");
     const branch = await resolveBranch(ctx.sql, params.id, body.branch);
     const { rows } = await ctx.sql.query<MigrationRow>(
-      `UPDATE migrations SET status = 'reverting', updated_at = now()
-        WHERE branch_id = $1 AND name = $2 AND (status = 'applied' OR (status = 'reverting' AND updated_at < $3)) RETURNING *`,
-      [branch.id, params.name, new Date(Date.now() - migrationLeaseMs(ctx))],
+      `UPDATE migrations SET status = 'reverting', updated_at = now(), owner = $4
+        WHERE branch_id = $1 AND name = $2 AND (status = 'applied' OR (status = 'reverting' AND (updated_at < $3 OR ${ownerGone("owner")}))) RETURNING *`,
+      [branch.id, params.name, new Date(Date.now() - migrationLeaseMs(ctx)), ctx.instance],
     );
     const claimed = rows[0];
     if (!claimed) {
@@ -227,9 +228,9 @@ export function databaseRoutes(app: FastifyInstance, ctx: ServerContext): void {
  */
 async function claimMigration(ctx: ServerContext, branch: BranchRow, name: string, sql: string, checksum: string): Promise<{ run: boolean; row: MigrationRow }> {
   const inserted = await ctx.sql.query<MigrationRow>(
-    `INSERT INTO migrations (id, project_id, branch_id, name, checksum, sql, status) VALUES ($1, $2, $3, $4, $5, $6, 'running')
+    `INSERT INTO migrations (id, project_id, branch_id, name, checksum, sql, status, owner) VALUES ($1, $2, $3, $4, $5, $6, 'running', $7)
      ON CONFLICT (branch_id, name) DO NOTHING RETURNING *`,
-    [newId("mig"), branch.project_id, branch.id, name, checksum, sql],
+    [newId("mig"), branch.project_id, branch.id, name, checksum, sql, ctx.instance],
   );
   if (inserted.rows[0]) return { run: true, row: inserted.rows[0] };
 
@@ -242,9 +243,9 @@ async function claimMigration(ctx: ServerContext, branch: BranchRow, name: strin
     });
   }
   const retake = await ctx.sql.query<MigrationRow>(
-    `UPDATE migrations SET status = 'running', sql = $2, checksum = $3, error_code = NULL, error_message = NULL, updated_at = now()
-      WHERE id = $1 AND (status = 'failed' OR (status IN ('running', 'reverting') AND updated_at < $4)) RETURNING *`,
-    [existing.id, sql, checksum, new Date(Date.now() - migrationLeaseMs(ctx))],
+    `UPDATE migrations SET status = 'running', sql = $2, checksum = $3, error_code = NULL, error_message = NULL, updated_at = now(), owner = $5
+      WHERE id = $1 AND (status = 'failed' OR (status IN ('running', 'reverting') AND (updated_at < $4 OR ${ownerGone("owner")}))) RETURNING *`,
+    [existing.id, sql, checksum, new Date(Date.now() - migrationLeaseMs(ctx)), ctx.instance],
   );
   if (!retake.rows[0]) throw conflict("migration_in_progress", `Migration "${name}" is being applied; retry shortly`);
   return { run: true, row: retake.rows[0] };

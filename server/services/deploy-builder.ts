@@ -6,6 +6,7 @@
 // project's queue delays another project's build by at most the builds already running.
 import type { FastifyBaseLogger } from "fastify";
 import type { ServerContext } from "../context";
+import { ownerGone } from "../db/liveness";
 import { MODULE_LOAD_TIMEOUT_MS, runFunction } from "../functions/runtime";
 import { logDeployment, type DeploymentRow } from "../store/deployments";
 
@@ -49,23 +50,28 @@ export class DeployBuilder {
     for (let job = await this.claim(); job && !this.stopped; job = await this.claim()) await this.build(job);
   }
 
-  private async claim(): Promise<DeploymentRow | undefined> {
+  /** The next build to run; `takenOver` when another process's claim on it lapsed (its lease, or the process). */
+  private async claim(): Promise<(DeploymentRow & { takenOver: boolean }) | undefined> {
     const now = this.ctx.options.now();
-    const { rows } = await this.ctx.sql.query<DeploymentRow>(
-      `UPDATE deployments SET status = 'building', claimed_until = $1
-        WHERE id = (SELECT d.id FROM deployments d WHERE d.status = 'queued' OR (d.status = 'building' AND d.claimed_until < $2)
-                     ORDER BY (SELECT count(*) FROM deployments b WHERE b.project_id = d.project_id AND b.status = 'building' AND b.claimed_until >= $2),
-                              (SELECT max(b.created_at) FROM deployments b WHERE b.project_id = d.project_id AND b.status <> 'queued') NULLS FIRST,
-                              d.created_at
-                     LIMIT 1 FOR UPDATE SKIP LOCKED)
-        RETURNING *`,
-      [new Date(now.getTime() + CLAIM_MS), now],
+    const { rows } = await this.ctx.sql.query<DeploymentRow & { taken_over: boolean }>(
+      `WITH next AS (
+         SELECT d.id, d.status = 'building' AS taken_over FROM deployments d
+          WHERE d.status = 'queued' OR (d.status = 'building' AND (d.claimed_until < $2 OR ${ownerGone("d.owner")}))
+          ORDER BY (SELECT count(*) FROM deployments b WHERE b.project_id = d.project_id AND b.status = 'building' AND b.claimed_until >= $2),
+                   (SELECT max(b.created_at) FROM deployments b WHERE b.project_id = d.project_id AND b.status <> 'queued') NULLS FIRST,
+                   d.created_at
+          LIMIT 1 FOR UPDATE SKIP LOCKED)
+       UPDATE deployments SET status = 'building', claimed_until = $1, owner = $3 FROM next WHERE deployments.id = next.id
+       RETURNING deployments.*, next.taken_over`,
+      [new Date(now.getTime() + CLAIM_MS), now, this.ctx.instance],
     );
-    return rows[0];
+    const row = rows[0];
+    return row && { ...row, takenOver: row.taken_over };
   }
 
-  private async build(job: DeploymentRow): Promise<void> {
+  private async build(job: DeploymentRow & { takenOver: boolean }): Promise<void> {
     const { sql } = this.ctx;
+    if (job.takenOver) await logDeployment(sql, job.id, "warn", "The process building this deployment stopped: building it again");
     await logDeployment(sql, job.id, "info", `Building ${job.environment} deployment${job.ref ? ` of ${job.ref}` : ""}${job.commit ? ` (${job.commit})` : ""}: ${job.functions.length} function(s), ${job.env.length} variable(s)`);
     for (const fn of job.functions) {
       const version = (await sql.query<{ source: string; memory_mb: number }>(
