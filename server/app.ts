@@ -195,7 +195,7 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
     await migrateControlPlane(sql);
     const app = Fastify({
       // One line per request (installRequestLog), without the process's pid and host on every line.
-      logger: options.logger ? { level: "info", base: null } : false,
+      logger: options.logger ? { level: "info", base: null, ...(options.logStream ? { stream: options.logStream } : {}) } : false,
       logController: new LogController({ disableRequestLogging: true }),
       // HEAD only where a row says so (contract `head`): the document describes every method the server answers.
       exposeHeadRoutes: false,

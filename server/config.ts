@@ -32,6 +32,8 @@ export interface ServerOptions {
   /** The clock; tests move it to expire tokens and roll rate-limit windows. */
   now: () => Date;
   logger: boolean;
+  /** Where the log goes: standard output, unless a test reads it. */
+  logStream?: { write(line: string): void };
   /** Project SQL: statement timeout and result caps (`LUBES_QUERY_TIMEOUT_MS`). */
   queryLimits?: QueryLimits;
   /** Embedded branch databases open at once (`LUBES_MAX_OPEN_DATABASES`), and how long an unused one stays open. */

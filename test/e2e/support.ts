@@ -2,13 +2,15 @@
 // and the scenario run once through the engine harness and once through the real Pulumi CLI where it is on PATH.
 import { describe, expect } from "vitest";
 import { cliStack, harnessStack, pulumiOnPath, type ExampleOptions, type ExampleStack, type StackRun } from "../engine/runner";
-import { createKey, signUp, startTestServer, type Api, type TestServer, type TestServerOptions } from "../support/server";
+import { createKey, signUp, startTestServer, type Api, type TestServer, type TestServerOptions, type TestUser } from "../support/server";
 
 export interface ExampleServer {
   server: TestServer;
   api: Api;
   /** The user's access token, to check the server through the API (never through the provider). */
   token: string;
+  /** The user who owns the stack's API key. */
+  owner: TestUser;
   /** The stack config every example needs: the server's URL and the API key. */
   config: Record<string, string>;
   secret: string[];
@@ -19,7 +21,7 @@ export async function exampleServer(options: TestServerOptions = {}): Promise<Ex
   const server = await startTestServer("pglite", options);
   const owner = await signUp(server.api, "stack-owner");
   const key = await createKey(server.api, owner.token, { name: "pulumi" });
-  return { server, api: server.api, token: owner.token, config: { "lubes:apiUrl": server.url, "lubes:apiKey": key }, secret: ["lubes:apiKey"], close: () => server.close() };
+  return { server, api: server.api, token: owner.token, owner, config: { "lubes:apiUrl": server.url, "lubes:apiKey": key }, secret: ["lubes:apiKey"], close: () => server.close() };
 }
 
 export type MakeStack = (options: ExampleOptions) => Promise<ExampleStack>;

@@ -99,6 +99,8 @@ export interface TestServerOptions {
   maxInvocationsPerProject?: number;
   smtp?: ServerOptions["smtp"];
   secretKey?: string;
+  /** Receives the server's log (one line per request, and errors); without it the server logs nothing. */
+  logStream?: ServerOptions["logStream"];
   /** Hold every response to the OpenAPI document (on by default under vitest; benchmarks go without). */
   checkDocument?: boolean;
 }
@@ -121,7 +123,8 @@ export async function startTestServer(engine: Engine, overrides: TestServerOptio
     dev: overrides.dev ?? true,
     accessTokenTtlSeconds: overrides.accessTokenTtlSeconds ?? 900,
     now: () => new Date(Date.now() + offset),
-    logger: false,
+    logger: overrides.logStream !== undefined,
+    ...(overrides.logStream ? { logStream: overrides.logStream } : {}),
     ...(overrides.queryLimits ? { queryLimits: overrides.queryLimits } : {}),
     ...(overrides.maxObjectBytes ? { maxObjectBytes: overrides.maxObjectBytes } : {}),
     ...(overrides.buildDeployments === false ? { buildDeployments: false } : {}),
