@@ -5,13 +5,15 @@
 // the server's resident memory sampled throughout (its function sandboxes, separate processes, beside it).
 // `--soak`: 10 minutes after a minute of warm-up, RSS every 10 s, reported at the start, the middle and the end with
 // the slope of each half (a server that does not leak flattens out). Exits 1 on any 5xx, unanswered or wrong answer.
-// Usage: npm run build && npm run bench:load [-- --clients 32 --seconds 30 --tenants 4 --postgres <url>]
+// Usage: npm run build && npm run bench:load [-- --clients 32 --seconds 30 --tenants 4 --postgres <url>|local]
+//        (`--postgres local`: a throwaway cluster of the test harness's, from the machine's PostgreSQL binaries)
 //        npm run build && npm run bench:soak
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { findPostgresBin, startPostgres } from "../test/support/postgres";
 import { CLASSES, runTraffic, setUpTenants, type LoadReport, type MemorySample } from "./load-traffic";
 
 const { values } = parseArgs({
@@ -129,9 +131,20 @@ function memoryLines(samples: MemorySample[], sandboxes: Array<{ count: number; 
   ];
 }
 
+/** The database `--postgres` names: a URL as given, or `local` for a throwaway cluster; none for the embedded default. */
+async function postgres(): Promise<{ url?: string; stop: () => Promise<void> }> {
+  if (!values.postgres) return { stop: () => Promise.resolve() };
+  if (values.postgres !== "local") return { url: values.postgres, stop: () => Promise.resolve() };
+  const bin = findPostgresBin();
+  if (!bin) throw new Error("--postgres local: no PostgreSQL binaries under /usr/lib/postgresql (test/support/ensure-postgres.sh installs them)");
+  const cluster = await startPostgres(bin);
+  return { url: await cluster.createDatabase(), stop: cluster.stop };
+}
+
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "lubes-load-"));
-  const server = await startServer(dataDir, values.postgres);
+  const database = await postgres();
+  const server = await startServer(dataDir, database.url);
   try {
     const tenants = await setUpTenants(server.url, Number(values.tenants));
     const traffic = { url: server.url, tenants, clients: CLIENTS };
@@ -161,6 +174,7 @@ async function main(): Promise<void> {
     if (report.serverErrors + report.unanswered + report.unexpected + warmup.serverErrors + warmup.unanswered + warmup.unexpected > 0) process.exitCode = 1;
   } finally {
     await server.stop();
+    await database.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
