@@ -29,6 +29,7 @@ import { DEFAULT_MAX_INVOCATIONS, DEFAULT_MAX_INVOCATIONS_PER_PROJECT, Invocatio
 import { ObjectStore } from "./services/object-store";
 import { PARTIAL_IDLE_MS, releaseInterruptedWork } from "./services/recovery";
 import { backfillSecretDigests } from "./store/env";
+import { sweepExpiredSessions } from "./store/sessions";
 import { createHmac } from "node:crypto";
 import path from "node:path";
 import { openProjectDatabases } from "./databases";
@@ -253,7 +254,7 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
     }
 
     const sweep = setInterval(() => {
-      Promise.all([sweepRateLimits(ctx), sweepIdempotencyRecords(ctx), ctx.objects.removeStalePartials(PARTIAL_IDLE_MS)]).catch((error: unknown) => app.log.warn({ err: error }, "sweep failed"));
+      Promise.all([sweepRateLimits(ctx), sweepIdempotencyRecords(ctx), sweepExpiredSessions(ctx), ctx.objects.removeStalePartials(PARTIAL_IDLE_MS)]).catch((error: unknown) => app.log.warn({ err: error }, "sweep failed"));
     }, SWEEP_INTERVAL_MS);
     sweep.unref();
     app.addHook("onClose", async () => {

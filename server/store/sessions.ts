@@ -80,6 +80,15 @@ export async function rotateSession(ctx: ServerContext, refreshToken: string): P
   return outcome.session;
 }
 
+/**
+ * Drops sessions past their end, with their refresh tokens (used ones are kept until then, to catch a copied token
+ * being replayed): nothing can use them any more, and a server whose clients refresh all day would otherwise keep a
+ * row per refresh for good.
+ */
+export async function sweepExpiredSessions(ctx: ServerContext): Promise<void> {
+  await ctx.sql.query("DELETE FROM sessions WHERE expires_at < $1", [ctx.options.now()]);
+}
+
 export async function revokeSession(ctx: ServerContext, sessionId: string): Promise<void> {
   await ctx.sql.query("UPDATE sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL", [sessionId, ctx.options.now()]);
 }

@@ -1,6 +1,8 @@
 // Authentication over real HTTP: sessions, refresh rotation, logout, password reset.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeEachEngine } from "../support/engines";
+import { sha256 } from "../../server/services/crypto";
+import { sweepExpiredSessions } from "../../server/store/sessions";
 import { expectEnvelope, signUp, startTestServer, type TestServer } from "../support/server";
 
 describeEachEngine("authentication", (engine) => {
@@ -134,6 +136,27 @@ describeEachEngine("authentication", (engine) => {
     expectEnvelope(await server.api.post("/auth/verify-email", { token: other.token, body: { token } }), 422, "validation_error");
     expect((await server.api.post("/auth/verify-email", { token: session, body: { token } })).body.message).toBe(`Email ${email} verified.`);
     expectEnvelope(await server.api.post("/auth/verify-email", { token: session, body: { token } }), 422, "validation_error");
+  });
+
+  it("drops sessions past their end with their refresh tokens, and keeps live ones", async () => {
+    const gone = await signUp(server.api, "sweep-gone");
+    const count = async (refreshToken: string) => Number((await server.app.lubes.sql.query<{ n: string }>(
+      "SELECT count(*) AS n FROM refresh_tokens WHERE session_id = (SELECT session_id FROM refresh_tokens WHERE token_hash = $1)",
+      [sha256(refreshToken)],
+    )).rows[0]?.n);
+    const rotated = (await server.api.post("/auth/refresh", { body: { refresh_token: gone.refreshToken } })).body.refresh_token as string;
+    expect(await count(rotated)).toBe(2);
+    server.advanceClock(31 * 86_400_000);
+    try {
+      const fresh = await signUp(server.api, "sweep-kept");
+      await sweepExpiredSessions(server.app.lubes);
+      expect(await count(rotated)).toBe(0);
+      expect(await count(fresh.refreshToken)).toBe(1);
+      expectEnvelope(await server.api.post("/auth/refresh", { body: { refresh_token: rotated } }), 401, "invalid_refresh_token");
+      expect((await server.api.post("/auth/refresh", { body: { refresh_token: fresh.refreshToken } })).status).toBe(200);
+    } finally {
+      server.advanceClock(-31 * 86_400_000);
+    }
   });
 
   it("refuses an expired reset token", async () => {
