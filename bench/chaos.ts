@@ -6,8 +6,8 @@
 // change nothing, and `destroy`. Reports wall time, requests, and how many were answered 5xx or 429 or never answered.
 // Usage: npm run build && npm run bench:chaos
 import { harnessStack } from "../test/engine/runner";
-import { RESOURCES_PER_PROJECT, stackProgram } from "./stack-program";
-import { createKey, setFaults, signUp, startTestServer, type TestServer } from "../test/support/server";
+import { RESOURCES_PER_PROJECT, expectedCensus, stackCensus, stackProgram } from "./stack-program";
+import { createKey, setFaults, signUp, startTestServer } from "../test/support/server";
 
 const PROJECTS = 4;
 const RESOURCES = 1 + PROJECTS * RESOURCES_PER_PROJECT;
@@ -19,35 +19,6 @@ interface Counts {
   limited: number;
   unanswered: number;
 }
-
-async function list(server: TestServer, token: string, path: string): Promise<Record<string, unknown>[]> {
-  const res = await server.api.get(path, { token });
-  if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${res.text}`);
-  return res.body.data as Record<string, unknown>[];
-}
-
-/** What the server holds of the stack, as counts the program's declarations give. */
-async function census(server: TestServer, token: string): Promise<Record<string, number>> {
-  const organizations = (await list(server, token, "/organizations?limit=100")).filter((o) => o["name"] === "Bench");
-  const counts: Record<string, number> = { organizations: organizations.length, projects: 0, variables: 0, migrations: 0, branches: 0, buckets: 0, objects: 0, functions: 0, deploys: 0 };
-  for (const organization of organizations) {
-    for (const project of await list(server, token, `/projects?organization_id=${String(organization["id"])}&limit=100`)) {
-      const base = `/projects/${String(project["id"])}`;
-      counts["projects"] = (counts["projects"] ?? 0) + 1;
-      counts["variables"] = (counts["variables"] ?? 0) + (await list(server, token, `${base}/env?limit=100`)).length;
-      counts["migrations"] = (counts["migrations"] ?? 0) + (await list(server, token, `${base}/db/migrations`)).filter((m) => m["status"] === "applied").length;
-      counts["branches"] = (counts["branches"] ?? 0) + (await list(server, token, `${base}/db/branches`)).length - 1;
-      counts["buckets"] = (counts["buckets"] ?? 0) + (await list(server, token, `${base}/storage/buckets`)).length;
-      counts["objects"] = (counts["objects"] ?? 0) + (await list(server, token, `${base}/storage/objects?limit=100`)).length;
-      const functions = await list(server, token, `${base}/functions`);
-      counts["functions"] = (counts["functions"] ?? 0) + functions.length;
-      counts["deploys"] = (counts["deploys"] ?? 0) + functions.reduce((sum, f) => sum + Number(f["live_version"] ?? 0), 0);
-    }
-  }
-  return counts;
-}
-
-const EXPECTED = { organizations: 1, projects: PROJECTS, variables: 30 * PROJECTS, migrations: 2 * PROJECTS, branches: PROJECTS, buckets: 4 * PROJECTS, objects: 10 * PROJECTS, functions: 2 * PROJECTS, deploys: 2 * PROJECTS };
 
 async function run(faults: string): Promise<{ upSeconds: number; destroySeconds: number; up: Counts; destroy: Counts }> {
   const server = await startTestServer("pglite", { faults: {} });
@@ -75,8 +46,8 @@ async function run(faults: string): Promise<{ upSeconds: number; destroySeconds:
     await switchTo("off");
     if (up.summary["create"] !== RESOURCES) throw new Error(`up: ${JSON.stringify(up.summary)}`);
     // The key, not the session: a run with 429s outlasts an access token.
-    const held = await census(server, key);
-    if (JSON.stringify(held) !== JSON.stringify(EXPECTED)) throw new Error(`the server holds ${JSON.stringify(held)}, the program declares ${JSON.stringify(EXPECTED)}`);
+    const held = await stackCensus(server.api, key);
+    if (JSON.stringify(held) !== JSON.stringify(expectedCensus(PROJECTS))) throw new Error(`the server holds ${JSON.stringify(held)}, the program declares ${JSON.stringify(expectedCensus(PROJECTS))}`);
     await switchTo(faults);
     const again = await stack.up();
     if (Object.entries(again.summary).some(([op, n]) => op !== "same" && n > 0)) throw new Error(`second up changed: ${JSON.stringify(again.summary)}`);
@@ -87,7 +58,7 @@ async function run(faults: string): Promise<{ upSeconds: number; destroySeconds:
     process.stderr.write(`${faults}: destroy ${destroySeconds.toFixed(1)} s, ${JSON.stringify(counts)}\n`);
     await switchTo("off");
     if (destroy.summary["delete"] !== RESOURCES) throw new Error(`destroy: ${JSON.stringify(destroy.summary)}`);
-    const left = await census(server, key);
+    const left = await stackCensus(server.api, key);
     if (left["organizations"] !== 0) throw new Error(`destroy left ${JSON.stringify(left)}`);
     return { upSeconds, destroySeconds, up: upCounts, destroy: counts };
   } finally {

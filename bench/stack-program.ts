@@ -1,5 +1,7 @@
 // The generated stack of the stack benchmarks (bench/stack.ts, bench/stack-scale.ts): one organization, and per project
-// 30 variables, 2 chained migrations, a branch of the migrated main, 4 buckets, 10 objects and 2 functions.
+// 30 variables, 2 chained migrations, a branch of the migrated main, 4 buckets, 10 objects and 2 functions; and what a
+// server holding exactly that stack holds.
+import type { Api } from "../test/support/server";
 
 /** Resources per project, the project included. */
 export const RESOURCES_PER_PROJECT = 1 + 30 + 2 + 1 + 4 + 10 + 2;
@@ -27,3 +29,36 @@ for (let p = 0; p < ${projects}; p++) {
   for (let f = 0; f < 2; f++) new lubes.Function(\`p\${p}-f\${f}\`, { projectId, slug: \`fn-\${f}\`, source: \`export default async () => new Response("fn \${f}")\` });
 }
 `;
+
+async function list(api: Api, token: string, path: string): Promise<Record<string, unknown>[]> {
+  const res = await api.get(path, { token });
+  if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${res.text}`);
+  return res.body.data as Record<string, unknown>[];
+}
+
+/** What the server holds of the stack (organizations named "Bench" and what is in them), counted by kind. */
+export async function stackCensus(api: Api, token: string): Promise<Record<string, number>> {
+  const organizations = (await list(api, token, "/organizations?limit=100")).filter((o) => o["name"] === "Bench");
+  const counts: Record<string, number> = { organizations: organizations.length, projects: 0, variables: 0, migrations: 0, branches: 0, buckets: 0, objects: 0, functions: 0, deploys: 0 };
+  const add = (kind: string, n: number) => (counts[kind] = (counts[kind] ?? 0) + n);
+  for (const organization of organizations) {
+    for (const project of await list(api, token, `/projects?organization_id=${String(organization["id"])}&limit=100`)) {
+      const base = `/projects/${String(project["id"])}`;
+      add("projects", 1);
+      add("variables", (await list(api, token, `${base}/env?limit=100`)).length);
+      add("migrations", (await list(api, token, `${base}/db/migrations`)).filter((m) => m["status"] === "applied").length);
+      add("branches", (await list(api, token, `${base}/db/branches`)).length - 1);
+      add("buckets", (await list(api, token, `${base}/storage/buckets`)).length);
+      add("objects", (await list(api, token, `${base}/storage/objects?limit=100`)).length);
+      const functions = await list(api, token, `${base}/functions`);
+      add("functions", functions.length);
+      add("deploys", functions.reduce((sum, f) => sum + Number(f["live_version"] ?? 0), 0));
+    }
+  }
+  return counts;
+}
+
+/** The census of a server holding exactly `stackProgram(projects)`: every function deployed once. */
+export const expectedCensus = (projects: number): Record<string, number> => ({
+  organizations: 1, projects, variables: 30 * projects, migrations: 2 * projects, branches: projects, buckets: 4 * projects, objects: 10 * projects, functions: 2 * projects, deploys: 2 * projects,
+});
