@@ -295,6 +295,28 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE migrations ADD COLUMN owner integer;
   ALTER TABLE deployments ADD COLUMN owner integer;
   `,
+  `
+  -- The request that created a row (its Idempotency-Key's claim, http/idempotency.ts writeKeyOf), committed with it:
+  -- a retry of a create whose process died before it stored its response finds its own row instead of a conflict.
+  ALTER TABLE organizations ADD COLUMN write_key text;
+  ALTER TABLE projects ADD COLUMN write_key text;
+  ALTER TABLE env_vars ADD COLUMN write_key text;
+  ALTER TABLE buckets ADD COLUMN write_key text;
+  ALTER TABLE functions ADD COLUMN write_key text;
+  ALTER TABLE function_versions ADD COLUMN write_key text;
+  ALTER TABLE deployments ADD COLUMN write_key text;
+  ALTER TABLE branches ADD COLUMN write_key text;
+  ALTER TABLE api_keys ADD COLUMN write_key text;
+  CREATE INDEX branches_write_key ON branches (write_key) WHERE write_key IS NOT NULL;
+  CREATE INDEX api_keys_write_key ON api_keys (write_key) WHERE write_key IS NOT NULL;
+  CREATE INDEX organizations_write_key ON organizations (write_key) WHERE write_key IS NOT NULL;
+  CREATE INDEX projects_write_key ON projects (write_key) WHERE write_key IS NOT NULL;
+  CREATE INDEX env_vars_write_key ON env_vars (write_key) WHERE write_key IS NOT NULL;
+  CREATE INDEX buckets_write_key ON buckets (write_key) WHERE write_key IS NOT NULL;
+  CREATE INDEX functions_write_key ON functions (write_key) WHERE write_key IS NOT NULL;
+  CREATE INDEX function_versions_write_key ON function_versions (write_key) WHERE write_key IS NOT NULL;
+  CREATE INDEX deployments_write_key ON deployments (write_key) WHERE write_key IS NOT NULL;
+  `,
 ];
 
 /** Applies the migrations this database has not seen, under an advisory lock so concurrent starts take turns. */

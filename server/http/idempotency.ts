@@ -13,6 +13,12 @@ const LOCK_MS = 60 * 1000;
 export interface IdempotencyClaim {
   scopeHash: string;
   sealKey: Buffer;
+  /**
+   * True when this request takes over the claim of an earlier attempt that never answered (its process died, or its
+   * lease ran out): that attempt may have committed its write before it stopped, so a create first looks for the row
+   * it wrote (`ownEarlierWrite`) instead of answering a conflict or making a second one.
+   */
+  rerun: boolean;
 }
 
 /** JSON with sorted keys, so `{"a":1,"b":2}` and `{"b":2,"a":1}` are the same request. */
@@ -49,17 +55,22 @@ export async function claimIdempotencyKey(ctx: ServerContext, request: FastifyRe
   const now = ctx.options.now();
   const lockedUntil = new Date(now.getTime() + LOCK_MS);
 
+  const takenOver = await ctx.sql.query(
+    `UPDATE idempotency_records SET locked_until = $3, owner = $5
+      WHERE scope_hash = $1 AND request_hash = $2 AND state = 'in_flight' AND (locked_until < $4 OR ${ownerGone("owner")})
+      RETURNING scope_hash`,
+    [scopeHash, requestHash, lockedUntil, now, ctx.instance],
+  );
+  if (takenOver.rows.length > 0) return { scopeHash, sealKey, rerun: true };
   const inserted = await ctx.sql.query(
     `INSERT INTO idempotency_records (scope_hash, request_hash, state, locked_until, created_at, owner) VALUES ($1, $2, 'in_flight', $3, $4, $6)
      ON CONFLICT (scope_hash) DO UPDATE SET request_hash = EXCLUDED.request_hash, state = 'in_flight', locked_until = EXCLUDED.locked_until,
        status = NULL, sealed_response = NULL, created_at = EXCLUDED.created_at, owner = EXCLUDED.owner
      WHERE idempotency_records.created_at < $5
-        OR (idempotency_records.state = 'in_flight' AND idempotency_records.request_hash = EXCLUDED.request_hash
-            AND (idempotency_records.locked_until < $4 OR ${ownerGone("idempotency_records.owner")}))
      RETURNING scope_hash`,
     [scopeHash, requestHash, lockedUntil, now, new Date(now.getTime() - RETENTION_MS), ctx.instance],
   );
-  if (inserted.rows.length > 0) return { scopeHash, sealKey };
+  if (inserted.rows.length > 0) return { scopeHash, sealKey, rerun: false };
 
   const { rows } = await ctx.sql.query<{ request_hash: string; state: string; status: number | null; sealed_response: string | null }>(
     "SELECT request_hash, state, status, sealed_response FROM idempotency_records WHERE scope_hash = $1",
@@ -88,6 +99,24 @@ export async function settleIdempotencyKey(ctx: ServerContext, claim: Idempotenc
   }
   const sealed = seal(claim.sealKey, JSON.stringify({ contentType, body }));
   await ctx.sql.query("UPDATE idempotency_records SET state = 'done', status = $2, sealed_response = $3 WHERE scope_hash = $1", [claim.scopeHash, status, sealed]);
+}
+
+/**
+ * What a create stores with its row to say which request made it (the claim's scope: credential, path and key), or
+ * null without an Idempotency-Key. The row and this mark commit together, so they outlive a process that dies before
+ * it stores its response.
+ */
+export const writeKeyOf = (request: FastifyRequest): string | null => request.idempotency?.scopeHash ?? null;
+
+/**
+ * On a rerun (see IdempotencyClaim), the row of `table` that this request's earlier attempt wrote, found by its
+ * write key; `where` narrows it (e.g. to the project in the path).
+ */
+export async function ownEarlierWrite<T>(ctx: ServerContext, request: FastifyRequest, table: string, where = "TRUE", params: readonly unknown[] = []): Promise<T | undefined> {
+  const claim = request.idempotency;
+  if (!claim?.rerun) return undefined;
+  const { rows } = await ctx.sql.query<T>(`SELECT * FROM ${table} WHERE write_key = $1 AND ${where}`, [claim.scopeHash, ...params]);
+  return rows[0];
 }
 
 export async function sweepIdempotencyRecords(ctx: ServerContext): Promise<void> {

@@ -5,6 +5,7 @@ import { iso, isoOrNull, type ServerContext } from "../context";
 import { ApiError, notFound, validation } from "../errors";
 import { newId, newSecret, sha256 } from "../services/crypto";
 import { API_KEY_PREFIX, expandPermissions, requireAllProjects } from "../http/principal";
+import { ownEarlierWrite, writeKeyOf } from "../http/idempotency";
 import { serve } from "../http/route";
 import { queryPage } from "../store/page";
 
@@ -30,7 +31,7 @@ export function apiKeyRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return queryPage(ctx.sql, { fromWhere: "FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL", orderBy: "created_at, id", params: [principal.userId] }, query, toApiKey);
   });
 
-  serve(app, ctx, api.create, async ({ principal, body }) => {
+  serve(app, ctx, api.create, async ({ principal, body, request }) => {
     // A key can only hand out what its creator holds: no wider scope, no higher permission.
     requireAllProjects(principal, "managing API keys");
     const wanted = expandPermissions(body.permissions);
@@ -47,11 +48,14 @@ export function apiKeyRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const missing = projects.find((id) => !known.has(id));
       if (missing) throw validation("projects", "exists", `Project ${missing} not found among your projects`);
     }
+    // The secret of a key an earlier attempt made never reached anyone (it is kept hashed): that key goes, a new one comes.
+    const earlier = await ownEarlierWrite<ApiKeyRow>(ctx, request, "api_keys", "user_id = $2", [principal.userId]);
+    if (earlier) await ctx.sql.query("DELETE FROM api_keys WHERE id = $1", [earlier.id]);
     const key = newSecret(API_KEY_PREFIX);
     const expiresAt = body.expires_in ? new Date(ctx.options.now().getTime() + body.expires_in * 1000) : null;
     const { rows } = await ctx.sql.query<ApiKeyRow>(
-      "INSERT INTO api_keys (id, user_id, name, prefix, key_hash, projects, permissions, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *",
-      [newId("key"), principal.userId, body.name, key.slice(0, API_KEY_PREFIX.length + 6), sha256(key), projects, body.permissions, expiresAt],
+      "INSERT INTO api_keys (id, user_id, name, prefix, key_hash, projects, permissions, expires_at, write_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *",
+      [newId("key"), principal.userId, body.name, key.slice(0, API_KEY_PREFIX.length + 6), sha256(key), projects, body.permissions, expiresAt, writeKeyOf(request)],
     );
     return { ...toApiKey(rows[0] as ApiKeyRow), key };
   });

@@ -5,6 +5,7 @@ import type { ServerContext } from "../context";
 import { DEFAULT_QUERY_LIMITS, DatabaseUnavailableError, QueryTimeoutError, ResultTooLargeError, SqlError, migrationTimeoutMs, type BranchRef } from "../databases/types";
 import { ownerGone } from "../db/liveness";
 import { ApiError, conflict, notFound } from "../errors";
+import { ownEarlierWrite, writeKeyOf } from "../http/idempotency";
 import { WithStatus, serve } from "../http/route";
 import { projectAccess } from "../services/access";
 import { sha256, newId } from "../services/crypto";
@@ -123,10 +124,16 @@ export function databaseRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return toBranch(await resolveBranch(ctx.sql, params.id, params.branch));
   });
 
-  serve(app, ctx, api.createBranch, async ({ principal, params, body }) => {
+  serve(app, ctx, api.createBranch, async ({ principal, params, body, request }) => {
     await projectAccess(ctx, principal, params.id, "write");
     const parent = await resolveBranch(ctx.sql, params.id, body.parent);
-    const branch = await insertBranch(ctx.sql, { projectId: params.id, name: body.name, parentId: parent.id, isDefault: false });
+    // An earlier attempt that died may have left its branch without its database: it is made again, whole.
+    const earlier = await ownEarlierWrite<BranchRow>(ctx, request, "branches", "project_id = $2", [params.id]);
+    if (earlier) {
+      await ctx.sql.query("DELETE FROM branches WHERE id = $1", [earlier.id]);
+      await ctx.databases.dropBranch(refOf(earlier));
+    }
+    const branch = await insertBranch(ctx.sql, { projectId: params.id, name: body.name, parentId: parent.id, isDefault: false, writeKey: writeKeyOf(request) });
     if (!branch) throw conflict("branch_exists", `Branch "${body.name}" already exists in project ${params.id}`, { field: "name" });
     try {
       await ctx.databases.createBranch(refOf(parent), refOf(branch));

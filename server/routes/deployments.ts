@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { deploymentEndpoints as api } from "../../contract";
 import { iso, type ServerContext } from "../context";
 import { conflict } from "../errors";
+import { ownEarlierWrite, writeKeyOf } from "../http/idempotency";
 import { serve } from "../http/route";
 import { allows, projectAccess } from "../services/access";
 import { newId } from "../services/crypto";
@@ -22,14 +23,16 @@ export function deploymentRoutes(app: FastifyInstance, ctx: ServerContext): void
     return queryPage<DeploymentRow, ReturnType<typeof toDeployment>>(ctx.sql, { select: "d.*, p.current_deployment_id", fromWhere: where, orderBy: "d.created_at DESC, d.id DESC", params: values }, query, (row) => toDeployment(row, allows(principal, role, "write")));
   });
 
-  serve(app, ctx, api.create, async ({ principal, params, body }) => {
+  serve(app, ctx, api.create, async ({ principal, params, body, request }) => {
     await projectAccess(ctx, principal, params.id, "write");
+    const earlier = await ownEarlierWrite<DeploymentRow>(ctx, request, "deployments", "project_id = $2", [params.id]);
+    if (earlier) return toDeployment(await findDeployment(ctx.sql, params.id, earlier.id), true);
     const id = newId("dep");
     await ctx.sql.transaction(async (tx) => {
       const release = await captureRelease(tx, params.id, body.environment);
       await tx.query(
-        "INSERT INTO deployments (id, project_id, environment, status, ref, commit, functions, env) VALUES ($1, $2, $3, 'queued', $4, $5, $6::jsonb, $7::jsonb)",
-        [id, params.id, body.environment, body.ref ?? null, body.commit ?? null, JSON.stringify(release.functions), JSON.stringify(release.env)],
+        "INSERT INTO deployments (id, project_id, environment, status, ref, commit, functions, env, write_key) VALUES ($1, $2, $3, 'queued', $4, $5, $6::jsonb, $7::jsonb, $8)",
+        [id, params.id, body.environment, body.ref ?? null, body.commit ?? null, JSON.stringify(release.functions), JSON.stringify(release.env), writeKeyOf(request)],
       );
       await logDeployment(tx, id, "info", "Queued");
     });

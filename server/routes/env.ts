@@ -4,6 +4,7 @@ import { envEndpoints as api } from "../../contract";
 import type { ServerContext } from "../context";
 import { notFound } from "../errors";
 import { alreadyExists, createOnly } from "../http/preconditions";
+import { ownEarlierWrite, writeKeyOf } from "../http/idempotency";
 import { WithStatus, serve } from "../http/route";
 import { allows, projectAccess } from "../services/access";
 import { toEnvVar, upsertEnvVar, type EnvVarRow } from "../store/env";
@@ -25,7 +26,9 @@ export function envRoutes(app: FastifyInstance, ctx: ServerContext): void {
   serve(app, ctx, api.set, async ({ principal, params, body, request }) => {
     await projectAccess(ctx, principal, params.id, "write");
     const onlyIfAbsent = createOnly(request);
-    const row = await upsertEnvVar(ctx, params.id, body, onlyIfAbsent);
+    const earlier = onlyIfAbsent ? await ownEarlierWrite<EnvVarRow>(ctx, request, "env_vars", "project_id = $2 AND key = $3", [params.id, body.key]) : undefined;
+    if (earlier) return new WithStatus(201, toEnvVar(ctx, true)(earlier));
+    const row = await upsertEnvVar(ctx, params.id, body, onlyIfAbsent, writeKeyOf(request));
     if (!row) throw alreadyExists(`Environment variable ${body.key} already exists in project ${params.id}`, { key: body.key });
     return new WithStatus(row.created ? 201 : 200, toEnvVar(ctx, true)(row));
   });

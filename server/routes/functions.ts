@@ -7,6 +7,7 @@ import { ApiError, conflict, notFound } from "../errors";
 import type { LogLine } from "../functions/runtime";
 import { MODULE_LOAD_TIMEOUT_MS, runFunction } from "../functions/runtime";
 import { rawBodyScope, readBody } from "../http/raw-body";
+import { ownEarlierWrite, writeKeyOf } from "../http/idempotency";
 import { serve } from "../http/route";
 import { projectAccess } from "../services/access";
 import { newId, sha256 } from "../services/crypto";
@@ -92,12 +93,14 @@ export function functionRoutes(app: FastifyInstance, ctx: ServerContext): Promis
     return queryPage(ctx.sql, { fromWhere: "FROM functions WHERE project_id = $1", orderBy: "slug", params: [params.id] }, query, toFunction);
   });
 
-  serve(app, ctx, api.create, async ({ principal, params, body }) => {
+  serve(app, ctx, api.create, async ({ principal, params, body, request }) => {
     await projectAccess(ctx, principal, params.id, "write");
+    const earlier = await ownEarlierWrite<FunctionRow>(ctx, request, "functions", "project_id = $2 AND slug = $3", [params.id, body.slug]);
+    if (earlier) return toFunction(earlier);
     const { rows } = await ctx.sql.query<FunctionRow>(
-      `INSERT INTO functions (id, project_id, slug, name, runtime, source, source_sha256, timeout_ms, memory_mb) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+      `INSERT INTO functions (id, project_id, slug, name, runtime, source, source_sha256, timeout_ms, memory_mb, write_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
        ON CONFLICT (project_id, slug) DO NOTHING RETURNING *`,
-      [newId("fn"), params.id, body.slug, body.name ?? body.slug, body.runtime, body.source, sha256(body.source), body.timeout_ms, body.memory_mb],
+      [newId("fn"), params.id, body.slug, body.name ?? body.slug, body.runtime, body.source, sha256(body.source), body.timeout_ms, body.memory_mb, writeKeyOf(request)],
     );
     if (!rows[0]) throw conflict("function_exists", `Function "${body.slug}" already exists in project ${params.id}`, { field: "slug" });
     return toFunction(rows[0]);
@@ -125,9 +128,11 @@ export function functionRoutes(app: FastifyInstance, ctx: ServerContext): Promis
     if (rowCount === 0) throw notFound("Function", params.slug);
   });
 
-  serve(app, ctx, api.deploy, async ({ principal, params }) => {
+  serve(app, ctx, api.deploy, async ({ principal, params, request }) => {
     await projectAccess(ctx, principal, params.id, "write");
     const fn = await findFunction(ctx.sql, params.id, params.slug);
+    const earlier = await ownEarlierWrite<{ version: number; checksum: string; deployed_at: Date }>(ctx, request, "function_versions", "function_id = $2", [fn.id]);
+    if (earlier) return { function_id: fn.id, slug: fn.slug, version: earlier.version, checksum: earlier.checksum, deployed_at: iso(earlier.deployed_at), live: fn.live_version === earlier.version };
     const check = await runFunction({ source: fn.source, check: true }, {}, { timeoutMs: MODULE_LOAD_TIMEOUT_MS, memoryMb: fn.memory_mb });
     if (check.kind !== "checked") {
       const message = check.kind === "response" ? "unexpected response" : check.message;
@@ -138,10 +143,10 @@ export function functionRoutes(app: FastifyInstance, ctx: ServerContext): Promis
     }
     const version = await ctx.sql.transaction(async (tx) => {
       const { rows } = await tx.query<{ version: number; deployed_at: Date }>(
-        `INSERT INTO function_versions (function_id, version, source, checksum)
-         SELECT $1, coalesce(max(version), 0) + 1, $2, $3 FROM function_versions WHERE function_id = $1
+        `INSERT INTO function_versions (function_id, version, source, checksum, write_key)
+         SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4 FROM function_versions WHERE function_id = $1
          RETURNING version, deployed_at`,
-        [fn.id, fn.source, fn.source_sha256],
+        [fn.id, fn.source, fn.source_sha256, writeKeyOf(request)],
       );
       const row = rows[0] as { version: number; deployed_at: Date };
       await tx.query("UPDATE functions SET live_version = $2, updated_at = now() WHERE id = $1", [fn.id, row.version]);

@@ -5,6 +5,7 @@ import type { ServerContext } from "../context";
 import type { Queryable } from "../db/sql";
 import { ApiError, badRequest, conflict, notFound, validation } from "../errors";
 import { requireAllProjects } from "../http/principal";
+import { ownEarlierWrite, writeKeyOf } from "../http/idempotency";
 import { serve } from "../http/route";
 import { organizationAccess } from "../services/access";
 import { newId, newSecret, sha256 } from "../services/crypto";
@@ -44,11 +45,13 @@ export function organizationRoutes(app: FastifyInstance, ctx: ServerContext): vo
     }, query, toOrganization),
   );
 
-  serve(app, ctx, api.create, async ({ principal, body }) => {
+  serve(app, ctx, api.create, async ({ principal, body, request }) => {
     requireAllProjects(principal, "creating an organization");
     const user = await findUserById(ctx.sql, principal.userId);
     if (!user) throw notFound("User", principal.userId);
-    const org = await ctx.sql.transaction((tx) => insertOrganization(tx, body, { userId: user.id, email: user.email }));
+    const earlier = await ownEarlierWrite<OrganizationRow>(ctx, request, "organizations");
+    if (earlier) return toOrganization(earlier);
+    const org = await ctx.sql.transaction((tx) => insertOrganization(tx, { ...body, writeKey: writeKeyOf(request) }, { userId: user.id, email: user.email }));
     if (!org) throw slugTaken(body.slug ?? "");
     return toOrganization(org);
   });

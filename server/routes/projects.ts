@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { projectEndpoints as api } from "../../contract";
 import type { ServerContext } from "../context";
 import { conflict } from "../errors";
+import { ownEarlierWrite, writeKeyOf } from "../http/idempotency";
 import { serve } from "../http/route";
 import { organizationAccess, projectAccess } from "../services/access";
 import { queryPage } from "../store/page";
@@ -26,10 +27,14 @@ export function projectRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return queryPage<ProjectRow, ReturnType<typeof toProject>>(ctx.sql, { select: "p.*", fromWhere: where, orderBy: "p.created_at, p.id", params }, query, toProject);
   });
 
-  serve(app, ctx, api.create, async ({ principal, body }) => {
+  serve(app, ctx, api.create, async ({ principal, body, request }) => {
     // Creating is a write in the organization, so a project-scoped key cannot widen its own reach.
     const { org } = await organizationAccess(ctx, principal, body.organization_id, "write");
-    const project = await createProject(ctx, { name: body.name, organizationId: org.id, slug: body.slug });
+    // An earlier attempt that died may have left its project without its database: it is made again, whole (nobody
+    // was told the earlier one's id).
+    const earlier = await ownEarlierWrite<ProjectRow>(ctx, request, "projects", "organization_id = $2", [org.id]);
+    if (earlier) await deleteProjectsWith(ctx, request.log, [earlier.id], async () => void (await ctx.sql.query("DELETE FROM projects WHERE id = $1", [earlier.id])));
+    const project = await createProject(ctx, { name: body.name, organizationId: org.id, slug: body.slug, writeKey: writeKeyOf(request) });
     if (!project) throw slugTaken(body.slug ?? "");
     return toProject(project);
   });

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { BucketName, ObjectKey, storageEndpoints as api, type Permission } from "../../contract";
 import { iso, publicBaseUrl, type ServerContext } from "../context";
 import { ApiError, badRequest, conflict, forbidden, notFound, unauthorized, validation } from "../errors";
-import { idempotencyKeyOf } from "../http/idempotency";
+import { idempotencyKeyOf, ownEarlierWrite, writeKeyOf } from "../http/idempotency";
 import { alreadyExists, createOnly } from "../http/preconditions";
 import type { Principal } from "../http/principal";
 import { rawBodyScope } from "../http/raw-body";
@@ -311,11 +311,13 @@ export function storageRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return toBucket(await findBucket(ctx, params.id, params.name));
   });
 
-  serve(app, ctx, api.createBucket, async ({ principal, params, body }) => {
+  serve(app, ctx, api.createBucket, async ({ principal, params, body, request }) => {
     await projectAccess(ctx, principal, params.id, "write");
+    const earlier = await ownEarlierWrite<BucketRow>(ctx, request, "buckets", "project_id = $2 AND name = $3", [params.id, body.name]);
+    if (earlier) return toBucket(earlier);
     const { rows } = await ctx.sql.query<BucketRow>(
-      "INSERT INTO buckets (id, project_id, name, public) VALUES ($1, $2, $3, $4) ON CONFLICT (project_id, name) DO NOTHING RETURNING *",
-      [newId("bkt"), params.id, body.name, body.public],
+      "INSERT INTO buckets (id, project_id, name, public, write_key) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (project_id, name) DO NOTHING RETURNING *",
+      [newId("bkt"), params.id, body.name, body.public, writeKeyOf(request)],
     );
     if (!rows[0]) throw conflict("bucket_exists", `Bucket "${body.name}" already exists in project ${params.id}`, { field: "name" });
     return toBucket(rows[0]);

@@ -5,7 +5,7 @@ import { branchIdsOfProjects, DEFAULT_BRANCH, insertBranch } from "../store/data
 import { insertProject, type ProjectRow } from "../store/projects";
 
 /** Creates the project with its `main` branch and that branch's database; undefined when the slug is taken. */
-export async function createProject(ctx: ServerContext, input: { name: string; organizationId: string; slug?: string | undefined }): Promise<ProjectRow | undefined> {
+export async function createProject(ctx: ServerContext, input: { name: string; organizationId: string; slug?: string | undefined; writeKey?: string | null }): Promise<ProjectRow | undefined> {
   const created = await ctx.sql.transaction(async (tx) => {
     const project = await insertProject(tx, input);
     if (!project) return undefined;

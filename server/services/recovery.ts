@@ -21,7 +21,9 @@ export async function releaseInterruptedWork(ctx: ServerContext, log: FastifyBas
       WHERE status = 'running'`,
   );
   const reverts = await ctx.sql.query("UPDATE migrations SET status = 'applied', updated_at = now() WHERE status = 'reverting'");
-  const claims = await ctx.sql.query("DELETE FROM idempotency_records WHERE state = 'in_flight'");
+  // Left in place, with their lease over: the retry takes the claim over as a rerun, which finds a write its first
+  // attempt committed (IdempotencyClaim.rerun).
+  const claims = await ctx.sql.query("UPDATE idempotency_records SET locked_until = '-infinity' WHERE state = 'in_flight'");
   const builds = await ctx.sql.query<{ id: string }>("UPDATE deployments SET status = 'queued', claimed_until = NULL WHERE status = 'building' RETURNING id");
   for (const { id } of builds.rows) await logDeployment(ctx.sql, id, "warn", "The server stopped during this build: building it again");
   const uploads = await ctx.objects.removeStalePartials(0);

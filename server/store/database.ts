@@ -42,10 +42,10 @@ export const toMigration = (row: MigrationRow): z.infer<typeof Migration> => ({
   applied_at: isoOrNull(row.applied_at), created_at: iso(row.created_at),
 });
 
-export async function insertBranch(db: Queryable, input: { projectId: string; name: string; parentId: string | null; isDefault: boolean }): Promise<BranchRow | undefined> {
+export async function insertBranch(db: Queryable, input: { projectId: string; name: string; parentId: string | null; isDefault: boolean; writeKey?: string | null }): Promise<BranchRow | undefined> {
   const { rows } = await db.query<BranchRow>(
-    "INSERT INTO branches (id, project_id, name, parent_id, is_default) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (project_id, name) DO NOTHING RETURNING *",
-    [newId("br"), input.projectId, input.name, input.parentId, input.isDefault],
+    "INSERT INTO branches (id, project_id, name, parent_id, is_default, write_key) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (project_id, name) DO NOTHING RETURNING *",
+    [newId("br"), input.projectId, input.name, input.parentId, input.isDefault, input.writeKey ?? null],
   );
   return rows[0];
 }

@@ -36,16 +36,17 @@ export async function upsertEnvVar(
   projectId: string,
   input: { key: string; value: string; sensitive: boolean; environments: readonly string[] },
   onlyIfAbsent = false,
+  writeKey: string | null = null,
 ): Promise<(EnvVarRow & { created: boolean }) | undefined> {
   const onConflict = onlyIfAbsent
     ? "DO NOTHING"
-    : "DO UPDATE SET sealed_value = EXCLUDED.sealed_value, value_sha256 = EXCLUDED.value_sha256, value_digest = EXCLUDED.value_digest, sensitive = EXCLUDED.sensitive, environments = EXCLUDED.environments, updated_at = now()";
+    : "DO UPDATE SET sealed_value = EXCLUDED.sealed_value, value_sha256 = EXCLUDED.value_sha256, value_digest = EXCLUDED.value_digest, sensitive = EXCLUDED.sensitive, environments = EXCLUDED.environments, write_key = EXCLUDED.write_key, updated_at = now()";
   const { sha, digest } = await digestsOf(input.value, input.sensitive);
   const { rows } = await ctx.sql.query<EnvVarRow & { created: boolean }>(
-    `INSERT INTO env_vars (project_id, key, sealed_value, value_sha256, value_digest, sensitive, environments) VALUES ($1, $2, $3, $4, $5, $6, $7)
+    `INSERT INTO env_vars (project_id, key, sealed_value, value_sha256, value_digest, sensitive, environments, write_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
      ON CONFLICT (project_id, key) ${onConflict}
      RETURNING *, (xmax = 0) AS created`,
-    [projectId, input.key, seal(ctx.keys.envValues, input.value), sha, digest, input.sensitive, [...new Set(input.environments)]],
+    [projectId, input.key, seal(ctx.keys.envValues, input.value), sha, digest, input.sensitive, [...new Set(input.environments)], writeKey],
   );
   return rows[0];
 }

@@ -40,13 +40,13 @@ async function takenOrgSlugs(db: Queryable, base: string): Promise<Set<string>> 
 /** Creates the organization with `owner` as its first member. An explicit slug that is taken yields undefined. */
 export async function insertOrganization(
   db: Queryable,
-  input: { name: string; slug?: string | undefined; plan: Plan },
+  input: { name: string; slug?: string | undefined; plan: Plan; writeKey?: string | null },
   owner: { userId: string; email: string },
 ): Promise<OrganizationRow | undefined> {
   const slug = input.slug ?? uniqueSlug(slugify(input.name, "org"), await takenOrgSlugs(db, slugify(input.name, "org")));
   const { rows } = await db.query<OrganizationRow>(
-    "INSERT INTO organizations (id, name, slug, plan) VALUES ($1, $2, $3, $4) ON CONFLICT (slug) DO NOTHING RETURNING *",
-    [newId("org"), input.name, slug, input.plan],
+    "INSERT INTO organizations (id, name, slug, plan, write_key) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (slug) DO NOTHING RETURNING *",
+    [newId("org"), input.name, slug, input.plan, input.writeKey ?? null],
   );
   const org = rows[0];
   if (org) {

@@ -21,7 +21,7 @@ export const toProject = (row: ProjectRow): Project => ({
 });
 
 /** Creates the project; its slug is derived from the name and made unique in the organization unless given. */
-export async function insertProject(db: Queryable, input: { name: string; organizationId: string; slug?: string | undefined }): Promise<ProjectRow | undefined> {
+export async function insertProject(db: Queryable, input: { name: string; organizationId: string; slug?: string | undefined; writeKey?: string | null }): Promise<ProjectRow | undefined> {
   let slug = input.slug;
   if (!slug) {
     const base = slugify(input.name, "project");
@@ -29,8 +29,8 @@ export async function insertProject(db: Queryable, input: { name: string; organi
     slug = uniqueSlug(base, new Set(rows.map((r) => r.slug)));
   }
   const { rows } = await db.query<ProjectRow>(
-    "INSERT INTO projects (id, organization_id, name, slug) VALUES ($1, $2, $3, $4) ON CONFLICT (organization_id, slug) DO NOTHING RETURNING *",
-    [newId("proj"), input.organizationId, input.name, slug],
+    "INSERT INTO projects (id, organization_id, name, slug, write_key) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (organization_id, slug) DO NOTHING RETURNING *",
+    [newId("proj"), input.organizationId, input.name, slug, input.writeKey ?? null],
   );
   return rows[0];
 }
