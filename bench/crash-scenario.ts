@@ -52,8 +52,12 @@ export async function crashScenario(options: CrashOptions): Promise<CrashRun> {
     config: { "lubes:apiUrl": proxy.url, "lubes:apiKey": key }, secret: ["lubes:apiKey"],
   });
   try {
-    const interrupted = stack.up().then(() => "converged" as const, () => "failed" as const);
-    while ((proxy.counts[0] ?? 0) < options.killAfter) await new Promise((resolve) => setTimeout(resolve, 5));
+    let ended = false;
+    const interrupted = stack.up().then(() => "converged" as const, () => "failed" as const).finally(() => (ended = true));
+    while ((proxy.counts[0] ?? 0) < options.killAfter) {
+      if (ended) throw new Error(`the up ended before the server received ${options.killAfter} requests`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     await server.kill();
     server = await startServerProcess({ ...env, PORT: new URL(server.url).port });
     const interruptedUp = await interrupted;
