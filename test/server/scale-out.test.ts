@@ -159,9 +159,13 @@ describe.skipIf(!inject("postgresUrl"))(`${PROCESSES} lubes-server processes on 
       for (const server of servers) await setFaults(new Api(server.url), FAULTS);
       const victim = servers[1]!;
       const before = proxy.counts.reduce((a, b) => a + b, 0);
-      const killing = until(() => (proxy.counts.reduce((a, b) => a + b, 0) - before >= 25 ? true : undefined), 20).then(() => victim.kill());
-      const up = await stack.up();
-      await killing;
+      let upEnded = false;
+      const killing = until(() => (upEnded || proxy.counts.reduce((a, b) => a + b, 0) - before >= 25 ? true : undefined), 20).then(async () => {
+        if (!upEnded) await victim.kill();
+        return !upEnded;
+      });
+      const up = await stack.up().finally(() => (upEnded = true));
+      expect(await killing, "a process was killed during the up").toBe(true);
       expect(up.summary.create, up.text).toBe(1 + RESOURCES_PER_PROJECT);
       servers = servers.filter((s) => s !== victim);
       for (const server of servers) await setFaults(new Api(server.url), "off");
