@@ -77,6 +77,8 @@ export interface TestServer {
   /** Moves the server's clock forward. */
   advanceClock: (ms: number) => void;
   now: () => Date;
+  /** What the OpenAPI check found so far (empty without the check): a test can hold each response to it as it goes. */
+  documentFindings: readonly string[];
   close: () => Promise<void>;
 }
 
@@ -143,7 +145,7 @@ export async function startTestServer(engine: Engine, overrides: TestServerOptio
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : 0;
   const url = `http://127.0.0.1:${port}/v1`;
-  return { app, api: new Api(url), url, advanceClock: (ms) => (offset += ms), now: options.now, close: async () => {
+  return { app, api: new Api(url), url, advanceClock: (ms) => (offset += ms), now: options.now, documentFindings: check?.findings ?? [], close: async () => {
     await app.close();
     check?.assertDescribed();
   } };
