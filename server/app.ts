@@ -31,6 +31,8 @@ import { PARTIAL_IDLE_MS, releaseInterruptedWork } from "./services/recovery";
 import { backfillSecretDigests } from "./store/env";
 import { sweepExpiredSessions } from "./store/sessions";
 import { createHmac } from "node:crypto";
+import { STATUS_CODES } from "node:http";
+import type { Duplex } from "node:stream";
 import path from "node:path";
 import { openProjectDatabases } from "./databases";
 import { DEFAULT_QUERY_LIMITS, type ProjectDatabases } from "./databases/types";
@@ -53,6 +55,24 @@ async function openControlPlane(options: ServerOptions): Promise<Sql> {
 /** The reference's envelope: `details` always there, `{}` when there is nothing to add. */
 function errorEnvelope(code: string, message: string, details: Record<string, unknown> = {}) {
   return { error: { code, message, details } };
+}
+
+/**
+ * A request Node's HTTP parser refuses (a byte outside ASCII in the URL, an unknown method, headers over 16 KiB) never
+ * reaches Fastify's hooks: it is answered here, on the socket, in the envelope like every other error (Fastify's own
+ * answer is `{"error":"Bad Request","message":"Client Error"}`), and the connection is closed.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === "ECONNRESET" || socket.destroyed) return;
+  const [status, code, message] =
+    error.code === "HPE_HEADER_OVERFLOW" ? [431, "headers_too_large", "The request's headers are larger than 16 KiB"]
+    : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? [408, "request_timeout", "The request was not received in time"]
+    : [400, "bad_request", "The request is not valid HTTP (its method, URL or headers)"];
+  const body = JSON.stringify(errorEnvelope(code, message, { reason: error.code ?? "unknown" }));
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${newId("req")}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy();
 }
 
 /**
@@ -202,6 +222,7 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
       exposeHeadRoutes: false,
       bodyLimit: JSON_BODY_LIMIT,
       genReqId: () => newId("req"),
+      clientErrorHandler: answerClientError,
       requestIdHeader: false,
       routerOptions: { maxParamLength: 500 },
       // Errors the router raises before any hook runs (an undecodable URL, an overlong path segment): still the envelope.

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { endpoints } from "../../contract";
 import { describeEachEngine } from "../support/engines";
+import { send, type HostileRequest } from "../support/hostile";
 import { createOrg, createProject, expectEnvelope, signUp, startTestServer, type TestServer, type TestUser } from "../support/server";
 
 describeEachEngine("bad input", (engine) => {
@@ -124,6 +125,19 @@ describeEachEngine("bad input", (engine) => {
       expect(res.body.error.details.field).toMatch(/^(limit|offset)$/);
     },
   );
+
+  it("answers what Node's HTTP parser refuses in the envelope too: a raw non-ASCII byte in the URL, an unknown method, 17 KiB of headers", async () => {
+    const refused: Array<[HostileRequest, number, string]> = [
+      [{ method: "GET", path: "/projects?x=\xc2", headers: {} }, 400, "HPE_INVALID_URL"],
+      [{ method: "FOO", path: "/health", headers: {} }, 400, "HPE_INVALID_METHOD"],
+      [{ method: "GET", path: "/health", headers: { authorization: `Bearer ${"a".repeat(17 * 1024)}` } }, 431, "HPE_HEADER_OVERFLOW"],
+    ];
+    for (const [request, status, reason] of refused) {
+      const answer = await send(server.url, request, 10_000);
+      expect(answer.status).toBe(status);
+      expect(JSON.parse(answer.body.toString("utf8"))).toEqual({ error: { code: expect.any(String), message: expect.any(String), details: { reason } } });
+    }
+  });
 
   it("answers unknown routes and ids with a 404 envelope, and ids that cannot exist with a 400", async () => {
     expectEnvelope(await server.api.get("/nothing-here", { token: owner.token }), 404, "route_not_found");
