@@ -89,9 +89,15 @@ function acceptEmptyJson(app: FastifyInstance): void {
   });
 }
 
+const routeNotFound = (request: FastifyRequest) => errorEnvelope("route_not_found", `No endpoint ${request.method} ${request.url.split("?")[0]}; see GET /v1/openapi.json`);
+
 /** Every error leaves in the seed's envelope; bad input is a 4xx, and a 5xx never shows its internals. */
 function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
+    // Fastify reads the body before it finds there is no route: what is wrong with a body nothing will use is no news.
+    if (request.is404 && !(error instanceof ApiError) && (error instanceof SyntaxError || (error.statusCode ?? 500) < 500)) {
+      return reply.code(404).send(routeNotFound(request));
+    }
     if (error instanceof ApiError) {
       for (const [name, value] of Object.entries(error.headers ?? {})) reply.header(name, value);
       return reply.code(error.status).send(errorEnvelope(error.code, error.message, error.details));
@@ -120,9 +126,7 @@ function installErrorHandlers(app: FastifyInstance): void {
     return reply.code(500).send(errorEnvelope("internal_error", "Internal server error; report the request id if it persists", { request_id: request.id }));
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send(errorEnvelope("route_not_found", `No endpoint ${request.method} ${request.url.split("?")[0]}; see GET /v1/openapi.json`)),
-  );
+  app.setNotFoundHandler((request, reply) => reply.code(404).send(routeNotFound(request)));
 }
 
 /**

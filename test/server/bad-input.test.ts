@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { endpoints } from "../../contract";
 import { describeEachEngine } from "../support/engines";
 import { send, type HostileRequest } from "../support/hostile";
-import { createOrg, createProject, expectEnvelope, signUp, startTestServer, type TestServer, type TestUser } from "../support/server";
+import { createOrg, createProject, expectEnvelope, signUp, startTestServer, type RequestOptions, type TestServer, type TestUser } from "../support/server";
 
 describeEachEngine("bad input", (engine) => {
   let server: TestServer;
@@ -136,6 +136,18 @@ describeEachEngine("bad input", (engine) => {
       const answer = await send(server.url, request, 10_000);
       expect(answer.status).toBe(status);
       expect(JSON.parse(answer.body.toString("utf8"))).toEqual({ error: { code: expect.any(String), message: expect.any(String), details: { reason } } });
+    }
+  });
+
+  it("answers a route that does not exist with 404 whatever its body: malformed, of another type, or too large", async () => {
+    const sent: RequestOptions[] = [
+      { raw: '{"name": "x",', headers: { "content-type": "application/json" } },
+      { raw: "x", headers: { "content-type": "" } },
+      { raw: "x", headers: { "content-type": "text/plain" } },
+      { body: { name: "x".repeat(2 * 1024 * 1024) } },
+    ];
+    for (const options of sent) {
+      for (const path of ["/auth/nothing", `/projects/${"x".repeat(8)}/nothing`]) expectEnvelope(await server.api.post(path, { token: owner.token, ...options }), 404, "route_not_found");
     }
   });
 
