@@ -55,6 +55,8 @@ export function serve<E extends Endpoint>(app: FastifyInstance, ctx: ServerConte
     url: API_VERSION_PREFIX + path,
     exposeHeadRoute: row.head === true,
     handler: async (request, reply) => {
+      // The router takes an empty segment for a parameter (`/organizations/`, `/projects//functions`): no such route.
+      if (Object.values(request.params as Record<string, string>).includes("")) return reply.callNotFound();
       // A bad token is never overlooked in favour of a signed URL or a public bucket.
       if (row.auth === "bearer-or-signed" && request.authError) throw request.authError;
       const principal = row.auth === "bearer" ? requirePrincipal(request) : (request.principal as Principal);

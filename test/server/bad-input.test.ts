@@ -151,6 +151,16 @@ describeEachEngine("bad input", (engine) => {
     }
   });
 
+  it("answers an empty segment where an id goes as no route (404), with or without a token", async () => {
+    const project = paths.get("getProject") ?? "";
+    for (const token of [owner.token, undefined]) {
+      expectEnvelope(await server.api.get("/organizations/", { token }), 404, "route_not_found");
+      expectEnvelope(await server.api.patch("/organizations/", { token, body: { name: "Acme" } }), 404, "route_not_found");
+      expectEnvelope(await server.api.post("/projects//functions", { token, body: {} }), 404, "route_not_found");
+      expectEnvelope(await server.api.get(`${project}/storage/objects/`, { token }), 404, "route_not_found");
+    }
+  });
+
   it("answers unknown routes and ids with a 404 envelope, and ids that cannot exist with a 400", async () => {
     expectEnvelope(await server.api.get("/nothing-here", { token: owner.token }), 404, "route_not_found");
     expectEnvelope(await server.api.get("/projects/proj_doesnotexist", { token: owner.token }), 404, "not_found");
