@@ -6,7 +6,7 @@ import { ReadCache, invalidatingWrites } from "./db/read-cache";
 import { Liveness } from "./db/liveness";
 import { migrateControlPlane } from "./db/schema";
 import { openPglite, openPostgres, type Sql } from "./db/sql";
-import { ApiError } from "./errors";
+import { ApiError, routeNotFound } from "./errors";
 import { sweepIdempotencyRecords } from "./http/idempotency";
 import { authenticate } from "./http/principal";
 import { applyRateLimit, databaseRateWindows, memoryRateWindows, rateScope, sweepRateLimits } from "./http/rate-limit";
@@ -89,19 +89,19 @@ function acceptEmptyJson(app: FastifyInstance): void {
   });
 }
 
-const routeNotFound = (request: FastifyRequest) => errorEnvelope("route_not_found", `No endpoint ${request.method} ${request.url.split("?")[0]}; see GET /v1/openapi.json`);
+function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
+  for (const [name, value] of Object.entries(error.headers ?? {})) reply.header(name, value);
+  return reply.code(error.status).send(errorEnvelope(error.code, error.message, error.details));
+}
 
 /** Every error leaves in the seed's envelope; bad input is a 4xx, and a 5xx never shows its internals. */
 function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
     // Fastify reads the body before it finds there is no route: what is wrong with a body nothing will use is no news.
     if (request.is404 && !(error instanceof ApiError) && (error instanceof SyntaxError || (error.statusCode ?? 500) < 500)) {
-      return reply.code(404).send(routeNotFound(request));
+      return sendError(reply, routeNotFound(request));
     }
-    if (error instanceof ApiError) {
-      for (const [name, value] of Object.entries(error.headers ?? {})) reply.header(name, value);
-      return reply.code(error.status).send(errorEnvelope(error.code, error.message, error.details));
-    }
+    if (error instanceof ApiError) return sendError(reply, error);
     switch (error.code) {
       case "FST_REQ_FILE_TOO_LARGE":
         return reply.code(413).send(errorEnvelope("payload_too_large", "The uploaded file is larger than the object size limit"));
@@ -126,7 +126,7 @@ function installErrorHandlers(app: FastifyInstance): void {
     return reply.code(500).send(errorEnvelope("internal_error", "Internal server error; report the request id if it persists", { request_id: request.id }));
   });
 
-  app.setNotFoundHandler((request, reply) => reply.code(404).send(routeNotFound(request)));
+  app.setNotFoundHandler((request, reply) => sendError(reply, routeNotFound(request)));
 }
 
 /**

@@ -18,6 +18,9 @@ export const badRequest = (code: string, message: string, details?: Record<strin
 export const unauthorized = (code: string, message: string) => new ApiError(401, code, message);
 export const forbidden = (message: string) => new ApiError(403, "forbidden", message);
 export const notFound = (kind: string, id: string) => new ApiError(404, "not_found", `${kind} ${id} not found`, { resource: kind.toLowerCase(), id });
+/** No operation at this method and path. */
+export const routeNotFound = (request: { method: string; url: string }) =>
+  new ApiError(404, "route_not_found", `No endpoint ${request.method} ${request.url.split("?")[0]}; see GET /v1/openapi.json`);
 export const conflict = (code: string, message: string, details?: Record<string, unknown>) => new ApiError(409, code, message, details);
 export const validation = (field: string, constraint: string, message: string) =>
   new ApiError(422, "validation_error", message, { field, constraint });

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { z } from "zod";
 import { ANY_METHODS, API_VERSION_PREFIX, type Endpoint } from "../../contract";
 import type { ServerContext } from "../context";
-import { badRequest, fromZodError, unauthorized, type ApiError } from "../errors";
+import { badRequest, fromZodError, routeNotFound, unauthorized, type ApiError } from "../errors";
 import { claimIdempotencyKey, settleIdempotencyKey, type IdempotencyClaim } from "./idempotency";
 import { requirePermission, type Principal } from "./principal";
 
@@ -54,9 +54,12 @@ export function serve<E extends Endpoint>(app: FastifyInstance, ctx: ServerConte
     method: row.anyMethod ? [...ANY_METHODS] : row.method,
     url: API_VERSION_PREFIX + path,
     exposeHeadRoute: row.head === true,
+    // The router takes an empty segment for a parameter (`/organizations/`, `/projects//functions`): no such route,
+    // answered before the body is read, as for any other path without an operation.
+    onRequest: (request, _reply, done) => {
+      done(Object.values(request.params as Record<string, string>).includes("") ? routeNotFound(request) : undefined);
+    },
     handler: async (request, reply) => {
-      // The router takes an empty segment for a parameter (`/organizations/`, `/projects//functions`): no such route.
-      if (Object.values(request.params as Record<string, string>).includes("")) return reply.callNotFound();
       // A bad token is never overlooked in favour of a signed URL or a public bucket.
       if (row.auth === "bearer-or-signed" && request.authError) throw request.authError;
       const principal = row.auth === "bearer" ? requirePrincipal(request) : (request.principal as Principal);
