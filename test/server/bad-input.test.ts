@@ -1,7 +1,7 @@
 // Bad input never gets a 500: malformed JSON, wrong types, missing and unknown fields, oversize bodies, unicode,
 // very long names and bad list parameters all answer a 4xx in the seed's envelope.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { endpoints } from "../../contract";
+import { endpoints, type Organization } from "../../contract";
 import { describeEachEngine } from "../support/engines";
 import { send, type HostileRequest } from "../support/hostile";
 import { createOrg, createProject, expectEnvelope, signUp, startTestServer, type RequestOptions, type TestServer, type TestUser } from "../support/server";
@@ -10,10 +10,11 @@ describeEachEngine("bad input", (engine) => {
   let server: TestServer;
   let owner: TestUser;
   let paths: Map<string, string>;
+  let org: Organization;
   beforeAll(async () => {
     server = await startTestServer(engine);
     owner = await signUp(server.api, "owner");
-    const org = await createOrg(server.api, owner.token);
+    org = await createOrg(server.api, owner.token);
     const project = await createProject(server.api, owner.token, org.id);
     const member = (await server.api.get(`/organizations/${org.id}/members`, { token: owner.token })).body.data[0].id as string;
     const fill = (path: string) => path.replace(":memberId", member).replace("/organizations/:id", `/organizations/${org.id}`).replace("/projects/:id", `/projects/${project.id}`).replace(":id", "key_x");
@@ -161,6 +162,16 @@ describeEachEngine("bad input", (engine) => {
       // Before its body is read: a Content-Type Fastify cannot parse would otherwise answer first.
       expectEnvelope(await server.api.delete(`${project}/deployments/`, { token, headers: { "content-type": "" } }), 404, "route_not_found");
     }
+  });
+
+  it("refuses a raw '#' in the URL instead of acting on the path before it", async () => {
+    const doomed = await createProject(server.api, owner.token, org.id, "Not to be deleted");
+    const answer = await send(server.url, { method: "DELETE", path: `/projects/${doomed.id}#/env/SOME_KEY`, headers: { authorization: `Bearer ${owner.token}` } }, 10_000);
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body.toString("utf8")).error.code).toBe("bad_url");
+    expect((await server.api.get(`/projects/${doomed.id}`, { token: owner.token })).status).toBe(200);
+    // Percent-encoded, it is an ordinary character of a segment.
+    expectEnvelope(await server.api.delete(`/projects/${doomed.id}%23/env/SOME_KEY`, { token: owner.token }), 400, "invalid_parameter");
   });
 
   it("answers unknown routes and ids with a 404 envelope, and ids that cannot exist with a 400", async () => {

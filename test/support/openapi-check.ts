@@ -67,7 +67,8 @@ export class DocumentCheck {
   }
 
   private check(request: FastifyRequest, reply: FastifyReply, payload: unknown): void {
-    const path = request.url.split("?")[0] ?? "";
+    // The path as the router reads it: up to a query or a fragment.
+    const path = request.url.split(/[?#]/)[0] ?? "";
     const status = reply.statusCode;
     const where = `${request.method} ${path} → ${status}`;
     const method = request.method.toLowerCase();
