@@ -82,6 +82,13 @@ describeEachEngine("bad input", (engine) => {
     expectEnvelope(res, 413, "payload_too_large");
   });
 
+  it("refuses an oversize body with 413 on a DELETE too, which takes none (the document lists it)", async () => {
+    const res = await server.api.delete(`/organizations/org_doesnotexist`, { token: owner.token, body: { x: "x".repeat(2 * 1024 * 1024) } });
+    expectEnvelope(res, 413, "payload_too_large");
+    const document = (await server.api.get("/openapi.json")).body;
+    expect(Object.keys(document.paths["/organizations/{id}"].delete.responses)).toContain("413");
+  });
+
   it("refuses a body that is not JSON with 400, and reads an empty JSON body as no body", async () => {
     const res = await server.api.post("/organizations", { token: owner.token, raw: "name=x", headers: { "content-type": "application/x-www-form-urlencoded" } });
     expectEnvelope(res, 400, "unsupported_media_type");
