@@ -62,15 +62,17 @@ function errorEnvelope(code: string, message: string, details: Record<string, un
  * reaches Fastify's hooks: it is answered here, on the socket, in the envelope like every other error (Fastify's own
  * answer is `{"error":"Bad Request","message":"Client Error"}`), and the connection is closed.
  */
-function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+function answerClientError(error: Error & { code?: string | undefined; rawPacket?: unknown }, socket: Duplex): void {
   if (error.code === "ECONNRESET" || socket.destroyed) return;
+  // An answer to HEAD has no body (the client would read one as the start of the next answer).
+  const head = Buffer.isBuffer(error.rawPacket) && error.rawPacket.toString("latin1", 0, 5) === "HEAD ";
   const [status, code, message] =
     error.code === "HPE_HEADER_OVERFLOW" ? [431, "headers_too_large", "The request's headers are larger than 16 KiB"]
     : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? [408, "request_timeout", "The request was not received in time"]
     : [400, "bad_request", "The request is not valid HTTP (its method, URL or headers)"];
   const body = JSON.stringify(errorEnvelope(code, message, { reason: error.code ?? "unknown" }));
   if (socket.writable) {
-    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${newId("req")}\r\nConnection: close\r\n\r\n${body}`);
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${newId("req")}\r\nConnection: close\r\n\r\n${head ? "" : body}`);
   }
   socket.destroy();
 }

@@ -144,6 +144,10 @@ describeEachEngine("bad input", (engine) => {
       const answer = await send(server.url, request, 10_000);
       expect(answer.status).toBe(status);
       expect(JSON.parse(answer.body.toString("utf8"))).toEqual({ error: { code: expect.any(String), message: expect.any(String), details: { reason } } });
+      if (request.method === "FOO") continue;
+      // The same refused as HEAD: the status alone, no body for the client to misread.
+      const head = await send(server.url, { ...request, method: "HEAD" }, 10_000);
+      expect([head.status, head.body.length]).toEqual([status, 0]);
     }
   });
 
