@@ -6,7 +6,7 @@ import { ReadCache, invalidatingWrites } from "./db/read-cache";
 import { Liveness } from "./db/liveness";
 import { migrateControlPlane } from "./db/schema";
 import { openPglite, openPostgres, type Sql } from "./db/sql";
-import { ApiError, badRequest, routeNotFound } from "./errors";
+import { ApiError, routeNotFound } from "./errors";
 import { sweepIdempotencyRecords } from "./http/idempotency";
 import { authenticate } from "./http/principal";
 import { applyRateLimit, databaseRateWindows, memoryRateWindows, rateScope, sweepRateLimits } from "./http/rate-limit";
@@ -138,9 +138,6 @@ function installErrorHandlers(app: FastifyInstance): void {
 function installRequestHooks(app: FastifyInstance, ctx: ServerContext): void {
   app.addHook("onRequest", async (request, reply) => {
     reply.header("X-Request-Id", request.id);
-    // A fragment is never part of a request (RFC 9112 §3.2), and the router drops what follows '#': refused, or
-    // DELETE /v1/projects/<id>#/env/KEY would delete the project.
-    if (request.url.includes("#")) throw badRequest("bad_url", "The URL must not contain '#': a fragment is not sent to a server (percent-encode it as %23)");
     if (request.headers.authorization !== undefined) {
       try {
         request.principal = await authenticate(ctx, request.headers.authorization);

@@ -54,10 +54,13 @@ export function serve<E extends Endpoint>(app: FastifyInstance, ctx: ServerConte
     method: row.anyMethod ? [...ANY_METHODS] : row.method,
     url: API_VERSION_PREFIX + path,
     exposeHeadRoute: row.head === true,
-    // The router takes an empty segment for a parameter (`/organizations/`, `/projects//functions`): no such route,
-    // answered before the body is read, as for any other path without an operation.
+    // Answered before the body is read. The router takes an empty segment for a parameter (`/organizations/`,
+    // `/projects//functions`): no such route. It also drops what follows '#', which is never part of a request
+    // (RFC 9112 §3.2): refused, or DELETE /v1/projects/<id>#/env/KEY would delete the project.
     onRequest: (request, _reply, done) => {
-      done(Object.values(request.params as Record<string, string>).includes("") ? routeNotFound(request) : undefined);
+      if (Object.values(request.params as Record<string, string>).includes("")) return done(routeNotFound(request));
+      if (request.url.includes("#")) return done(badRequest("bad_url", "The URL must not contain '#': a fragment is not sent to a server (percent-encode it as %23)"));
+      done();
     },
     handler: async (request, reply) => {
       // A bad token is never overlooked in favour of a signed URL or a public bucket.

@@ -183,6 +183,11 @@ describeEachEngine("bad input", (engine) => {
     expect((await server.api.get(`/projects/${doomed.id}`, { token: owner.token })).status).toBe(200);
     // Percent-encoded, it is an ordinary character of a segment.
     expectEnvelope(await server.api.delete(`/projects/${doomed.id}%23/env/SOME_KEY`, { token: owner.token }), 400, "invalid_parameter");
+    // Where there is no route, or an empty segment, that comes first.
+    for (const path of ["/nothing#x", `/projects//functions#x`]) {
+      const lost = await send(server.url, { method: "GET", path, headers: { authorization: `Bearer ${owner.token}` } }, 10_000);
+      expect([lost.status, JSON.parse(lost.body.toString("utf8")).error.code]).toEqual([404, "route_not_found"]);
+    }
   });
 
   it("answers unknown routes and ids with a 404 envelope, and ids that cannot exist with a 400", async () => {
