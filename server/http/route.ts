@@ -86,8 +86,9 @@ export function serve<E extends Endpoint>(app: FastifyInstance, ctx: ServerConte
       }
 
       const result: unknown = await handler({ params, query, body, principal, request, reply } as RouteInput<E>);
-      // A handler that answered itself (a stream, another status) returns the reply.
-      if (result === reply || reply.sent) return reply;
+      // A handler that answered itself (a stream, another status) returns the reply, which `await` waits on until the
+      // answer ends, or until the client leaves before (a download whose bytes it all has): then it is sent, not ended.
+      if (result === reply || reply.sent || reply.raw.headersSent) return reply;
       if (row.status === 204) return reply.code(204).send();
       const [status, payload] = result instanceof WithStatus ? [result.status, result.body as unknown] : [row.status, result];
       // Responses are shaped by the contract: a field the contract does not name never leaves the server.
