@@ -224,12 +224,12 @@ async function sendObject(ctx: ServerContext, request: FastifyRequest, reply: Fa
 }
 
 /**
- * A form the multipart parser could not read (no boundary, another boundary, garbage, a file cut short) is the
- * client's mistake: 400, with the parser's words. Our own errors and anything else pass through.
+ * A form the multipart parser could not read (no boundary, another boundary, one too long to search for, garbage, a
+ * file cut short) is the client's mistake: 400, with the parser's words. Our own errors and anything else pass through.
  */
 function malformedMultipart(error: unknown): unknown {
   if (error instanceof ApiError || !(error instanceof Error)) return error;
-  const fromParser = ("code" in error && typeof error.code === "string" && error.code.startsWith("FST_")) || /multipart|boundary|unexpected end of (form|file)|malformed|part header/i.test(error.message);
+  const fromParser = ("code" in error && typeof error.code === "string" && error.code.startsWith("FST_")) || /multipart|boundary|needle|unexpected end of (form|file)|malformed|part header/i.test(error.message);
   return fromParser ? badRequest("malformed_multipart", `The multipart form could not be read: ${error.message}`) : error;
 }
 

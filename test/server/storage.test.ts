@@ -218,6 +218,13 @@ describeEachEngine("storage", (engine) => {
     expectEnvelope(await server.api.post(`${base()}/objects`, { token: owner.token, body: { bucket: "avatars" } }), 400, "multipart_required");
   });
 
+  it("answers a multipart form whose boundary is too long for the parser with 400, not 500", async () => {
+    const boundary = "x".repeat(300);
+    const form = `--${boundary}\r\nContent-Disposition: form-data; name="bucket"\r\n\r\navatars\r\n--${boundary}--\r\n`;
+    const res = await server.api.post(`${base()}/objects`, { token: owner.token, raw: form, headers: { "content-type": `multipart/form-data; boundary=${boundary}` } });
+    expectEnvelope(res, 400, "malformed_multipart");
+  });
+
   it("deletes objects, and refuses to delete a bucket with objects unless forced", async () => {
     await server.api.post(`${base()}/buckets`, { token: owner.token, body: { name: "scratch" } });
     await upload({ bucket: "scratch", key: "a.txt" }, { bytes: "a", name: "a.txt", type: "text/plain" });
