@@ -77,16 +77,40 @@ function answerClientError(error: Error & { code?: string | undefined; rawPacket
   socket.destroy();
 }
 
+/** JSON bodies nested deeper than this are refused: what reads them (hashes, database parameters) recurses. */
+export const MAX_JSON_DEPTH = 100;
+
+/** True when arrays and objects in JSON text nest deeper than `limit` (brackets inside strings do not count). */
+function nestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // a backslash escapes the next character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
 /**
  * Fastify's JSON parser (with its guard against prototype poisoning), except that an empty body is no body: clients
  * send `Content-Type: application/json` on every request, as the reference says, also where there is nothing to send
- * (deploy, rollback, logout). A route that needs a body then names the missing fields (422).
+ * (deploy, rollback, logout). A route that needs a body then names the missing fields (422). A body nested deeper
+ * than MAX_JSON_DEPTH is a 400 before it is parsed.
  */
 function acceptEmptyJson(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser("error", "error");
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
     if (body === "") return done(null, undefined);
+    if (nestsDeeperThan(body as string, MAX_JSON_DEPTH)) {
+      return done(Object.assign(new Error(`Request body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`), { statusCode: 400, code: "JSON_TOO_DEEP" }));
+    }
     void parseJson(request, body as string, done);
   });
 }

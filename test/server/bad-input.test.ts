@@ -89,6 +89,25 @@ describeEachEngine("bad input", (engine) => {
     expect(Object.keys(document.paths["/organizations/{id}"].delete.responses)).toContain("413");
   });
 
+  it("refuses JSON nested deeper than 100 levels with 400, also where the body is only hashed for its Idempotency-Key", async () => {
+    const nested = (depth: number) => `${"[".repeat(depth)}${"]".repeat(depth)}`;
+    const project = paths.get("getProject") ?? "";
+    const deep = [
+      // No body is read here, but an Idempotency-Key hashes it: recursively, so this was a 500.
+      { path: `${project}/functions/nope/deploy`, raw: nested(5000), headers: { "idempotency-key": "deep-1" } },
+      // Parameters are serialised for the database: also recursively, so this was a 500 too.
+      { path: `${project}/db/query`, raw: `{"query":"SELECT $1::jsonb AS v","params":[${nested(5000)}]}`, headers: {} },
+    ];
+    for (const { path, raw, headers } of deep) {
+      const res = await server.api.post(path, { token: owner.token, raw, headers: { "content-type": "application/json", ...headers } });
+      expectEnvelope(res, 400, "json_too_deep");
+    }
+    // 100 levels are fine (the body's object and the params array are two of them), and brackets in strings do not count.
+    const fine = await server.api.post(`${project}/db/query`, { token: owner.token, raw: `{"query":"SELECT $1::jsonb AS v, $2::text AS s","params":[${nested(98)},"${"[".repeat(200)}"]}`, headers: { "content-type": "application/json" } });
+    expect(fine.status, fine.text).toBe(200);
+    expect(fine.body.rows[0].s).toBe("[".repeat(200));
+  });
+
   it("refuses a body that is not JSON with 400, and reads an empty JSON body as no body", async () => {
     const res = await server.api.post("/organizations", { token: owner.token, raw: "name=x", headers: { "content-type": "application/x-www-form-urlencoded" } });
     expectEnvelope(res, 400, "unsupported_media_type");
