@@ -45,7 +45,8 @@ export interface HostileRequest {
   method: string;
   /** Below /v1, exactly as it goes on the request line. */
   path: string;
-  headers: Record<string, string | Big>;
+  /** Two values: the header is sent twice. */
+  headers: Record<string, string | Big | [string, string]>;
   body?: BodySpec | undefined;
 }
 
@@ -111,7 +112,7 @@ export function bodyBytes(body: BodySpec | undefined): Buffer | undefined {
  */
 export function send(baseUrl: string, request: HostileRequest, timeoutMs: number): Promise<Answer> {
   const url = new URL(baseUrl);
-  const headers: Record<string, string> = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, value instanceof Big ? value.render() : value]));
+  const headers: Record<string, string | string[]> = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, value instanceof Big ? value.render() : value]));
   const body = bodyBytes(request.body);
   // node:http leaves Content-Length off a GET's body, which the server then reads as the next request: say it.
   if (body !== undefined) headers["content-length"] = String(body.length);
@@ -150,7 +151,8 @@ export const hostileString: fc.Arbitrary<string> = fc.oneof(
 
 /** How a text goes into a URL: metacharacters raw, everything percent-encoded, encoded twice, or UTF-8 bytes raw. */
 export type UrlEncoding = "raw" | "encoded" | "double" | "latin1";
-export const urlEncoding = fc.constantFrom<UrlEncoding>("raw", "encoded", "double", "latin1");
+// Raw non-ASCII bytes are refused by the HTTP parser before any route: less often, so the rest reaches the routes.
+export const urlEncoding = fc.constantFrom<UrlEncoding>("raw", "encoded", "raw", "encoded", "double", "latin1");
 
 const percent = (text: string) => [...Buffer.from(text, "utf8")].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, "0")}`).join("");
 
@@ -192,6 +194,7 @@ export const hostileJson: fc.Arbitrary<Json> = fc.letrec<{ value: Json }>((tie) 
     fc.integer(),
     fc.array(tie("value"), { maxLength: 3 }),
     fc.dictionary(hostileString, tie("value"), { maxKeys: 3 }),
-    fc.constantFrom(new Big("string", 70_000), new Big("string", 1_100_000, "é"), new Big("deep-array", 5_000), new Big("deep-array", 200_000), new Big("deep-object", 50_000)),
+    // Past the body limit, past the nesting limit (100), and just inside it.
+    fc.constantFrom(new Big("string", 70_000), new Big("string", 1_100_000, "é"), new Big("deep-array", 5_000), new Big("deep-array", 200_000), new Big("deep-object", 50_000), new Big("deep-array", 97), new Big("deep-object", 97)),
   ),
 })).value;
