@@ -24,3 +24,24 @@ export async function readBody(stream: Readable, limit: number): Promise<Buffer>
   }
   return Buffer.concat(chunks);
 }
+
+/**
+ * Reads a body nobody wants away, up to `limit` bytes. A server that answers and closes the connection with request
+ * bytes still unread makes the kernel reset it, which can cut the client's answer short.
+ */
+export async function discardBody(stream: Readable, limit: number): Promise<void> {
+  if (stream.readableEnded || stream.destroyed) return;
+  await new Promise<void>((resolve) => {
+    let size = 0;
+    const done = () => {
+      stream.off("data", onData);
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      // Past the limit it is not worth waiting for: Node discards the rest once the answer is out.
+      if (size > limit) done();
+    };
+    stream.on("data", onData).once("end", done).once("error", done).once("close", done);
+  });
+}

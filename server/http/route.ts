@@ -6,6 +6,7 @@ import { ANY_METHODS, API_VERSION_PREFIX, type Endpoint } from "../../contract";
 import type { ServerContext } from "../context";
 import { badRequest, fromZodError, routeNotFound, unauthorized, type ApiError } from "../errors";
 import { claimIdempotencyKey, settleIdempotencyKey, type IdempotencyClaim } from "./idempotency";
+import { discardBody } from "./raw-body";
 import { requirePermission, type Principal } from "./principal";
 
 declare module "fastify" {
@@ -63,6 +64,10 @@ export function serve<E extends Endpoint>(app: FastifyInstance, ctx: ServerConte
       done();
     },
     handler: async (request, reply) => {
+      // Fastify never reads a GET's body. Answered with it unread, a client that asked to close the connection lost a
+      // large answer to the reset that followed (GET /v1/openapi.json with 1 MB of JSON attached): read it away first.
+      const unreadBody = request.headers["content-length"] !== undefined || request.headers["transfer-encoding"] !== undefined;
+      if ((request.method === "GET" || request.method === "HEAD") && !row.anyMethod && unreadBody) await discardBody(request.raw, request.routeOptions.bodyLimit);
       // A bad token is never overlooked in favour of a signed URL or a public bucket.
       if (row.auth === "bearer-or-signed" && request.authError) throw request.authError;
       const principal = row.auth === "bearer" ? requirePrincipal(request) : (request.principal as Principal);
