@@ -49,6 +49,9 @@ function requirePrincipal(request: FastifyRequest): Principal {
   throw request.authError ?? unauthorized("missing_token", "Authorization header is missing");
 }
 
+/** A Host header: a name or IPv4 address (letters, digits, '.', '-', '_', '~') or a bracketed IPv6 address, and a port. */
+const HOST = /^(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
 export function serve<E extends Endpoint>(app: FastifyInstance, ctx: ServerContext, row: E, handler: (input: RouteInput<E>) => Promise<RouteResult<E>>): void {
   const path = row.wildcard ? row.path.replace(`:${row.wildcard}`, "*") : row.path;
   app.route({
@@ -57,10 +60,12 @@ export function serve<E extends Endpoint>(app: FastifyInstance, ctx: ServerConte
     exposeHeadRoute: row.head === true,
     // Answered before the body is read. The router takes an empty segment for a parameter (`/organizations/`,
     // `/projects//functions`): no such route. It also drops what follows '#', which is never part of a request
-    // (RFC 9112 §3.2): refused, or DELETE /v1/projects/<id>#/env/KEY would delete the project.
+    // (RFC 9112 §3.2): refused, or DELETE /v1/projects/<id>#/env/KEY would delete the project. The URLs the API answers
+    // (and the one a function is invoked with) are built from the Host header, so it must be a host.
     onRequest: (request, _reply, done) => {
       if (Object.values(request.params as Record<string, string>).includes("")) return done(routeNotFound(request));
       if (request.url.includes("#")) return done(badRequest("bad_url", "The URL must not contain '#': a fragment is not sent to a server (percent-encode it as %23)"));
+      if (request.headers.host !== undefined && !HOST.test(request.headers.host)) return done(badRequest("bad_host", "The Host header must be a host name or address, with an optional port"));
       done();
     },
     handler: async (request, reply) => {

@@ -108,6 +108,20 @@ describeEachEngine("bad input", (engine) => {
     expect(fine.body.rows[0].s).toBe("[".repeat(200));
   });
 
+  it("refuses a Host header that is not a host (the URLs it answers are built from it), and takes names, addresses and ports", async () => {
+    const project = paths.get("getProject") ?? "";
+    const auth = { authorization: `Bearer ${owner.token}` };
+    // The hostile run's case: a function was invoked with the URL http://?/v1/…, which it could not parse (502, in its logs).
+    for (const host of ["?", "a/b", "user@host", "exa mple.com", "é.example"]) {
+      const answer = await send(server.url, { method: "GET", path: `${project}/functions/nope/invoke`, headers: { ...auth, host: Buffer.from(host).toString("latin1") } }, 10_000);
+      expect([host, answer.status, JSON.parse(answer.body.toString("utf8")).error.code]).toEqual([host, 400, "bad_host"]);
+    }
+    for (const host of ["localhost", "api.example.com:8443", "127.0.0.1:80", "[::1]:8787", "lubes_internal"]) {
+      const answer = await send(server.url, { method: "GET", path: "/health", headers: { host } }, 10_000);
+      expect([host, answer.status]).toEqual([host, 200]);
+    }
+  });
+
   it("answers a GET that carries a body in full, also to a client that closes the connection after it", async () => {
     // The body is never read; left unread, closing the connection reset it and cut the 200 KB document short.
     const answer = await send(server.url, { method: "GET", path: "/openapi.json", headers: { "content-type": "application/json" }, body: { json: { x: "x".repeat(1_000_000) } } }, 10_000);
