@@ -7,8 +7,13 @@ import { ApiError, badRequest, conflict } from "../errors";
 import { hmac, seal, sha256, unseal } from "../services/crypto";
 
 const RETENTION_MS = 24 * 3600 * 1000;
-/** An in-flight record older than this belonged to a process that died: a retry may take it over. */
-const LOCK_MS = 60 * 1000;
+/**
+ * A claim is held for as long as the process that made it lives, however long its request runs: taking over a request
+ * still running would run its work twice. It is released when that process is gone: on shared PostgreSQL as soon as
+ * its liveness lock is (db/liveness.ts), on the embedded engine at the next start (services/recovery.ts expires every
+ * claim). A record with no owner (made before owners were recorded) keeps the lease it was given.
+ */
+const HELD = "infinity";
 
 export interface IdempotencyClaim {
   scopeHash: string;
@@ -53,13 +58,12 @@ export async function claimIdempotencyKey(ctx: ServerContext, request: FastifyRe
   const requestHash = sha256(canonicalJson(request.body ?? null));
   const sealKey = hmac(ctx.keys.idempotency.toString("base64"), scope);
   const now = ctx.options.now();
-  const lockedUntil = new Date(now.getTime() + LOCK_MS);
 
   const takenOver = await ctx.sql.query(
     `UPDATE idempotency_records SET locked_until = $3, owner = $5
-      WHERE scope_hash = $1 AND request_hash = $2 AND state = 'in_flight' AND (locked_until < $4 OR ${ownerGone("owner")})
+      WHERE scope_hash = $1 AND request_hash = $2 AND state = 'in_flight' AND ((owner IS NULL AND locked_until < $4) OR ${ownerGone("owner")})
       RETURNING scope_hash`,
-    [scopeHash, requestHash, lockedUntil, now, ctx.instance],
+    [scopeHash, requestHash, HELD, now, ctx.instance],
   );
   if (takenOver.rows.length > 0) return { scopeHash, sealKey, rerun: true };
   const inserted = await ctx.sql.query(
@@ -68,7 +72,7 @@ export async function claimIdempotencyKey(ctx: ServerContext, request: FastifyRe
        status = NULL, sealed_response = NULL, created_at = EXCLUDED.created_at, owner = EXCLUDED.owner
      WHERE idempotency_records.created_at < $5
      RETURNING scope_hash`,
-    [scopeHash, requestHash, lockedUntil, now, new Date(now.getTime() - RETENTION_MS), ctx.instance],
+    [scopeHash, requestHash, HELD, now, new Date(now.getTime() - RETENTION_MS), ctx.instance],
   );
   if (inserted.rows.length > 0) return { scopeHash, sealKey, rerun: false };
 

@@ -56,6 +56,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
 /** Stops every process this file started (they are also killed when the test process exits). */
 export async function stopServerProcesses(): Promise<void> {
   await Promise.all([...children].map(async (child) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
     const gone = new Promise((resolve) => child.once("exit", resolve));
     child.kill("SIGKILL");
     await gone;
