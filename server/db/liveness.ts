@@ -42,7 +42,8 @@ export class Liveness {
   }
 
   private async lock(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.connectionString });
+    // Keepalives: a connection that dies silently (a half-open link) is noticed, so the lock is taken again.
+    const client = new pg.Client({ connectionString: this.connectionString, keepAlive: true });
     client.on("error", () => undefined);
     client.on("end", () => this.lost(client));
     try {
@@ -52,6 +53,8 @@ export class Liveness {
       await client.end().catch(() => undefined);
       throw error;
     }
+    // Closed while this reconnected: the new lock must not outlive the process's end.
+    if (this.closed) return void (await client.end().catch(() => undefined));
     this.client = client;
   }
 

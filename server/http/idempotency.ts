@@ -24,6 +24,8 @@ export interface IdempotencyClaim {
    * it wrote (`ownEarlierWrite`) instead of answering a conflict or making a second one.
    */
   rerun: boolean;
+  /** What the request's creates store with their rows (writeKeyOf): this claim's scope and when it was first made. */
+  writeKey: string;
 }
 
 /** JSON with sorted keys, so `{"a":1,"b":2}` and `{"b":2,"a":1}` are the same request. */
@@ -59,22 +61,24 @@ export async function claimIdempotencyKey(ctx: ServerContext, request: FastifyRe
   const sealKey = hmac(ctx.keys.idempotency.toString("base64"), scope);
   const now = ctx.options.now();
 
-  const takenOver = await ctx.sql.query(
+  // Keyed by when the claim was first made too: the same key reused once its record has expired marks other rows.
+  const claimOf = (rerun: boolean, createdAt: Date): IdempotencyClaim => ({ scopeHash, sealKey, rerun, writeKey: sha256(`${scopeHash}\n${new Date(createdAt).toISOString()}`) });
+  const takenOver = await ctx.sql.query<{ created_at: Date }>(
     `UPDATE idempotency_records SET locked_until = $3, owner = $5
       WHERE scope_hash = $1 AND request_hash = $2 AND state = 'in_flight' AND ((owner IS NULL AND locked_until < $4) OR ${ownerGone("owner")})
-      RETURNING scope_hash`,
+      RETURNING created_at`,
     [scopeHash, requestHash, HELD, now, ctx.instance],
   );
-  if (takenOver.rows.length > 0) return { scopeHash, sealKey, rerun: true };
-  const inserted = await ctx.sql.query(
+  if (takenOver.rows[0]) return claimOf(true, takenOver.rows[0].created_at);
+  const inserted = await ctx.sql.query<{ created_at: Date }>(
     `INSERT INTO idempotency_records (scope_hash, request_hash, state, locked_until, created_at, owner) VALUES ($1, $2, 'in_flight', $3, $4, $6)
      ON CONFLICT (scope_hash) DO UPDATE SET request_hash = EXCLUDED.request_hash, state = 'in_flight', locked_until = EXCLUDED.locked_until,
        status = NULL, sealed_response = NULL, created_at = EXCLUDED.created_at, owner = EXCLUDED.owner
      WHERE idempotency_records.created_at < $5
-     RETURNING scope_hash`,
+     RETURNING created_at`,
     [scopeHash, requestHash, HELD, now, new Date(now.getTime() - RETENTION_MS), ctx.instance],
   );
-  if (inserted.rows.length > 0) return { scopeHash, sealKey, rerun: false };
+  if (inserted.rows[0]) return claimOf(false, inserted.rows[0].created_at);
 
   const { rows } = await ctx.sql.query<{ request_hash: string; state: string; status: number | null; sealed_response: string | null }>(
     "SELECT request_hash, state, status, sealed_response FROM idempotency_records WHERE scope_hash = $1",
@@ -110,7 +114,7 @@ export async function settleIdempotencyKey(ctx: ServerContext, claim: Idempotenc
  * null without an Idempotency-Key. The row and this mark commit together, so they outlive a process that dies before
  * it stores its response.
  */
-export const writeKeyOf = (request: FastifyRequest): string | null => request.idempotency?.scopeHash ?? null;
+export const writeKeyOf = (request: FastifyRequest): string | null => request.idempotency?.writeKey ?? null;
 
 /**
  * On a rerun (see IdempotencyClaim), the row of `table` that this request's earlier attempt wrote, found by its
@@ -119,7 +123,7 @@ export const writeKeyOf = (request: FastifyRequest): string | null => request.id
 export async function ownEarlierWrite<T>(ctx: ServerContext, request: FastifyRequest, table: string, where = "TRUE", params: readonly unknown[] = []): Promise<T | undefined> {
   const claim = request.idempotency;
   if (!claim?.rerun) return undefined;
-  const { rows } = await ctx.sql.query<T>(`SELECT * FROM ${table} WHERE write_key = $1 AND ${where}`, [claim.scopeHash, ...params]);
+  const { rows } = await ctx.sql.query<T>(`SELECT * FROM ${table} WHERE write_key = $1 AND ${where}`, [claim.writeKey, ...params]);
   return rows[0];
 }
 

@@ -5,7 +5,7 @@
 // lubes-server was killed during an `up` (test/e2e/crash.test.ts): "Environment variable VAR_23 already exists".
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeEachEngine } from "../support/engines";
-import { createOrg, createProject, signUp, startTestServer, type ApiResponse, type TestServer, type TestUser } from "../support/server";
+import { createKey, createOrg, createProject, signUp, startTestServer, type ApiResponse, type TestServer, type TestUser } from "../support/server";
 
 describeEachEngine("a create retried after its process died before answering", (engine) => {
   let server: TestServer;
@@ -68,6 +68,23 @@ describeEachEngine("a create retried after its process died before answering", (
     const [deployment, deploymentAgain] = await interrupted(`${base}/deployments`, { environment: "preview" });
     expect(deploymentAgain.body.id).toBe(deployment.body.id);
     expect(await list(`${base}/deployments?limit=100`)).toHaveLength(1);
+  });
+
+  it("a key used again after its record expired marks only the rows of its new use", async () => {
+    const key = await createKey(server.api, owner.token, { name: "reuse" });
+    const send = () => server.api.post("/organizations", { token: key, body: { name: "Reused" }, headers: { "idempotency-key": `reused-${engine}` } });
+    const first = await send();
+    server.advanceClock(25 * 3_600_000);
+    try {
+      const second = await send();
+      expect(second.body.id).not.toBe(first.body.id);
+      await forgetResponses();
+      const retry = await send();
+      expect(retry.status, retry.text).toBe(201);
+      expect(retry.body.id).toBe(second.body.id);
+    } finally {
+      server.advanceClock(-25 * 3_600_000);
+    }
   });
 
   it("a project, a branch and an API key are made again, whole, and the earlier attempt's is gone", async () => {
