@@ -10,7 +10,7 @@ import path from "node:path";
 import { harnessStack, type StackRun } from "../test/engine/runner";
 import { startRoundRobinProxy } from "../test/support/round-robin-proxy";
 import { Api } from "../test/support/server";
-import { startServerProcess, type ServerProcess } from "../test/support/server-process";
+import { startServerProcess, until, type ServerProcess } from "../test/support/server-process";
 import { RESOURCES_PER_PROJECT, expectedCensus, stackCensus, stackProgram } from "./stack-program";
 
 export interface CrashOptions {
@@ -54,10 +54,10 @@ export async function crashScenario(options: CrashOptions): Promise<CrashRun> {
   try {
     let ended = false;
     const interrupted = stack.up().then(() => "converged" as const, () => "failed" as const).finally(() => (ended = true));
-    while ((proxy.counts[0] ?? 0) < options.killAfter) {
+    await until(() => {
       if (ended) throw new Error(`the up ended before the server received ${options.killAfter} requests`);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+      return (proxy.counts[0] ?? 0) >= options.killAfter ? true : undefined;
+    }, 5);
     await server.kill();
     server = await startServerProcess({ ...env, PORT: new URL(server.url).port });
     const interruptedUp = await interrupted;

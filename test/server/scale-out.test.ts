@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { RESOURCES_PER_PROJECT, stackProgram } from "../../bench/stack-program";
+import { RESOURCES_PER_PROJECT, expectedCensus, stackCensus, stackProgram } from "../../bench/stack-program";
 import { expectNoChanges, listOf } from "../e2e/support";
 import { harnessStack } from "../engine/runner";
 import { startRoundRobinProxy, type RoundRobinProxy } from "../support/round-robin-proxy";
@@ -172,17 +172,7 @@ describe.skipIf(!inject("postgresUrl"))(`${PROCESSES} lubes-server processes on 
       servers = servers.filter((s) => s !== victim);
       for (const server of servers) await setFaults(new Api(server.url), "off");
 
-      const organizations = (await listOf<{ id: string; name: string }>(api, user.token, "/organizations?limit=100")).filter((o) => o.name === "Bench");
-      expect(organizations).toHaveLength(1);
-      const projects = await listOf<{ id: string; name: string }>(api, user.token, `/projects?organization_id=${organizations[0]?.id ?? ""}&limit=100`);
-      expect(projects.map((p) => p.name)).toEqual(["bench-0"]);
-      const list = (what: string) => listOf<Record<string, unknown>>(api, user.token, `/projects/${projects[0]?.id ?? ""}${what}`);
-      expect(await list("/env?limit=100")).toHaveLength(30);
-      expect((await list("/db/migrations")).map((m) => [m["name"], m["status"]])).toEqual([["001_items", "applied"], ["002_tags", "applied"]]);
-      expect((await list("/db/branches")).map((b) => b["name"])).toEqual(["main", "dev"]);
-      expect(await list("/storage/buckets")).toHaveLength(4);
-      expect(await list("/storage/objects?limit=100")).toHaveLength(10);
-      expect((await list("/functions")).map((f) => [f["slug"], f["live_version"]])).toEqual([["fn-0", 1], ["fn-1", 1]]);
+      expect(await stackCensus(api, user.token)).toEqual(expectedCensus(1));
 
       expectNoChanges(await stack.up());
       const destroy = await stack.destroy();
