@@ -8,19 +8,12 @@ import type { dynamicProvider } from "../provider/dynamic";
 type Core = ReturnType<typeof dynamicProvider>;
 type Props = Record<string, unknown>;
 
-const providers = new Map<string, pulumi.dynamic.ResourceProvider>();
-
 /**
- * One shim per type for the whole program: Pulumi caches a provider's serialized form by the object, so each new
- * resource of a type reuses it instead of serializing the closure again (500 registrations: 5.6 s → 1.2 s).
+ * The shim of a type as a live object: what its `__provider` text (serializedProvider below) loads as in the
+ * dynamic-provider host. The SDK writes that text itself; the tests serialize this object with Pulumi's own serializer
+ * and compare, so the two cannot drift apart.
  */
 export function providerFor(type: string): pulumi.dynamic.ResourceProvider {
-  let provider = providers.get(type);
-  if (!provider) providers.set(type, (provider = makeProvider(type)));
-  return provider;
-}
-
-function makeProvider(type: string): pulumi.dynamic.ResourceProvider {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- resolved from the program's node_modules at run time
   const core = (): Core => (require("@lubes/pulumi/provider/dynamic") as { dynamicProvider: (t: string) => Core }).dynamicProvider(type);
   return {
@@ -59,16 +52,50 @@ function lubesProviderOf(type: string, opts: pulumi.CustomResourceOptions | unde
   return provider && (provider as unknown as { pkg?: string }).pkg === "lubes" ? provider : undefined;
 }
 
-const serializedProviders = new Map<string, pulumi.Output<string>>();
+/** providerFor's methods in the order Pulumi serializes them: each name, then its arrow function as compiled. */
+const SHIM_METHODS: readonly (readonly [string, string])[] = [
+  ["configure", "(request) => core().configure(request)"],
+  ["check", "(olds, news) => core().check(olds, news)"],
+  ["diff", "(id, olds, news) => core().diff(id, olds, news)"],
+  ["create", "(inputs) => core().create(inputs)"],
+  ["read", "(id, props) => core().read(id, props)"],
+  ["update", "(id, olds, news) => core().update(id, olds, news)"],
+  ["delete", "(id, props) => core().delete(id, props)"],
+];
 
-/** The shim's serialized text as the dynamic resource's `__provider`, made once per type (as pulumi's cache does). */
-function serializedProvider(type: string): pulumi.Output<string> {
-  let text = serializedProviders.get(type);
-  if (!text) {
-    const provider = providerFor(type);
-    serializedProviders.set(type, (text = pulumi.output(pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true }).then((serialized) => serialized.text))));
-  }
-  return text;
+/** One function of Pulumi's closure serialization: `body` run with `captured` in scope, taking `arity` arguments. */
+function serializedFunction(name: string, arity: number, captured: string, body: string): string {
+  const params = Array.from({ length: arity }, (_, i) => `__${i}`).join(", ");
+  return `function ${name}(${params}) {
+  return (function() {
+    with({ ${captured}, this: undefined, arguments: undefined }) {
+
+return ${body};
+
+    }
+  }).apply(undefined, undefined).apply(this, arguments);
+}
+`;
+}
+
+/**
+ * The `__provider` of a type: the text `pulumi.runtime.serializeFunction(() => providerFor(type))` makes, byte for
+ * byte (test/unit/serialization.test.ts compares them), so stacks made by earlier releases see no change. Written
+ * here rather than serialized at run time: Pulumi's serializer opens an inspector session and parses the functions,
+ * about half a second of every program run (bench/RESULTS.md, "Engine harness").
+ */
+export function serializedProvider(type: string): string {
+  // Pulumi numbers functions as it meets them (the provider object's __f0, `configure` __f1, the `core` it captures
+  // __f2, then the other methods), and writes each function after those it captures.
+  const methods = SHIM_METHODS.map(([method, fn], i) => ({ method, fn, name: `__f${i === 0 ? 1 : i + 2}` }));
+  const arity = (fn: string) => (fn.slice(1, fn.indexOf(")")).match(/\w+/g) ?? []).length;
+  return [
+    "exports.handler = __f0;\n",
+    `var __provider = {${methods.map((m) => `${m.method}: ${m.name}`).join(", ")}};\n`,
+    serializedFunction("__f2", 0, `type: ${JSON.stringify(type)}`, `() => require("@lubes/pulumi/provider/dynamic").dynamicProvider(type)`),
+    ...methods.map((m) => serializedFunction(m.name, arity(m.fn), "core: __f2", m.fn)),
+    serializedFunction("__f0", 0, "provider: __provider", "() => provider"),
+  ].join("\n");
 }
 
 /**

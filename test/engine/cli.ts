@@ -1,5 +1,5 @@
 // The harness's command line, one command per process (a program runs once per process, as under the engine):
-//   node --import <tsx's dist/loader.mjs> test/engine/cli.ts <up|preview|refresh|destroy|output> <options.json> [flags]
+//   node --require test/engine/compile-ts.cjs test/engine/cli.ts <up|preview|refresh|destroy|output> <options.json> [flags]
 // from the program's folder, with the flags of the Pulumi CLI it honours (FLAGS below), so a pipeline's command lines
 // run here as written. It prints what it did for a person, then the result as JSON on the last line of stdout; like
 // the CLI, it exits 1 when `--expect-no-changes` meets a change.

@@ -208,6 +208,18 @@ class Hosts {
     return plugin;
   }
 
+  /**
+   * Starts, before the program runs, the processes the state says this run will need, as the engine loads the plugins
+   * of a stack's providers first: their start-up (about a second) overlaps the program's. A process that fails to
+   * start is reported by the step that uses it.
+   */
+  prestart(resources: readonly StateResource[]): void {
+    const started: Promise<Host>[] = [];
+    if (resources.some((r) => r.type.startsWith(DYNAMIC))) started.push(this.for({ type: DYNAMIC, provider: "" }));
+    if (resources.some((r) => r.type.startsWith(PLUGIN) && r.provider === "")) started.push(this.for({ type: PLUGIN, provider: "" }));
+    for (const host of started) host.catch(() => undefined);
+  }
+
   private startPlugin(reference: string): Promise<Host> {
     const config = resolve(this.options).config;
     const urn = reference.split("::").slice(0, -1).join("::");
@@ -231,6 +243,7 @@ class Hosts {
 
 async function withHosts(options: StackOptions, stack: Stack, fn: (hosts: Hosts) => Promise<Omit<RunResult, "diagnostics">>): Promise<RunResult> {
   const hosts = new Hosts(options, stack);
+  hosts.prestart(stack.state.resources);
   try {
     const result = await fn(hosts);
     return { ...result, diagnostics: await hosts.stop() };

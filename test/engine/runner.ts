@@ -15,8 +15,6 @@ import type { Props } from "./state";
 const run = promisify(execFile);
 /** Credentials reach a stack only from its config, unless a command's `env` sets them as a pipeline does. */
 const NO_LUBES_ENV = { LUBES_API_KEY: "", LUBES_API_URL: "", LUBES_ALLOW_INSECURE_HTTP: "" };
-const ROOT = path.resolve(__dirname, "../..");
-const TSX_LOADER = path.join(ROOT, "node_modules", "tsx", "dist", "loader.mjs");
 
 export interface StackRun {
   steps: Step[];
@@ -95,7 +93,7 @@ export function harnessStack(options: ExampleOptions): ExampleStack {
   // It holds the stack's config, API key included, as a CLI's stack holds it: readable by its owner only.
   const save = () => writeFileSync(optionsFile, JSON.stringify(stackOptions), { mode: 0o600 });
   save();
-  const harnessArgs = (command: string, args: string[]) => ["--import", TSX_LOADER, path.join(__dirname, "cli.ts"), command, optionsFile, ...args];
+  const harnessArgs = (command: string, args: string[]) => ["--require", path.join(__dirname, "compile-ts.cjs"), path.join(__dirname, "cli.ts"), command, optionsFile, ...args];
   const cli = async (command: string, ...args: string[]): Promise<string> => {
     try {
       // Asynchronous: the lubes-server under test runs in the test's own process.

@@ -10,6 +10,7 @@ import { programFolder } from "../support/program-folder";
 interface Report {
   name: string;
   bytes: number;
+  sameAsPulumi: boolean;
   containsSecrets: boolean;
   hasCanary: boolean;
   requires: string[];
@@ -39,6 +40,10 @@ describe("the serialized provider of every SDK class", () => {
       expect(report.containsSecrets, report.name).toBe(false);
       expect(report.requires, report.name).toEqual(["@lubes/pulumi/provider/dynamic"]);
     }
+  });
+
+  it("is, byte for byte, what Pulumi's own serializer makes of the shim, so stacks of earlier releases see no change", () => {
+    for (const report of reports) expect(report.sameAsPulumi, report.name).toBe(true);
   });
 
   it("loads on its own with every method, and reaches the provider core by package name", () => {
