@@ -20,7 +20,7 @@ export type WorkerError =
 /** `broken`: the database no longer answers sanely (a hostile statement can wedge PGlite); replace this worker. */
 export type WorkerResponse = ({ id: number; ok: true; result?: unknown } | { id: number; ok: false; error: WorkerError }) & { broken?: boolean };
 
-const { dataDir, template } = workerData as { dataDir: string; template?: boolean };
+const { dataDir, template, memoryImage } = workerData as { dataDir: string; template?: boolean; memoryImage?: string };
 const port = parentPort;
 if (!port) throw new Error("pglite-worker must run in a worker thread");
 
@@ -118,6 +118,8 @@ async function main(): Promise<void> {
     for (const statement of ["ALTER DATABASE template0 IS_TEMPLATE false", "ALTER DATABASE template1 IS_TEMPLATE false", "DROP DATABASE template0", "DROP DATABASE template1", "CHECKPOINT"]) {
       await db.exec(statement);
     }
+    // The template's image for in-memory databases (db/pglite-template.ts).
+    if (memoryImage) await writeFile(memoryImage, Buffer.from(await (await db.dumpDataDir("none")).arrayBuffer()));
   }
   port?.postMessage({ ready: true });
   // One request at a time: the main thread queues per branch, and PGlite has one connection anyway.

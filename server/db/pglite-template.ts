@@ -5,11 +5,19 @@
 // initdb entirely.
 import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { cp, mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { retireWorker, startWorker } from "../workers";
 
 const READY = ".lubes-ready";
+/**
+ * The template as PGlite's own tarball (`dumpDataDir`), kept in the template: an in-memory database (a server started
+ * without a data dir, as the tests start it) loads it in 0.3 s of CPU instead of running initdb, 2.5 s and more.
+ */
+export const MEMORY_IMAGE = ".lubes-memory-image.tar";
+/** Files of the template that are not the database's: never copied into a database. */
+const NOT_COPIED = [READY, MEMORY_IMAGE];
 
 /** Where the machine's template lives: keyed by PGlite's version, since its files are that version's. */
 function cacheDir(): string | undefined {
@@ -17,7 +25,8 @@ function cacheDir(): string | undefined {
     // The package's root: its entry point is dist/index.cjs (package.json itself is not exported).
     const root = path.resolve(path.dirname(require.resolve("@electric-sql/pglite")), "..");
     const { version } = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { version: string };
-    return path.join(root, "..", "..", ".cache", "lubes-server", `pglite-${version}`);
+    // "-2": templates made before they held their memory image are made again.
+    return path.join(root, "..", "..", ".cache", "lubes-server", `pglite-${version}-2`);
   } catch {
     return undefined;
   }
@@ -29,7 +38,7 @@ function cacheDir(): string | undefined {
  */
 async function initdb(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
-  const worker = startWorker("databases/pglite-worker", { workerData: { dataDir: dir, template: true } });
+  const worker = startWorker("databases/pglite-worker", { workerData: { dataDir: dir, template: true, memoryImage: path.join(dir, MEMORY_IMAGE) } });
   try {
     await new Promise<void>((resolve, reject) => {
       worker.on("message", (message: { ready?: true; fatal?: string; id?: number }) => {
@@ -88,12 +97,25 @@ export async function pgliteTemplate(fallback: string): Promise<string> {
   return template;
 }
 
+/**
+ * The template's memory image, for an in-memory database; undefined if this template has none (a fallback one made by
+ * an earlier release), and the database then runs initdb.
+ */
+export async function memoryImage(): Promise<Blob | undefined> {
+  const dir = await pgliteTemplate(path.join(os.tmpdir(), "lubes-server-pglite-template"));
+  try {
+    return new Blob([await readFile(path.join(dir, MEMORY_IMAGE))]);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Copies the template to `to` through a temporary name, so a half-made copy is never mistaken for a database. */
 export async function copyTemplate(from: string, to: string): Promise<void> {
   const partial = `${to}.partial`;
   await rm(partial, { recursive: true, force: true });
   await mkdir(path.dirname(to), { recursive: true });
-  await cp(from, partial, { recursive: true, filter: (source) => path.basename(source) !== READY });
+  await cp(from, partial, { recursive: true, filter: (source) => !NOT_COPIED.includes(path.basename(source)) });
   await rename(partial, to);
 }
 

@@ -4,7 +4,7 @@ import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { LOCK_FILE, lockDataDir } from "./dir-lock";
-import { pgliteTemplate, seedDataDir } from "./pglite-template";
+import { memoryImage, pgliteTemplate, seedDataDir } from "./pglite-template";
 
 export interface QueryResult<T> {
   rows: T[];
@@ -36,8 +36,10 @@ export async function openPglite(dataDir: string | undefined): Promise<Sql> {
     unlock();
     throw error;
   }
+  // In memory (tests): loaded from the template's image rather than made by initdb.
+  const image = dataDir ? undefined : await memoryImage();
   // shared_buffers=8MB roughly halves PGlite's memory (DESIGN.md); the control plane is small.
-  const db = new PGlite({ ...(dataDir ? { dataDir } : {}), postgresqlconf: ["shared_buffers=8MB"] });
+  const db = new PGlite({ ...(dataDir ? { dataDir } : {}), ...(image ? { loadDataDir: image } : {}), postgresqlconf: ["shared_buffers=8MB"] });
   try {
     await db.waitReady;
   } catch (error) {
