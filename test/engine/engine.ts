@@ -16,7 +16,7 @@
 // A failed step stops new steps; those in flight finish; the run ends. The `random` provider's few resources the
 // examples use are served by a stand-in (random-stand-in.ts), never by the real-CLI runner.
 import { randomUUID } from "node:crypto";
-import { createRequire } from "node:module";
+import Module, { createRequire } from "node:module";
 import path from "node:path";
 import type * as Pulumi from "@pulumi/pulumi";
 import { kindOf } from "../../provider/resources";
@@ -431,9 +431,38 @@ function interceptRegistrations(requireFromPulumi: NodeJS.Require, register: (r:
   };
 }
 
+/**
+ * @pulumi/pulumi loads TypeScript's compiler (a quarter of a second) for its closure serializer, which programs run
+ * here seldom use (the SDK writes its `__provider` itself): it is loaded when first used instead. What a program sees
+ * is unchanged; the harness's commands are that much cheaper.
+ */
+function deferTypeScript(requireFromPulumi: NodeJS.Require): void {
+  let file: string;
+  try {
+    file = requireFromPulumi.resolve("typescript");
+  } catch {
+    return; // Pulumi falls back to a copy of its own.
+  }
+  if (require.cache[file]) return;
+  let loaded: object | undefined;
+  const real = (): object => {
+    if (!loaded) {
+      delete require.cache[file];
+      loaded = requireFromPulumi(file) as object;
+    }
+    return loaded;
+  };
+  const deferred = new Module(file);
+  deferred.filename = file;
+  deferred.loaded = true;
+  deferred.exports = new Proxy({}, { get: (_, key) => Reflect.get(real(), key) as unknown, has: (_, key) => Reflect.has(real(), key) });
+  require.cache[file] = deferred;
+}
+
 /** Runs the program; `register` answers every registration of a Lubes resource. Returns the stack's outputs. */
 async function runProgram(options: StackOptions, preview: boolean, register: (r: Registration) => Promise<Answer>, read: (r: ReadRequest) => Promise<Answer>): Promise<{ outputs: Props; secretOutputs: string[]; unknownOutputs: string[] }> {
   const requireFromProgram = createRequire(path.join(options.programDir, "index.ts"));
+  deferTypeScript(createRequire(requireFromProgram.resolve("@pulumi/pulumi/package.json")));
   const pulumi = requireFromProgram("@pulumi/pulumi") as typeof Pulumi;
   const { project, config } = resolve(options);
   process.env["PULUMI_CONFIG"] = JSON.stringify(config);

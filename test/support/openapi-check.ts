@@ -35,15 +35,33 @@ function headerValue(value: unknown, schema: Json): unknown {
   return schema["type"] === "integer" || schema["type"] === "number" ? (/^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text) : text;
 }
 
+interface Compiler {
+  ajv: Ajv2020;
+  validators: Map<string, ValidateFunction>;
+}
+
+/** One compiler per document, shared by every server of this process that serves it: compiling is the costly part. */
+const compilers = new WeakMap<Json, Compiler>();
+
+function compilerOf(document: Json): Compiler {
+  let compiler = compilers.get(document);
+  if (!compiler) {
+    const ajv = new Ajv2020({ strict: false, allErrors: true, validateSchema: false });
+    addFormats(ajv);
+    ajv.addSchema(document, "openapi");
+    compilers.set(document, (compiler = { ajv, validators: new Map() }));
+  }
+  return compiler;
+}
+
 export class DocumentCheck {
   readonly findings: string[] = [];
-  private readonly ajv = new Ajv2020({ strict: false, allErrors: true, validateSchema: false });
-  private readonly validators = new Map<string, ValidateFunction>();
+  private readonly ajv: Ajv2020;
+  private readonly validators: Map<string, ValidateFunction>;
   private readonly routes: Route[];
 
   constructor(private readonly document: Json, rows: readonly Endpoint[]) {
-    addFormats(this.ajv);
-    this.ajv.addSchema(document, "openapi");
+    ({ ajv: this.ajv, validators: this.validators } = compilerOf(document));
     this.routes = rows.map(routeOf);
   }
 
