@@ -15,7 +15,7 @@ const READY = ".lubes-ready";
  * The template as PGlite's own tarball (`dumpDataDir`), kept in the template: an in-memory database (a server started
  * without a data dir, as the tests start it) loads it in 0.3 s of CPU instead of running initdb, 2.5 s and more.
  */
-export const MEMORY_IMAGE = ".lubes-memory-image.tar";
+const MEMORY_IMAGE = ".lubes-memory-image.tar";
 /** Files of the template that are not the database's: never copied into a database. */
 const NOT_COPIED = [READY, MEMORY_IMAGE];
 
