@@ -162,6 +162,9 @@ function installErrorHandlers(app: FastifyInstance): void {
 function installRequestHooks(app: FastifyInstance, ctx: ServerContext): void {
   app.addHook("onRequest", async (request, reply) => {
     reply.header("X-Request-Id", request.id);
+    // The server's own clock, which X-RateLimit-Reset and every timestamp follow: a client measures the time left in
+    // a rate-limit window against it (Node would stamp the machine's clock, which differs under a test's clock).
+    reply.header("Date", ctx.options.now().toUTCString());
     if (request.headers.authorization !== undefined) {
       try {
         request.principal = await authenticate(ctx, request.headers.authorization);

@@ -236,6 +236,7 @@ export class LubesClient {
         limit: firstHeader(responseHeaders, "x-ratelimit-limit"),
         remaining: firstHeader(responseHeaders, "x-ratelimit-remaining"),
         reset: firstHeader(responseHeaders, "x-ratelimit-reset"),
+        date: firstHeader(responseHeaders, "date"),
       });
       this.options.onCall?.({ method: endpoint.method, path: url.pathname, status, attempt, durationMs: this.now() - started });
     }

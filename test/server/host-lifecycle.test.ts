@@ -159,12 +159,14 @@ describe("through the host, against a server that loses responses", () => {
 });
 
 describe("through the host, against a low rate limit", () => {
-  // Waits for a real rate-limit window to reset (the host's client runs on the real clock): up to a minute.
+  // The host's client runs on the machine's clock; the server's is moved to 10 s before the end of its minute, so the
+  // burst meets a window's reset soon. The client measures the time left against the server's Date header.
   it("creates a stack larger than the plan's per-minute limit with no failed operation", { timeout: 150_000 }, async () => {
     const server = await startTestServer("pglite", { rateLimits: { free: 20, pro: 20, team: 20 } });
     const folder = programFolder();
     try {
       const { fixture, key } = await fixtureOn(server);
+      server.advanceClock((50_000 - (server.now().getTime() % 60_000) + 60_000) % 60_000);
       const host = await startHost(folder, { "lubes:apiKey": key, "lubes:apiUrl": server.url }, serializedProviders(folder));
       try {
         const keys = Array.from({ length: 30 }, (_, i) => `BURST_${i}`);

@@ -282,4 +282,31 @@ describe("rate limiter", () => {
     expect(sleeps).toHaveLength(2);
     expect(clock).toBeGreaterThanOrEqual(120_000);
   });
+
+  it.each([
+    ["ten minutes behind", -600_000],
+    ["ten minutes ahead", 600_000],
+  ])("waits what the window has left by the server's clock when the client's clock is %s", async (_, skew) => {
+    const { RateLimiter } = await import("../../provider/client/limiter");
+    const serverNow = Date.UTC(2026, 11, 1, 12, 0, 45);
+    let clock = serverNow + skew;
+    const sleeps: number[] = [];
+    const limiter = new RateLimiter(() => clock, (ms) => {
+      sleeps.push(ms);
+      clock += ms;
+      return Promise.resolve();
+    });
+    await limiter.acquire();
+    // The window resets at 12:01:00 server time, 15 s after the server answered.
+    const reset = String((serverNow + 15_000) / 1000);
+    limiter.release({ limit: "3", remaining: "0", reset, date: new Date(serverNow).toUTCString() });
+    expect(limiter.waitUntil() - clock).toBe(15_000);
+    await limiter.acquire();
+    expect(sleeps).toHaveLength(1);
+    expect(sleeps[0]).toBeGreaterThanOrEqual(15_000);
+    expect(sleeps[0]).toBeLessThan(16_000);
+    // The next window's answers are recognised as the window the limiter rolled into, not as a newer one.
+    limiter.release({ limit: "3", remaining: "1", reset: String((serverNow + 75_000) / 1000), date: new Date(serverNow + 16_000).toUTCString() });
+    expect(limiter.snapshot()).toMatchObject({ remaining: 1, window: serverNow + 75_000 });
+  });
 });
