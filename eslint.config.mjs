@@ -47,4 +47,17 @@ export default tseslint.config(
   layer(["contract/**"], ["server", "provider", "sdk"]),
   layer(["server/**"], ["provider", "sdk"]),
   layer(["provider/**"], ["server", "sdk"]),
+  // The dashboard is a client of the API like any other: the contract's types, never its schemas (they would bring
+  // zod into the page) or the server's code.
+  {
+    files: ["server/dashboard/**"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": ["error", {
+        patterns: [
+          { group: ["**/contract/*"], allowTypeImports: true, message: "the dashboard takes only types from the contract" },
+          { group: ["../../*", "!../../../contract"], message: "the dashboard must not import lubes-server's own modules" },
+        ],
+      }],
+    },
+  },
 );

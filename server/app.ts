@@ -13,6 +13,7 @@ import { applyRateLimit, databaseRateWindows, memoryRateWindows, rateScope, swee
 import { settleIdempotency } from "./http/route";
 import { apiKeyRoutes } from "./routes/api-keys";
 import { authRoutes } from "./routes/auth";
+import { dashboardRoutes, isApiPath, isPageRequest } from "./routes/dashboard";
 import { databaseRoutes } from "./routes/database";
 import { deploymentRoutes } from "./routes/deployments";
 import { envRoutes } from "./routes/env";
@@ -152,7 +153,12 @@ function installErrorHandlers(app: FastifyInstance): void {
     return reply.code(500).send(errorEnvelope("internal_error", "Internal server error; report the request id if it persists", { request_id: request.id }));
   });
 
-  app.setNotFoundHandler((request, reply) => sendError(reply, routeNotFound(request)));
+}
+
+/** The dashboard's page for a browser's page paths; the API's 404 envelope for everything else no route answers. */
+async function installDashboard(app: FastifyInstance): Promise<void> {
+  const sendPage = await dashboardRoutes(app);
+  app.setNotFoundHandler((request, reply) => (isPageRequest(request) ? sendPage(reply) : sendError(reply, routeNotFound(request))));
 }
 
 /**
@@ -165,6 +171,8 @@ function installRequestHooks(app: FastifyInstance, ctx: ServerContext): void {
     // The server's own clock, which X-RateLimit-Reset and every timestamp follow: a client measures the time left in
     // a rate-limit window against it (Node would stamp the machine's clock, which differs under a test's clock).
     reply.header("Date", ctx.options.now().toUTCString());
+    // The dashboard's files and pages are not the API: no caller to identify, nothing counted against a plan.
+    if (!isApiPath(request.url)) return;
     if (request.headers.authorization !== undefined) {
       try {
         request.principal = await authenticate(ctx, request.headers.authorization);
@@ -301,6 +309,7 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
     await registerStorageRoutes(app, ctx);
     await functionRoutes(app, ctx);
     deploymentRoutes(app, ctx);
+    await installDashboard(app);
     const builder = new DeployBuilder(ctx, app.log);
     if (options.buildDeployments !== false) {
       ctx.builder = builder;

@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const created = await bootstrap(app, apiUrl);
   const storage = options.databaseUrl ? "PostgreSQL (LUBES_DATABASE_URL)" : `embedded PGlite in ${options.dataDir}`;
 
-  const lines = [``, `lubes-server is ready at ${apiUrl} (${storage}, started in ${Date.now() - started} ms)`];
+  const lines = [``, `lubes-server is ready at ${apiUrl} (${storage}, started in ${Date.now() - started} ms)`, `Dashboard: ${dashboardUrl(apiUrl)}`];
   if (created) {
     lines.push(
       ``,
@@ -26,6 +26,7 @@ async function main(): Promise<void> {
       `  organization_id: ${created.organization_id}`,
       `  api key:         ${created.api_key}`,
       ``,
+      `Sign in to the dashboard with this email and password.`,
       `Try it:   curl -H "Authorization: Bearer ${created.api_key}" ${apiUrl}/projects`,
       `Pulumi:   pulumi config set lubes:apiUrl ${apiUrl} && pulumi config set --secret lubes:apiKey ${created.api_key}`,
     );
@@ -41,6 +42,9 @@ async function main(): Promise<void> {
     });
   }
 }
+
+/** The dashboard is served at the root of the address the API is under. */
+const dashboardUrl = (apiUrl: string): string => `${apiUrl.replace(/\/v1$/, "")}/`;
 
 main().catch((error: unknown) => {
   process.stderr.write(`lubes-server failed to start: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -10,5 +10,6 @@ eslint=$!
 set +m
 trap 'kill -- "-$eslint" 2>/dev/null || true' EXIT
 npx tsc --noEmit -p .
+npx tsc --noEmit -p server/dashboard
 npm run build --silent
 wait "$eslint"

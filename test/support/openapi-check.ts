@@ -87,6 +87,8 @@ export class DocumentCheck {
   private check(request: FastifyRequest, reply: FastifyReply, payload: unknown): void {
     // The path as the router reads it: up to a query or a fragment.
     const path = request.url.split(/[?#]/)[0] ?? "";
+    // The dashboard's page and files are served beside the API, not described by its document.
+    if (path !== "/v1" && !path.startsWith("/v1/")) return;
     const status = reply.statusCode;
     const where = `${request.method} ${path} → ${status}`;
     const method = request.method.toLowerCase();

@@ -1,0 +1,47 @@
+// Builds the dashboard into server/dist/dashboard: one hashed script and stylesheet (cached for good by browsers),
+// and the index.html that names them (never cached). Run by `npm start`, the server's build and `npm install`.
+import { build } from "esbuild";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
+
+const here = import.meta.dirname;
+const outdir = join(here, "..", "dist", "dashboard");
+rmSync(outdir, { recursive: true, force: true });
+mkdirSync(outdir, { recursive: true });
+
+const result = await build({
+  entryPoints: { app: join(here, "src", "main.tsx") },
+  bundle: true,
+  minify: true,
+  sourcemap: "linked",
+  format: "esm",
+  target: "es2022",
+  jsx: "automatic",
+  jsxImportSource: "preact",
+  entryNames: "[name]-[hash]",
+  outdir,
+  metafile: true,
+  logLevel: "warning",
+});
+
+const outputs = Object.keys(result.metafile.outputs).map((file) => basename(file));
+const script = outputs.find((file) => file.endsWith(".js"));
+const style = outputs.find((file) => file.endsWith(".css"));
+if (!script || !style) throw new Error(`the dashboard build made no script or stylesheet: ${outputs.join(", ")}`);
+
+writeFileSync(join(outdir, "index.html"), `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8">
+    <meta name="viewport" content="width=device-width, initial-scale=1">
+    <meta name="color-scheme" content="light dark">
+    <title>Lubes</title>
+    <link rel="icon" href="data:,">
+    <link rel="stylesheet" href="/${style}">
+    <script type="module" src="/${script}"></script>
+  </head>
+  <body>
+    <div id="app"><noscript>The Lubes dashboard needs JavaScript.</noscript></div>
+  </body>
+</html>
+`);

@@ -1,0 +1,126 @@
+// The dashboard's entry: the layout, the routes, and the rule that every page but the public ones needs a session.
+import "@picocss/pico/css/pico.min.css";
+import "./styles.css";
+import type { ComponentChildren } from "preact";
+import { render } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import { LocationProvider, Route, Router, useLocation } from "preact-iso";
+import { currentSession, onSessionChange } from "./api";
+import { ApiKeys } from "./pages/api-keys";
+import { ForgotPassword, ResetPassword, SignIn, SignUp, signOut } from "./pages/auth";
+import { OrganizationPage, Organizations } from "./pages/organizations";
+import { ProjectPage, Projects } from "./pages/projects";
+
+const PUBLIC = ["/sign-in", "/sign-up", "/forgot-password", "/reset-password"];
+
+function useSession() {
+  const [session, setSession] = useState(currentSession());
+  useEffect(() => onSessionChange(() => setSession(currentSession())), []);
+  return session;
+}
+
+/** Sends a visitor without a session to sign in (and back afterwards), and one with a session away from sign-in. */
+function Guard({ children }: { children: ComponentChildren }) {
+  const session = useSession();
+  const { path, url, route } = useLocation();
+  const isPublic = PUBLIC.includes(path);
+  useEffect(() => {
+    if (!session && !isPublic) route(path === "/" ? "/sign-in" : `/sign-in?next=${encodeURIComponent(url)}`, true);
+    else if (session && (path === "/" || path === "/sign-in" || path === "/sign-up")) route("/projects", true);
+  }, [session, isPublic, path]);
+  if (!session && !isPublic) return null;
+  return <>{children}</>;
+}
+
+function Header() {
+  const session = useSession();
+  const { path } = useLocation();
+  const current = (prefix: string) => (path.startsWith(prefix) ? "page" : undefined);
+  return (
+    <header class="container">
+      <nav>
+        <ul>
+          <li>
+            <a href={session ? "/projects" : "/sign-in"} class="brand">
+              <strong>Lubes</strong>
+            </a>
+          </li>
+        </ul>
+        {session ? (
+          <ul>
+            <li>
+              <a href="/projects" aria-current={current("/projects")}>
+                Projects
+              </a>
+            </li>
+            <li>
+              <a href="/organizations" aria-current={current("/organizations")}>
+                Organizations
+              </a>
+            </li>
+            <li>
+              <a href="/settings/api-keys" aria-current={current("/settings")}>
+                API keys
+              </a>
+            </li>
+            <li>
+              <button type="button" class="secondary outline" onClick={() => void signOut()} title={session.user.email}>
+                Sign out
+              </button>
+            </li>
+          </ul>
+        ) : null}
+      </nav>
+    </header>
+  );
+}
+
+function NotFound() {
+  return (
+    <article>
+      <h1>Page not found</h1>
+      <p>
+        <a href="/projects">Go to your projects</a>
+      </p>
+    </article>
+  );
+}
+
+/** Moves focus to the new page's heading, so a screen reader announces where a link led. */
+function focusHeading() {
+  requestAnimationFrame(() => {
+    const heading = document.querySelector<HTMLElement>("main h1");
+    heading?.setAttribute("tabindex", "-1");
+    heading?.focus();
+  });
+}
+
+function App() {
+  return (
+    <LocationProvider>
+      <a href="#main" class="skip">
+        Skip to content
+      </a>
+      <Header />
+      <main class="container" id="main">
+        <Guard>
+          <Router onRouteChange={focusHeading}>
+            <Route path="/sign-in" component={SignIn} />
+            <Route path="/sign-up" component={SignUp} />
+            <Route path="/forgot-password" component={ForgotPassword} />
+            <Route path="/reset-password" component={ResetPassword} />
+            <Route path="/projects" component={Projects} />
+            <Route path="/projects/:id/:tab?" component={ProjectPage} />
+            <Route path="/organizations" component={Organizations} />
+            <Route path="/organizations/:id" component={OrganizationPage} />
+            <Route path="/settings/api-keys" component={ApiKeys} />
+            <Route default component={NotFound} />
+          </Router>
+        </Guard>
+      </main>
+    </LocationProvider>
+  );
+}
+
+const root = document.getElementById("app");
+if (root) render(<App />, root);

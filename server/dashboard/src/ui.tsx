@@ -1,0 +1,242 @@
+// Pieces every page uses: loading state, errors in the API's words, fields with their own error, pagination,
+// confirmation, copying, and how dates and sizes read.
+import type { ComponentChildren } from "preact";
+import { useCallback, useEffect, useId, useRef, useState } from "preact/hooks";
+import { ApiError, api, type Page } from "./api";
+
+export interface Loaded<T> {
+  data: T | undefined;
+  error: unknown;
+  loading: boolean;
+  reload: () => void;
+}
+
+/** Loads with `load` when `key` changes; `reload` loads again (after an action) without blanking what is shown. */
+export function useLoad<T>(load: () => Promise<T>, key: string): Loaded<T> {
+  const [state, setState] = useState<{ data: T | undefined; error: unknown; loading: boolean }>({ data: undefined, error: undefined, loading: true });
+  const [round, setRound] = useState(0);
+  const latest = useRef(load);
+  latest.current = load;
+  useEffect(() => {
+    let live = true;
+    setState((previous) => ({ ...previous, loading: true }));
+    latest.current().then(
+      (data) => live && setState({ data, error: undefined, loading: false }),
+      (error: unknown) => live && setState((previous) => ({ data: previous.data, error, loading: false })),
+    );
+    return () => {
+      live = false;
+    };
+  }, [key, round]);
+  const reload = useCallback(() => setRound((n) => n + 1), []);
+  return { ...state, reload };
+}
+
+/** Loads again every `ms` while the page is open and `active` holds: for logs and builds that are still going. */
+export function usePoll(reload: () => void, ms: number, active: boolean): void {
+  useEffect(() => {
+    if (!active) return;
+    const timer = setInterval(() => {
+      if (document.visibilityState === "visible") reload();
+    }, ms);
+    return () => clearInterval(timer);
+  }, [reload, ms, active]);
+}
+
+export const PAGE_SIZE = 20;
+
+/** One page of a list endpoint, with the offset it shows. */
+export function usePaged<T>(path: string, query: Record<string, string | undefined> = {}, limit = PAGE_SIZE) {
+  const [offset, setOffset] = useState(0);
+  const queryKey = JSON.stringify(query);
+  useEffect(() => setOffset(0), [path, queryKey]);
+  const loaded = useLoad(() => api<Page<T>>("GET", path, { query: { ...query, limit, offset } }), `${path}?${queryKey}&${offset}`);
+  return { ...loaded, offset, setOffset, limit };
+}
+
+export function Pager({ page, offset, limit, setOffset, label }: { page: Page<unknown> | undefined; offset: number; limit: number; setOffset: (offset: number) => void; label: string }) {
+  if (!page || (page.pagination.total <= limit && offset === 0)) return null;
+  const { total } = page.pagination;
+  const last = Math.min(offset + page.data.length, total);
+  return (
+    <nav class="pager" aria-label={`${label} pages`}>
+      <button type="button" class="secondary outline" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - limit))}>
+        Previous
+      </button>
+      <span aria-live="polite">
+        {total === 0 ? 0 : offset + 1}–{last} of {total}
+      </span>
+      <button type="button" class="secondary outline" disabled={!page.pagination.has_more} onClick={() => setOffset(offset + limit)}>
+        Next
+      </button>
+    </nav>
+  );
+}
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** An error as the API worded it; a 422 about a field is left to that field unless `all` is set. */
+export function ErrorMessage({ error, all = true }: { error: unknown; all?: boolean }) {
+  if (error === undefined || error === null) return null;
+  if (!all && error instanceof ApiError && error.field !== undefined) return null;
+  return (
+    <p role="alert" class="error">
+      {messageOf(error)}
+      {error instanceof ApiError && error.status === 429 ? <span class="badge">rate limited</span> : null}
+    </p>
+  );
+}
+
+/** The message of a 422 whose `details.field` is this field. */
+export function fieldError(error: unknown, field: string): string | undefined {
+  return error instanceof ApiError && error.status === 422 && error.field === field ? error.message : undefined;
+}
+
+interface InputProps {
+  label: string;
+  name: string;
+  value: string;
+  onInput: (value: string) => void;
+  error?: string | undefined;
+  hint?: string;
+  type?: "text" | "email" | "password" | "number" | "search" | "url";
+  autoComplete?: string;
+  required?: boolean;
+  placeholder?: string;
+}
+
+/** A labelled input whose error (from the API) is shown under it and announced with it. */
+export function Field({ label, name, value, onInput, error, hint, type = "text", autoComplete, required = false, placeholder }: InputProps) {
+  const id = useId();
+  const note = error ?? hint;
+  return (
+    <label for={id}>
+      {label}
+      <input
+        id={id}
+        name={name}
+        // Preact types each input type's attributes apart (tsc needs the cast; eslint's program does not see why).
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
+        type={type as "text"}
+        value={value}
+        required={required}
+        {...(autoComplete ? { autoComplete } : {})}
+        {...(placeholder ? { placeholder } : {})}
+        onInput={(event) => onInput(event.currentTarget.value)}
+        aria-invalid={error ? "true" : undefined}
+        aria-describedby={note ? `${id}-note` : undefined}
+      />
+      {note ? <small id={`${id}-note`}>{note}</small> : null}
+    </label>
+  );
+}
+
+/** Runs an action with a busy flag and keeps its error; the form stays usable while it runs. */
+export function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+  const run = useCallback(async <T,>(action: () => Promise<T>): Promise<T | undefined> => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      return await action();
+    } catch (caught) {
+      setError(caught);
+      return undefined;
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  return { busy, error, setError, run };
+}
+
+/** A button that asks before it acts, in a modal dialog (focus moves into it, and back when it closes). */
+export function ConfirmButton({ label, question, confirm = label, onConfirm, class: className = "secondary" }: { label: string; question: ComponentChildren; confirm?: string; onConfirm: () => Promise<unknown> | void; class?: string }) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  const [busy, setBusy] = useState(false);
+  const confirmAction = async () => {
+    setBusy(true);
+    try {
+      await onConfirm();
+    } finally {
+      setBusy(false);
+      dialog.current?.close();
+    }
+  };
+  return (
+    <>
+      <button type="button" class={className} onClick={() => dialog.current?.showModal()}>
+        {label}
+      </button>
+      <dialog ref={dialog} aria-labelledby={titleId}>
+        <article>
+          <h2 id={titleId}>{label}?</h2>
+          <p>{question}</p>
+          <footer>
+            <button type="button" class="secondary" onClick={() => dialog.current?.close()}>
+              Cancel
+            </button>
+            <button type="button" aria-busy={busy} disabled={busy} onClick={() => void confirmAction()}>
+              {confirm}
+            </button>
+          </footer>
+        </article>
+      </dialog>
+    </>
+  );
+}
+
+/** Copies text to the clipboard and says so; the text stays selectable where the clipboard is refused. */
+export function CopyButton({ text, label = "Copy" }: { text: string; label?: string }) {
+  const [done, setDone] = useState<"copied" | "failed" | null>(null);
+  const copy = () =>
+    navigator.clipboard.writeText(text).then(
+      () => setDone("copied"),
+      () => setDone("failed"),
+    );
+  return (
+    <button type="button" class="outline" onClick={() => void copy()}>
+      {done === "copied" ? "Copied" : done === "failed" ? "Copy refused: select the text" : label}
+    </button>
+  );
+}
+
+export const formatDate = (iso: string | null | undefined): string => (iso ? new Date(iso).toLocaleString() : "never");
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+/** A table that scrolls sideways on a narrow screen instead of widening the page. */
+export function Table({ caption, children }: { caption: string; children: ComponentChildren }) {
+  return (
+    <div class="overflow-auto" role="region" aria-label={caption} tabIndex={0}>
+      <table class="striped">
+        <caption class="visually-hidden">{caption}</caption>
+        {children}
+      </table>
+    </div>
+  );
+}
+
+/** What a page shows while its first load is under way, or when it failed before anything was shown. */
+export function LoadState({ loaded, children }: { loaded: Loaded<unknown>; children: () => ComponentChildren }) {
+  if (loaded.data === undefined) {
+    return loaded.error !== undefined ? <ErrorMessage error={loaded.error} /> : <p aria-busy="true">Loading…</p>;
+  }
+  return (
+    <>
+      <ErrorMessage error={loaded.error} />
+      {children()}
+    </>
+  );
+}
