@@ -1,11 +1,13 @@
 // Builds the dashboard into server/dist/dashboard: one hashed script and stylesheet (cached for good by browsers),
 // and the index.html that names them (never cached). Run by `npm start`, the server's build and `npm install`.
 import { build } from "esbuild";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 
 const here = import.meta.dirname;
-const outdir = join(here, "..", "dist", "dashboard");
+const target = join(here, "..", "dist", "dashboard");
+// Built beside the old build and swapped in, so a running server never finds half a build.
+const outdir = `${target}.${process.pid}`;
 rmSync(outdir, { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
 
@@ -22,6 +24,10 @@ const result = await build({
   outdir,
   metafile: true,
   logLevel: "warning",
+}).catch((error) => {
+  // The old build stays in place.
+  rmSync(outdir, { recursive: true, force: true });
+  throw error;
 });
 
 const outputs = Object.keys(result.metafile.outputs).map((file) => basename(file));
@@ -45,3 +51,5 @@ writeFileSync(join(outdir, "index.html"), `<!doctype html>
   </body>
 </html>
 `);
+rmSync(target, { recursive: true, force: true });
+renameSync(outdir, target);

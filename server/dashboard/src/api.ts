@@ -24,6 +24,9 @@ export class ApiError extends Error {
     super(message);
   }
 
+  /** For a 429: when the rate-limit window resets, on this browser's clock. */
+  resetsAt: number | undefined;
+
   /** The request field a 422 is about (`details.field`), so a form can show the message beside it. */
   get field(): string | undefined {
     return typeof this.details["field"] === "string" ? this.details["field"] : undefined;
@@ -120,12 +123,9 @@ export async function errorOf(response: Response): Promise<ApiError> {
     // Not JSON (a proxy's page): the status says what there is to say.
   }
   const { code = "http_error", message = `The API answered ${response.status} ${response.statusText}`, details = {} } = envelope.error ?? {};
-  if (response.status === 429) {
-    const seconds = secondsUntilReset(response);
-    const wait = seconds === undefined ? "Try again in a minute." : `Try again in ${seconds} s.`;
-    return new ApiError(429, code, `${message}. ${wait}`.replace(/\.\. /, ". "), { ...details, retry_after: seconds });
-  }
-  return new ApiError(response.status, code, message, details);
+  const error = new ApiError(response.status, code, message, details);
+  if (response.status === 429) error.resetsAt = Date.now() + (secondsUntilReset(response) ?? 60) * 1000;
+  return error;
 }
 
 let refreshing: Promise<boolean> | null = null;

@@ -82,9 +82,20 @@ export function ErrorMessage({ error, all = true }: { error: unknown; all?: bool
   return (
     <p role="alert" class="error">
       {messageOf(error)}
-      {error instanceof ApiError && error.status === 429 ? <span class="badge">rate limited</span> : null}
+      {error instanceof ApiError && error.resetsAt !== undefined ? <ResetCountdown at={error.resetsAt} /> : null}
     </p>
   );
+}
+
+/** The time left until a rate-limit window resets, counting down. */
+function ResetCountdown({ at }: { at: number }) {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  const seconds = Math.max(0, Math.ceil((at - now) / 1000));
+  return <span class="badge">{seconds > 0 ? `rate limited: resets in ${seconds} s` : "rate limit reset: try again"}</span>;
 }
 
 /** The message of a 422 whose `details.field` is this field. */
@@ -238,5 +249,53 @@ export function LoadState({ loaded, children }: { loaded: Loaded<unknown>; child
       <ErrorMessage error={loaded.error} />
       {children()}
     </>
+  );
+}
+
+/** A labelled textarea (SQL, source code, request bodies) whose error is shown under it and announced with it. */
+export function TextArea({ label, name, value, onInput, error, hint, rows = 4, required = false, placeholder, code = false, onKeyDown }: {
+  label: string;
+  name: string;
+  value: string;
+  onInput: (value: string) => void;
+  error?: string | undefined;
+  hint?: string;
+  rows?: number;
+  required?: boolean;
+  placeholder?: string;
+  /** Monospace, no spell-checking or autocorrection: for SQL, code and JSON. */
+  code?: boolean;
+  onKeyDown?: (event: KeyboardEvent) => void;
+}) {
+  const id = useId();
+  const note = error ?? hint;
+  return (
+    <label for={id}>
+      {label}
+      <textarea
+        id={id}
+        name={name}
+        rows={rows}
+        value={value}
+        required={required}
+        class={code ? "code" : undefined}
+        spellcheck={!code}
+        {...(code ? { autoCapitalize: "off", autoComplete: "off" } : {})}
+        {...(placeholder ? { placeholder } : {})}
+        {...(onKeyDown ? { onKeyDown } : {})}
+        onInput={(event) => onInput(event.currentTarget.value)}
+        aria-invalid={error ? "true" : undefined}
+        aria-describedby={note ? `${id}-note` : undefined}
+      />
+      {error ? (
+        <small key="error" id={`${id}-note`} class="error" role="alert">
+          {error}
+        </small>
+      ) : hint ? (
+        <small key="hint" id={`${id}-note`}>
+          {hint}
+        </small>
+      ) : null}
+    </label>
   );
 }
