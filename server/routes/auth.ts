@@ -68,7 +68,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
       await ctx.mailer.send({
         to: user.email,
         subject: "Reset your Lubes password",
-        text: `Use this token with POST /v1/auth/reset-password within one hour: ${token}`,
+        text: `${resetLink(ctx, token)}Use this token with POST /v1/auth/reset-password within one hour: ${token}`,
         token,
       });
     }
@@ -113,4 +113,13 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
       return { message: `Email ${user.email} verified${joined > 0 ? `; joined ${joined} organization${joined === 1 ? "" : "s"} it was invited to` : ""}.` };
     });
   });
+}
+
+/**
+ * The dashboard's reset page, in the mail only when LUBES_PUBLIC_URL says where the server is: a link built from the
+ * request's Host would let anyone who asks for a reset send a victim's token to a host of their choosing.
+ */
+function resetLink(ctx: ServerContext, token: string): string {
+  if (!ctx.options.publicUrl) return "";
+  return `Choose a new password at ${ctx.options.publicUrl.replace(/\/v1$/, "")}/reset-password?token=${encodeURIComponent(token)}\n\n`;
 }

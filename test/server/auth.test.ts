@@ -171,3 +171,25 @@ describeEachEngine("authentication", (engine) => {
     }
   });
 });
+
+describeEachEngine("the reset mail's link", (engine) => {
+  it("links to the dashboard's reset page only at LUBES_PUBLIC_URL, never at the Host a request names", async () => {
+    const withoutPublic = await startTestServer(engine);
+    const withPublic = await startTestServer(engine, { publicUrl: "https://lubes.example.com/v1" });
+    try {
+      const mailOf = async (server: TestServer) => {
+        const user = await signUp(server.api, "link");
+        await server.api.post("/auth/forgot-password", { body: { email: user.email }, headers: { host: "evil.example" } });
+        return (await server.api.get(`/dev/outbox?email=${encodeURIComponent(user.email)}`)).body.data[0] as { body: string; token: string };
+      };
+      const plain = await mailOf(withoutPublic);
+      expect(plain.body).not.toContain("evil.example");
+      expect(plain.body).not.toContain("http");
+      const linked = await mailOf(withPublic);
+      expect(linked.body).toContain(`https://lubes.example.com/reset-password?token=${linked.token}`);
+    } finally {
+      await withoutPublic.close();
+      await withPublic.close();
+    }
+  });
+});

@@ -101,6 +101,7 @@ export interface TestServerOptions {
   maxInvocationsPerProject?: number;
   smtp?: ServerOptions["smtp"];
   secretKey?: string;
+  publicUrl?: string;
   /** Receives the server's log (one line per request, and errors); without it the server logs nothing. */
   logStream?: ServerOptions["logStream"];
   /** Hold every response to the OpenAPI document (on by default under vitest; benchmarks go without). */
@@ -136,6 +137,7 @@ export async function startTestServer(engine: Engine, overrides: TestServerOptio
     ...(overrides.maxInvocationsPerProject ? { maxInvocationsPerProject: overrides.maxInvocationsPerProject } : {}),
     ...(overrides.smtp ? { smtp: overrides.smtp } : {}),
     ...(overrides.secretKey ? { secretKey: overrides.secretKey } : {}),
+    ...(overrides.publicUrl ? { publicUrl: overrides.publicUrl } : {}),
   };
   const app = await buildApp(options);
   const served = { dev: options.dev === true, faults: options.faults !== undefined };
