@@ -6,6 +6,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromium } from "playwright-core";
+import { chromiumPath } from "../support/browser";
 import { Api } from "../support/server";
 
 const SERVER = path.resolve(__dirname, "../../server");
@@ -61,6 +63,26 @@ describe("lubes-server started from the command line", () => {
     const object = (await uploaded.json()) as { key: string; url: string };
     expect(object).toEqual({ key: expect.stringMatching(/^avatars\/[a-z0-9]+\.png$/), url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/v1\/projects\//), size: 4, content_type: "image/png" });
     expect((await fetch(object.url, { headers: { authorization: `Bearer ${key ?? ""}` } })).status).toBe(200);
+  });
+
+  it("serves the dashboard at the printed URL, where the printed email and password sign in and see the bootstrapped organization", { timeout: 60_000 }, async () => {
+    const dashboard = /Dashboard: (http:\/\/\S+)/.exec(output)?.[1] ?? "";
+    expect(dashboard).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const email = /email:\s+(\S+)/.exec(output)?.[1] ?? "";
+    const password = /password:\s+(\S+)/.exec(output)?.[1] ?? "";
+    const browser = await chromium.launch({ executablePath: chromiumPath(), args: ["--no-sandbox"] });
+    try {
+      const page = await browser.newPage();
+      await page.goto(dashboard);
+      await page.getByLabel("Email").fill(email);
+      await page.getByLabel("Password").fill(password);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByRole("heading", { name: "Projects", level: 1 }).waitFor();
+      await page.getByRole("link", { name: "Organizations" }).click();
+      await page.getByRole("cell", { name: "team" }).waitFor();
+    } finally {
+      await browser.close();
+    }
   });
 
   it("runs the README's blocks of the reference's examples as written", async () => {
