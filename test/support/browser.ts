@@ -1,6 +1,7 @@
 // Dashboard tests: a real lubes-server and headless Chromium (Debian's `chromium`, driven by playwright-core), with
 // helpers to sign in through the page and to keep a screenshot of each main page under test-artifacts/dashboard.
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { startTestServer, type TestServer, type TestServerOptions } from "./server";
@@ -21,7 +22,7 @@ export interface Dashboard {
   root: string;
   /** A new page in a fresh context (its own storage: a new visitor), narrow when asked. */
   newPage(options?: { narrow?: boolean }): Promise<Page>;
-  /** Saves a full-page screenshot as test-artifacts/dashboard/<name>.png. */
+  /** Saves a full-page screenshot as test-artifacts/dashboard/<name>.png, after checking the page with axe. */
   screenshot(page: Page, name: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -44,6 +45,7 @@ export async function startDashboard(options: TestServerOptions = {}): Promise<D
       return page;
     },
     async screenshot(page, name) {
+      await expectAccessible(page, name);
       await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
     },
     async close() {
@@ -74,4 +76,20 @@ export async function signIn(page: Page, email: string, password: string): Promi
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("heading", { name: "Projects", level: 1 }).waitFor();
+}
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/**
+ * Checks the page as it is with axe-core (WCAG 2.1 A and AA rules) and fails on any serious or critical violation:
+ * an unlabelled control, too little contrast, a button without a name. (`evaluate` runs outside the page's CSP.)
+ */
+export async function expectAccessible(page: Page, name: string): Promise<void> {
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
+    const result = await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
+    return result.violations.filter((violation) => violation.impact === "serious" || violation.impact === "critical").map((violation) => `${violation.id} (${violation.impact}): ${violation.help} at ${violation.nodes.map((node) => JSON.stringify(node.target)).join(", ")}`);
+  });
+  if (violations.length > 0) throw new Error(`the ${name} page has accessibility violations:\n${violations.join("\n")}`);
 }
