@@ -8,6 +8,9 @@ function keepSession(session: Session): void {
   setSession({ access_token: session.access_token, refresh_token: session.refresh_token, user: session.user });
 }
 
+/** Only a path on this site: `//host` or a full URL would take a fresh session elsewhere. */
+const isOwnPath = (next: string | undefined): next is string => next !== undefined && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\");
+
 export function SignIn() {
   const { query, route } = useLocation();
   const [email, setEmail] = useState("");
@@ -17,7 +20,7 @@ export function SignIn() {
     event.preventDefault();
     void run(async () => {
       keepSession(await api<Session>("POST", "/auth/login", { anonymous: true, body: { email, password } }));
-      route(query["next"]?.startsWith("/") ? query["next"] : "/projects");
+      route(isOwnPath(query["next"]) ? query["next"] : "/projects");
     });
   };
   return (
