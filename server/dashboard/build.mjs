@@ -3,11 +3,12 @@
 import { build } from "esbuild";
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
+import { pid } from "node:process";
 
 const here = import.meta.dirname;
 const target = join(here, "..", "dist", "dashboard");
 // Built beside the old build and swapped in, so a running server never finds half a build.
-const outdir = `${target}.${process.pid}`;
+const outdir = `${target}.${pid}`;
 rmSync(outdir, { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
 

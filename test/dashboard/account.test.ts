@@ -170,7 +170,7 @@ describe("the account's error paths", () => {
     const user = await userWithProject(dashboard.server, "signout");
     const page = await dashboard.newPage();
     await signIn(page, user.email, user.password);
-    const token = await page.evaluate(() => (JSON.parse(localStorage.getItem("lubes.session") ?? "{}") as { access_token?: string }).access_token);
+    const token = await page.evaluate(() => (JSON.parse((globalThis as any).localStorage.getItem("lubes.session") ?? "{}") as { access_token?: string }).access_token);
     await page.getByRole("button", { name: "Sign out" }).click();
     await expect.poll(() => new URL(page.url()).pathname).toBe("/sign-in");
     expect((await dashboard.server.api.get("/auth/me", { token })).status).toBe(401);
@@ -191,7 +191,10 @@ describe("on a narrow screen, by keyboard", () => {
     await page.keyboard.press("Enter");
     await page.getByRole("heading", { name: "Projects", level: 1 }).waitFor();
     await page.getByRole("link", { name: "narrow project" }).waitFor();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await page.evaluate(() => {
+      const { documentElement } = (globalThis as any).document;
+      return (documentElement.scrollWidth as number) - (documentElement.clientWidth as number);
+    });
     expect(overflow).toBeLessThanOrEqual(0);
     await dashboard.screenshot(page, "projects-narrow");
   });

@@ -78,6 +78,8 @@ interface RequestOptions {
   body?: unknown;
   /** A multipart body (uploads); sent as it is. */
   form?: FormData;
+  /** A body of any type, sent as it is with its Content-Type (a function invocation's request). */
+  raw?: { body: string; contentType: string };
   query?: Record<string, string | number | boolean | undefined>;
   /** Sign-in and the other public routes send no token, and their 401 is an answer, not an ended session. */
   anonymous?: boolean;
@@ -95,7 +97,10 @@ async function send(method: string, path: string, options: RequestOptions): Prom
   if (!options.anonymous && session) headers["authorization"] = `Bearer ${session.access_token}`;
   let body: BodyInit | undefined;
   if (options.form) body = options.form;
-  else if (options.body !== undefined) {
+  else if (options.raw) {
+    headers["content-type"] = options.raw.contentType;
+    body = options.raw.body;
+  } else if (options.body !== undefined) {
     headers["content-type"] = "application/json";
     body = JSON.stringify(options.body);
   }

@@ -120,9 +120,10 @@ interface InputProps {
 export function Field({ label, name, value, onInput, error, hint, type = "text", autoComplete, required = false, placeholder }: InputProps) {
   const id = useId();
   const note = error ?? hint;
+  // The label holds only its text, so a hint or error is the input's description, not part of its name.
   return (
-    <label for={id}>
-      {label}
+    <div class="field">
+      <label for={id}>{label}</label>
       <input
         id={id}
         name={name}
@@ -137,10 +138,15 @@ export function Field({ label, name, value, onInput, error, hint, type = "text",
         aria-invalid={error ? "true" : undefined}
         aria-describedby={note ? `${id}-note` : undefined}
       />
-      {note ? <small id={`${id}-note`}>{note}</small> : null}
-    </label>
+      {note ? (
+        <small id={`${id}-note`} class={error ? "error" : undefined} role={error ? "alert" : undefined}>
+          {note}
+        </small>
+      ) : null}
+    </div>
   );
 }
+
 
 /** Runs an action with a busy flag and keeps its error; the form stays usable while it runs. */
 export function useAction() {
@@ -269,9 +275,10 @@ export function TextArea({ label, name, value, onInput, error, hint, rows = 4, r
 }) {
   const id = useId();
   const note = error ?? hint;
+  // The label holds only its text, so the hint is the textarea's description and not part of its name.
   return (
-    <label for={id}>
-      {label}
+    <>
+      <label for={id}>{label}</label>
       <textarea
         id={id}
         name={name}
@@ -296,6 +303,6 @@ export function TextArea({ label, name, value, onInput, error, hint, rows = 4, r
           {hint}
         </small>
       ) : null}
-    </label>
+    </>
   );
 }
