@@ -92,6 +92,10 @@ export const functionEndpoints = {
     ...common, operationId: "deployFunction", method: "POST", path: "/projects/:id/functions/:slug/deploy", summary: "Deploy function (an immutable version of the current source)",
     permission: "write", params: SlugParams, status: 201, response: FunctionVersion,
   }),
+  versions: endpoint({
+    ...common, operationId: "listFunctionVersions", method: "GET", path: "/projects/:id/functions/:slug/versions", summary: "List the function's deployed versions (newest first)",
+    extension: true, permission: "read", params: SlugParams, query: PageQuery, status: 200, response: page(FunctionVersion),
+  }),
   logs: endpoint({
     ...common, operationId: "getFunctionLogs", method: "GET", path: "/projects/:id/functions/:slug/logs", summary: "Get function logs (newest first)",
     permission: "read", params: SlugParams, query: FunctionLogsQuery, status: 200, response: page(FunctionLog),

@@ -156,6 +156,14 @@ export function functionRoutes(app: FastifyInstance, ctx: ServerContext): Promis
     return { function_id: fn.id, slug: fn.slug, version: version.version, checksum: fn.source_sha256, deployed_at: iso(version.deployed_at), live: true };
   });
 
+  serve(app, ctx, api.versions, async ({ principal, params, query }) => {
+    await projectAccess(ctx, principal, params.id, "read");
+    const fn = await findFunction(ctx.sql, params.id, params.slug);
+    return queryPage(ctx.sql, { select: "version, checksum, deployed_at", fromWhere: "FROM function_versions WHERE function_id = $1", orderBy: "version DESC", params: [fn.id] }, query, (row: { version: number; checksum: string; deployed_at: Date }) => ({
+      function_id: fn.id, slug: fn.slug, version: row.version, checksum: row.checksum, deployed_at: iso(row.deployed_at), live: fn.live_version === row.version,
+    }));
+  });
+
   serve(app, ctx, api.logs, async ({ principal, params, query }) => {
     await projectAccess(ctx, principal, params.id, "read");
     const fn = await findFunction(ctx.sql, params.id, params.slug);

@@ -46,6 +46,9 @@ describe("the functions tab", () => {
     await page.getByText("Deployed version 1: it is live.").waitFor();
     await listed.getByRole("cell", { name: "version 1" }).waitFor();
     await page.getByRole("row", { name: /Deployed version 1/ }).waitFor(); // the deploy's own log line
+    const versions = page.getByRole("region", { name: "Deployed versions" });
+    const checksum = (await server.api.get(`${fns}/greeter`, { token: user.token })).body.source_sha256 as string;
+    await versions.getByRole("row", { name: /1 live/ }).getByText(checksum).waitFor();
 
     // An invocation with a body: the function's status and body come back as it answered them.
     await page.getByLabel("Method").selectOption("POST");

@@ -98,6 +98,12 @@ describeEachEngine("functions", (engine) => {
     await server.api.patch(fns("/echo"), { token: owner.token, body: { source: "export const notAHandler = 1;" } });
     expect((await deploy("echo")).body.error.details.error).toMatch(/default export must be a function/);
     expect((await server.api.get(fns("/echo"), { token: owner.token })).body.live_version).toBe(2);
+    // A failed deploy makes no version: the list holds the two that loaded, newest first, the live one marked.
+    const versions = await server.api.get(fns("/echo/versions"), { token: owner.token });
+    expect(versions.status).toBe(200);
+    expect(versions.body.data.map((v: { version: number; live: boolean }) => [v.version, v.live])).toEqual([[2, true], [1, false]]);
+    expect(versions.body.data[1].checksum).toBe(createHash("sha256").update(ECHO).digest("hex"));
+    expect(versions.body.pagination).toMatchObject({ total: 2, has_more: false });
   });
 
   it("records console output with version, invocation id and level, newest first, filtered by since", async () => {

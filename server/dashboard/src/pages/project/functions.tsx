@@ -219,6 +219,8 @@ function FunctionPage({ base, slug, onChanged, onDeleted }: { base: string; slug
               <pre class="source" tabIndex={0} aria-label={`Source of ${slug}`}>
                 <code>{fn.data.source}</code>
               </pre>
+              {/* Keyed by the live version: a deploy loads the list anew. */}
+              <Versions key={fn.data.live_version ?? 0} path={path} />
               <Invoke path={path} live={fn.data.live_version !== null} onInvoked={logs.reload} />
             </>
           ) : null
@@ -226,6 +228,49 @@ function FunctionPage({ base, slug, onChanged, onDeleted }: { base: string; slug
       </LoadState>
       <Logs slug={slug} logs={logs} />
     </section>
+  );
+}
+
+/** The deployed versions, newest first, the live one marked. */
+function Versions({ path }: { path: string }) {
+  const versions = usePaged<Version>(`${path}/versions`);
+  return (
+    <>
+      <h3>Versions</h3>
+      <LoadState loaded={versions}>
+        {() =>
+          versions.data?.data.length ? (
+            <>
+              <Table caption="Deployed versions">
+                <thead>
+                  <tr>
+                    <th scope="col">Version</th>
+                    <th scope="col">Deployed</th>
+                    <th scope="col">Checksum (SHA-256)</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {versions.data.data.map((version) => (
+                    <tr key={version.version}>
+                      <td>
+                        {version.version} {version.live ? <span class="badge">live</span> : null}
+                      </td>
+                      <td>{formatDate(version.deployed_at)}</td>
+                      <td>
+                        <code class="checksum">{version.checksum}</code>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </Table>
+              <Pager page={versions.data} offset={versions.offset} limit={versions.limit} setOffset={versions.setOffset} label="Versions" />
+            </>
+          ) : (
+            <p>No version deployed yet.</p>
+          )
+        }
+      </LoadState>
+    </>
   );
 }
 
