@@ -58,10 +58,10 @@ export function deploymentRoutes(app: FastifyInstance, ctx: ServerContext): void
          VALUES ($1, $2, 'production', 'ready', $3, $4, $5, $6::jsonb, $7::jsonb, now())`,
         [id, params.id, target.ref, target.commit, target.id, JSON.stringify(target.functions), JSON.stringify(target.env)],
       );
-      const skipped = await restoreRelease(tx, params.id, target);
+      const warnings = await restoreRelease(tx, params.id, target);
       await tx.query("UPDATE projects SET current_deployment_id = $2 WHERE id = $1", [params.id, id]);
       await logDeployment(tx, id, "info", `Rolled back to deployment ${target.id}: ${target.functions.length} function version(s) and ${target.env.length} variable(s) restored`);
-      for (const note of skipped) await logDeployment(tx, id, "warn", `Not restored: ${note}`);
+      for (const warning of warnings) await logDeployment(tx, id, "warn", warning);
     });
     await backfillSecretDigests(ctx); // a release captured before digests existed restores sensitive values without one
     return toDeployment(await findDeployment(ctx.sql, params.id, id), true);

@@ -76,29 +76,47 @@ export async function captureRelease(db: Queryable, projectId: string, environme
 }
 
 /**
- * Makes the project run `release` again: each captured function's live version goes back to the captured one
- * (functions deleted since are skipped), and the production variables become exactly the captured ones.
- * Returns what it could not restore, for the deployment's logs.
+ * Sets production back to a release: its function versions (functions deleted since are skipped, and said so), and
+ * production's variables as captured. Only production
+ * changes: a variable added since leaves production but keeps the other environments it serves, and a restored one
+ * keeps its other environments. A variable has one value for all its environments, so restoring one that also serves
+ * preview or development changes it there too: each such change is returned as a warning for the deployment's log.
  */
+/** The environments in the order the API lists them. */
+const ENVIRONMENTS = ["production", "preview", "development"];
+
 export async function restoreRelease(db: Queryable, projectId: string, release: Pick<DeploymentRow, "functions" | "env">): Promise<string[]> {
-  const skipped: string[] = [];
+  const warnings: string[] = [];
   for (const fn of release.functions) {
     const { rowCount } = await db.query(
       "UPDATE functions SET live_version = $3, updated_at = now() WHERE id = $1 AND project_id = $2 AND EXISTS (SELECT 1 FROM function_versions WHERE function_id = $1 AND version = $3)",
       [fn.function_id, projectId, fn.version],
     );
-    if (rowCount === 0) skipped.push(`function "${fn.slug}" version ${fn.version} no longer exists`);
+    if (rowCount === 0) warnings.push(`Not restored: function "${fn.slug}" version ${fn.version} no longer exists`);
   }
-  await db.query("DELETE FROM env_vars WHERE project_id = $1 AND 'production' = ANY(environments) AND NOT (key = ANY($2::text[]))", [projectId, release.env.map((v) => v.key)]);
+  const captured = release.env.map((v) => v.key);
+  await db.query("DELETE FROM env_vars WHERE project_id = $1 AND environments = ARRAY['production'] AND NOT (key = ANY($2::text[]))", [projectId, captured]);
+  await db.query(
+    "UPDATE env_vars SET environments = array_remove(environments, 'production'), updated_at = now() WHERE project_id = $1 AND 'production' = ANY(environments) AND NOT (key = ANY($2::text[]))",
+    [projectId, captured],
+  );
   for (const v of release.env) {
+    const { rows } = await db.query<{ environments: string[]; sealed_value: string; value_sha256: string | null }>(
+      "SELECT environments, sealed_value, value_sha256 FROM env_vars WHERE project_id = $1 AND key = $2",
+      [projectId, v.key],
+    );
+    const current = rows[0];
+    const others = (current?.environments ?? []).filter((environment) => environment !== "production");
+    const sameValue = current !== undefined && (v.sensitive ? current.sealed_value === v.sealed_value : current.value_sha256 === v.value_sha256);
+    if (others.length > 0 && !sameValue) warnings.push(`Variable ${v.key} also serves ${others.join(" and ")}: its value there is production's restored value too`);
     await db.query(
       `INSERT INTO env_vars (project_id, key, sealed_value, value_sha256, value_digest, sensitive, environments) VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (project_id, key) DO UPDATE SET sealed_value = EXCLUDED.sealed_value, value_sha256 = EXCLUDED.value_sha256,
-         value_digest = EXCLUDED.value_digest, sensitive = EXCLUDED.sensitive, environments = EXCLUDED.environments, updated_at = now()`,
-      [projectId, v.key, v.sealed_value, v.sensitive ? null : v.value_sha256, v.sensitive ? (v.value_digest ?? null) : null, v.sensitive, v.environments],
+         value_digest = EXCLUDED.value_digest, sensitive = EXCLUDED.sensitive, environments = $8, updated_at = now()`,
+      [projectId, v.key, v.sealed_value, v.sensitive ? null : v.value_sha256, v.sensitive ? (v.value_digest ?? null) : null, v.sensitive, ["production"], ENVIRONMENTS.filter((e) => e === "production" || others.includes(e))],
     );
   }
-  return skipped;
+  return warnings;
 }
 
 export async function logDeployment(db: Queryable, deploymentId: string, level: "info" | "warn" | "error", message: string): Promise<void> {

@@ -58,6 +58,7 @@ describeEachEngine("deployments", (engine: Engine) => {
     await deployFunction("api", versionSource(2));
     await setEnv("MODE", "two");
     await setEnv("ADDED_LATER", "x");
+    await server.api.post(`/projects/${projectId}/env`, { token: owner.token, body: { key: "PRODUCTION_ONLY", value: "p", environments: ["production"] } });
     const second = await server.api.post(deployments(), { token: owner.token, body: { ref: "main", commit: "def456" } });
     expect((await settled(server, owner.token, projectId, second.body.id)).current).toBe(true);
     expect(await invoke("api")).toBe("v2");
@@ -67,8 +68,15 @@ describeEachEngine("deployments", (engine: Engine) => {
     expect(rollback.body).toMatchObject({ status: "ready", current: true, rollback_of: first.id, functions: [{ slug: "api", version: 1 }], commit: "abc123" });
     expect(rollback.body.id).not.toBe(first.id);
     expect(await invoke("api")).toBe("v1");
+    // Production is as captured; preview and development keep what was added since (a variable has one value, so
+    // MODE's restored value is theirs too, and the rollback's log says so).
     const env = (await server.api.get(`/projects/${projectId}/env`, { token: owner.token })).body.data;
-    expect(env.map((v: { key: string; value: string }) => [v.key, v.value])).toEqual([["MODE", "one"]]);
+    expect(env.map((v: { key: string; value: string; environments: string[] }) => [v.key, v.value, v.environments])).toEqual([
+      ["ADDED_LATER", "x", ["preview", "development"]],
+      ["MODE", "one", ["production", "preview", "development"]],
+    ]);
+    const logs = (await server.api.get(deployments(`/${rollback.body.id}/logs`), { token: owner.token })).body.data.map((l: { level: string; message: string }) => [l.level, l.message]);
+    expect(logs).toContainEqual(["warn", "Variable MODE also serves preview and development: its value there is production's restored value too"]);
     expect((await server.api.get(deployments(`/${second.body.id}`), { token: owner.token })).body.current).toBe(false);
   });
 
