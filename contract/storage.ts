@@ -55,7 +55,7 @@ export const StoredObject = UploadedObject.extend({
 export const UploadForm = z.object({
   bucket: BucketName,
   file: z.file().describe("The bytes; the part's Content-Type becomes the object's"),
-  key: ObjectKey.optional().describe("The object's key in the bucket; by default the file's name"),
+  key: ObjectKey.optional().describe("The object's key in the bucket; by default a new random name with the file's extension"),
 });
 
 /** The bytes of an object as a request or response body, of any type. */

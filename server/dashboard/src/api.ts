@@ -78,6 +78,8 @@ interface RequestOptions {
   body?: unknown;
   /** A multipart body (uploads); sent as it is. */
   form?: FormData;
+  /** Request headers of the caller's own (`If-None-Match: *`). */
+  headers?: Record<string, string>;
   /** A body of any type, sent as it is with its Content-Type (a function invocation's request). */
   raw?: { body: string; contentType: string };
   query?: Record<string, string | number | boolean | undefined>;
@@ -93,7 +95,7 @@ function urlOf(path: string, query: RequestOptions["query"] = {}): string {
 }
 
 async function send(method: string, path: string, options: RequestOptions): Promise<Response> {
-  const headers: Record<string, string> = { accept: "application/json" };
+  const headers: Record<string, string> = { accept: "application/json", ...options.headers };
   if (!options.anonymous && session) headers["authorization"] = `Bearer ${session.access_token}`;
   let body: BodyInit | undefined;
   if (options.form) body = options.form;

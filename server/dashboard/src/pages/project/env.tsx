@@ -115,18 +115,6 @@ function Value({ variable }: { variable: EnvVar }) {
   return <code class="secret">{long ? `${variable.value.slice(0, SHOWN_CHARS)}…` : variable.value}</code>;
 }
 
-/** Whether the key is set already: POST /env would replace it, and adding should not replace silently. */
-async function exists(base: string, key: string): Promise<boolean> {
-  try {
-    await api("GET", `${base}/${seg(key)}`);
-    return true;
-  } catch (caught) {
-    // 404: free. 400: not a valid key, which the POST's 422 explains beside the field.
-    if (caught instanceof ApiError && (caught.status === 404 || caught.status === 400)) return false;
-    throw caught;
-  }
-}
-
 /** Adds a variable (`editing` null) or sets an existing one again: its value, sensitivity and environments. */
 function VariableForm({ base, editing, onSaved, onCancel }: { base: string; editing: EnvVar | null; onSaved: () => void; onCancel?: () => void }) {
   const [key, setKey] = useState(editing?.key ?? "");
@@ -145,12 +133,16 @@ function VariableForm({ base, editing, onSaved, onCancel }: { base: string; edit
   const submit = (event: Event) => {
     event.preventDefault();
     void run(async () => {
-      // The API's POST /env creates or replaces; `If-None-Match: *` would make "only create" atomic, but api() sends no
-      // headers of a caller's, so a new key is checked first.
-      if (!editing && (await exists(base, key))) {
-        throw new ApiError(422, "already_exists", `${key} is already set: use Edit in the list to change it`, { field: "key" });
+      // POST /env creates or replaces: a new variable is sent with `If-None-Match: *`, so it never replaces one
+      // silently, and the 412 is shown beside the key.
+      try {
+        await api<EnvVar>("POST", base, { body: { key, value, sensitive, environments }, ...(editing ? {} : { headers: { "if-none-match": "*" } }) });
+      } catch (caught) {
+        if (caught instanceof ApiError && caught.status === 412) {
+          throw new ApiError(422, caught.code, `${key} is already set: use Edit in the list to change it`, { field: "key" });
+        }
+        throw caught;
       }
-      await api<EnvVar>("POST", base, { body: { key, value, sensitive, environments } });
       setValue("");
       if (!editing) {
         setKey("");
