@@ -19,37 +19,39 @@ describe("the deployments tab", () => {
     await page.goto(`/projects/${user.projectId}/deployments`);
     await page.getByText("No deployments yet.").waitFor();
 
-    await page.getByLabel("Git ref (optional)").fill("v1");
+    await page.getByLabel("Git ref (optional)").fill("release-one");
     await page.getByLabel("Commit (optional)").fill("abc1234");
     await page.getByRole("button", { name: "Create deployment" }).click();
-    const first = page.getByRole("row", { name: /v1 · abc1234/ });
+    const first = page.getByRole("row", { name: /release-one · abc1234/ });
     // The page follows the build without a reload: ready, production, and the log's lines as the builder wrote them.
     await first.getByRole("cell", { name: /^ready/ }).waitFor();
     await first.getByText("Production", { exact: true }).waitFor();
     const log = page.getByRole("log");
     await log.getByText("Queued").waitFor();
-    await log.getByText(/Building production deployment of v1 \(abc1234\): 0 function\(s\), 1 variable\(s\)/).waitFor();
+    await log.getByText(/Building production deployment of release-one \(abc1234\): 0 function\(s\), 1 variable\(s\)/).waitFor();
     await log.getByText("Deployment is ready").waitFor();
     await page.getByRole("status").getByText("ready").waitFor();
     const firstId = (await first.locator("code").first().textContent()) ?? "";
     expect(firstId).toMatch(/^dep_/);
 
     await dashboard.server.api.post(`/projects/${user.projectId}/env`, { token: user.token, body: { key: "GREETING", value: "bonjour" } });
-    await page.getByLabel("Git ref (optional)").fill("v2");
+    await page.getByLabel("Git ref (optional)").fill("release-two");
+    await page.getByLabel("Commit (optional)").fill("def5678");
     await page.getByRole("button", { name: "Create deployment" }).click();
-    const second = page.getByRole("row", { name: /v2/ });
+    // (Matched by ref and commit: a deployment's random id could hold any short text.)
+    const second = page.getByRole("row", { name: /release-two · def5678/ });
     await second.getByText("Production", { exact: true }).waitFor();
     await first.getByText("Production", { exact: true }).waitFor({ state: "detached" });
-    await log.getByText("Building production deployment of v2").waitFor();
+    await log.getByText("Building production deployment of release-two").waitFor();
     // Newest first.
-    expect(await page.locator("tbody tr").first().textContent()).toContain("v2");
+    expect(await page.locator("tbody tr").first().textContent()).toContain("release-two");
     // The current one cannot be rolled back to; the earlier one can.
     expect(await second.getByRole("button", { name: "Roll back" }).count()).toBe(0);
 
     // Rolling back asks first; cancelling leaves production alone.
     await first.getByRole("button", { name: "Roll back" }).click();
     const dialog = page.getByRole("dialog");
-    await dialog.getByText(`Roll production back to ${firstId} (v1)`).waitFor();
+    await dialog.getByText(`Roll production back to ${firstId} (release-one)`).waitFor();
     await dialog.getByRole("button", { name: "Cancel" }).click();
     await dialog.waitFor({ state: "hidden" });
     expect((await dashboard.server.api.get(`/projects/${user.projectId}`, { token: user.token })).body.current_deployment_id).not.toBe(firstId);

@@ -80,6 +80,7 @@ const rows: Row[] = [
   { op: "updateFunction", request: (f) => ({ method: "PATCH", path: `/projects/${f.projectId}/functions/hello`, body: { name: "x" } }), scoped: 403, readOnly: 403, stranger: 404 },
   { op: "deleteFunction", request: (f) => ({ method: "DELETE", path: `/projects/${f.projectId}/functions/hello` }), scoped: 403, readOnly: 403, stranger: 404 },
   { op: "deployFunction", request: (f) => ({ method: "POST", path: `/projects/${f.projectId}/functions/hello/deploy` }), scoped: 403, readOnly: 403, stranger: 404 },
+  { op: "listFunctionVersions", request: (f) => ({ method: "GET", path: `/projects/${f.projectId}/functions/hello/versions` }), scoped: 403, readOnly: 200, stranger: 404 },
   { op: "getFunctionLogs", request: (f) => ({ method: "GET", path: `/projects/${f.projectId}/functions/hello/logs` }), scoped: 403, readOnly: 200, stranger: 404 },
   { op: "invokeFunction", request: (f) => ({ method: "POST", path: `/projects/${f.projectId}/functions/hello/invoke`, body: { x: 1 } }), scoped: 403, readOnly: 200, stranger: 404 },
   { op: "listDeployments", request: (f) => ({ method: "GET", path: `/projects/${f.projectId}/deployments` }), scoped: 403, readOnly: 200, stranger: 404 },

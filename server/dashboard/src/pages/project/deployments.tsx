@@ -150,7 +150,7 @@ function DeploymentRow({ deployment, production, shown, onLogs, onRollback }: { 
           {canRollBack ? (
             <ConfirmButton
               label="Roll back"
-              question={`Roll production back to ${deployment.id}${deployment.ref ? ` (${deployment.ref})` : ""}, created ${formatDate(deployment.created_at)}? A new deployment restores the function versions and production variables it captured; variables added since are removed.`}
+              question={`Roll production back to ${deployment.id}${deployment.ref ? ` (${deployment.ref})` : ""}, created ${formatDate(deployment.created_at)}? A new deployment restores the function versions and production variables it captured; variables added since leave production (other environments keep them).`}
               onConfirm={onRollback}
             />
           ) : null}
