@@ -62,7 +62,7 @@ describe("the functions tab", () => {
     // The logs follow: a line from an invocation made outside the page appears without anything done on it.
     const outside = await fetch(`${server.url}${fns}/greeter/invoke`, { method: "POST", headers: { authorization: `Bearer ${user.token}`, "content-type": "application/json" }, body: JSON.stringify({ name: "Grace" }) });
     expect(outside.status).toBe(201);
-    await page.getByRole("row", { name: /greeting Grace/ }).waitFor({ timeout: 15_000 });
+    await page.getByRole("row", { name: /greeting Grace/ }).waitFor();
     // Newest first, as the caption says.
     const logs = page.getByRole("region", { name: "Logs of greeter, newest first" });
     const messages = await logs.locator("tbody tr td:last-child").allInnerTexts();
