@@ -7,6 +7,8 @@ export default defineConfig({
     // Each server test file boots its own Postgres (PGlite or a throwaway cluster): give them room.
     testTimeout: 30_000,
     hookTimeout: 120_000,
+    // expect.poll waits for a condition (the dashboard's tests): as long as it takes on a busy machine, not 1 s.
+    expect: { poll: { timeout: 60_000 } },
     pool: "forks",
     maxWorkers: 2,
     // A worker runs its files one after another in one process, importing the server's modules once, not per file

@@ -12,7 +12,7 @@ afterAll(() => dashboard.close());
 const uniqueEmail = (label: string) => `${label}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
 
 describe("a new user", () => {
-  it("signs up, creates an organization and a project, and a key scoped to that project that works from the API", { timeout: 120_000 }, async () => {
+  it("signs up, creates an organization and a project, and a key scoped to that project that works from the API", { timeout: 240_000 }, async () => {
     const page = await dashboard.newPage();
     const email = uniqueEmail("new");
     await page.goto("/");
@@ -83,7 +83,7 @@ describe("a new user", () => {
     expect((await api.get(`/projects/${projectId}`, { token: key })).status).toBe(401);
   });
 
-  it("renames an organization and invites someone by email, who shows as pending", { timeout: 60_000 }, async () => {
+  it("renames an organization and invites someone by email, who shows as pending", { timeout: 180_000 }, async () => {
     const user = await userWithProject(dashboard.server, "orgs");
     const page = await dashboard.newPage();
     await signIn(page, user.email, user.password);
@@ -103,7 +103,7 @@ describe("a new user", () => {
 });
 
 describe("the account's error paths", () => {
-  it("says a wrong password is wrong, and signs in with the right one", { timeout: 60_000 }, async () => {
+  it("says a wrong password is wrong, and signs in with the right one", { timeout: 180_000 }, async () => {
     const user = await userWithProject(dashboard.server, "wrong");
     const page = await dashboard.newPage();
     await page.goto("/sign-in");
@@ -118,7 +118,7 @@ describe("the account's error paths", () => {
     await page.getByRole("heading", { name: "Projects", level: 1 }).waitFor();
   });
 
-  it("shows a 422 beside the field it is about", { timeout: 60_000 }, async () => {
+  it("shows a 422 beside the field it is about", { timeout: 180_000 }, async () => {
     const page = await dashboard.newPage();
     await page.goto("/sign-up");
     await page.getByLabel("Email").fill(uniqueEmail("short"));
@@ -131,7 +131,7 @@ describe("the account's error paths", () => {
     await dashboard.screenshot(page, "sign-up-422");
   });
 
-  it("sends a user whose session has expired back to sign in, and back to the page they were on", { timeout: 60_000 }, async () => {
+  it("sends a user whose session has expired back to sign in, and back to the page they were on", { timeout: 180_000 }, async () => {
     const user = await userWithProject(dashboard.server, "expired");
     const page = await dashboard.newPage();
     await signIn(page, user.email, user.password);
@@ -151,7 +151,7 @@ describe("the account's error paths", () => {
     }
   });
 
-  it("resets a forgotten password through the dev outbox's mail", { timeout: 60_000 }, async () => {
+  it("resets a forgotten password through the dev outbox's mail", { timeout: 180_000 }, async () => {
     const user = await userWithProject(dashboard.server, "forgot");
     const page = await dashboard.newPage();
     await page.goto("/sign-in");
@@ -166,7 +166,7 @@ describe("the account's error paths", () => {
     await signIn(page, user.email, "a brand new password");
   });
 
-  it("signs out: the session's token stops working, and the pages ask to sign in", { timeout: 60_000 }, async () => {
+  it("signs out: the session's token stops working, and the pages ask to sign in", { timeout: 180_000 }, async () => {
     const user = await userWithProject(dashboard.server, "signout");
     const page = await dashboard.newPage();
     await signIn(page, user.email, user.password);
@@ -180,7 +180,7 @@ describe("the account's error paths", () => {
 });
 
 describe("on a narrow screen, by keyboard", () => {
-  it("signs in with the keyboard alone and shows the projects page without sideways scrolling", { timeout: 60_000 }, async () => {
+  it("signs in with the keyboard alone and shows the projects page without sideways scrolling", { timeout: 180_000 }, async () => {
     const user = await userWithProject(dashboard.server, "narrow");
     const page = await dashboard.newPage({ narrow: true });
     await page.goto("/sign-in");

@@ -12,7 +12,7 @@ beforeAll(async () => {
 afterAll(() => dashboard.close());
 
 describe("the database tab", () => {
-  it("runs SQL with parameters, shows tables and errors, makes and deletes a branch, runs a migration", { timeout: 120_000 }, async () => {
+  it("runs SQL with parameters, shows tables and errors, makes and deletes a branch, runs a migration", { timeout: 240_000 }, async () => {
     const { server } = dashboard;
     const user = await userWithProject(server, "database");
     const db = `/projects/${user.projectId}/db`;

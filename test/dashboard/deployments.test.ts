@@ -10,7 +10,7 @@ beforeAll(async () => {
 afterAll(() => dashboard.close());
 
 describe("the deployments tab", () => {
-  it("deploys, follows the build log until ready, deploys again, and rolls back to the first with confirmation", { timeout: 120_000 }, async () => {
+  it("deploys, follows the build log until ready, deploys again, and rolls back to the first with confirmation", { timeout: 240_000 }, async () => {
     const user = await userWithProject(dashboard.server, "deploys");
     // Something for the releases to capture: a variable, changed between the two deployments.
     await dashboard.server.api.post(`/projects/${user.projectId}/env`, { token: user.token, body: { key: "GREETING", value: "hello" } });
@@ -71,12 +71,12 @@ describe("the deployments tab", () => {
     expect(variable.body.value).toBe("hello");
   });
 
-  it("fits a narrow screen", { timeout: 60_000 }, async () => {
+  it("fits a narrow screen", { timeout: 180_000 }, async () => {
     const user = await userWithProject(dashboard.server, "deploys-narrow");
     const api = dashboard.server.api;
     const made = await api.post(`/projects/${user.projectId}/deployments`, { token: user.token, body: { ref: "main", commit: "0123456789abcdef" } });
     expect(made.status).toBe(201);
-    await expect.poll(async () => (await api.get(`/projects/${user.projectId}/deployments/${made.body.id}`, { token: user.token })).body.status, { timeout: 30_000 }).toBe("ready");
+    await expect.poll(async () => (await api.get(`/projects/${user.projectId}/deployments/${made.body.id}`, { token: user.token })).body.status).toBe("ready");
     const page = await dashboard.newPage({ narrow: true });
     await signIn(page, user.email, user.password);
     await page.goto(`/projects/${user.projectId}/deployments`);

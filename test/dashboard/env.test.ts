@@ -10,7 +10,7 @@ beforeAll(async () => {
 afterAll(() => dashboard.close());
 
 describe("the environment variables tab", () => {
-  it("adds, edits, keeps a sensitive value off the page and out of every answer, and deletes with confirmation", { timeout: 120_000 }, async () => {
+  it("adds, edits, keeps a sensitive value off the page and out of every answer, and deletes with confirmation", { timeout: 240_000 }, async () => {
     const user = await userWithProject(dashboard.server, "env");
     const page = await dashboard.newPage();
     // Every answer of the API the page receives, to look for the sensitive value in afterwards.
@@ -83,7 +83,7 @@ describe("the environment variables tab", () => {
     expect(listed.body.data.map((variable: { key: string }) => variable.key)).toEqual(["API_SECRET"]);
   });
 
-  it("fits a narrow screen, and deletes a variable by keyboard alone", { timeout: 60_000 }, async () => {
+  it("fits a narrow screen, and deletes a variable by keyboard alone", { timeout: 180_000 }, async () => {
     const user = await userWithProject(dashboard.server, "env-narrow");
     const api = dashboard.server.api;
     for (const [key, value] of [["DATABASE_URL", "postgres://app:password@db.internal.example.com:5432/app_production?sslmode=require"], ["LOG_LEVEL", "debug"]]) {

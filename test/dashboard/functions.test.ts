@@ -20,7 +20,7 @@ const SOURCE = `export default async (request) => {
 `;
 
 describe("the functions tab", () => {
-  it("creates, deploys and invokes a function, and follows its logs", { timeout: 120_000 }, async () => {
+  it("creates, deploys and invokes a function, and follows its logs", { timeout: 240_000 }, async () => {
     const { server } = dashboard;
     const user = await userWithProject(server, "functions");
     const fns = `/projects/${user.projectId}/functions`;

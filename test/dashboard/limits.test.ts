@@ -10,7 +10,7 @@ beforeAll(async () => {
 afterAll(() => dashboard.close());
 
 describe("the dashboard against the API's limits", () => {
-  it("shows a spent rate limit with the time until the window resets", { timeout: 60_000 }, async () => {
+  it("shows a spent rate limit with the time until the window resets", { timeout: 180_000 }, async () => {
     const user = await userWithProject(dashboard.server, "limited");
     const page = await dashboard.newPage();
     await signIn(page, user.email, user.password);
@@ -30,7 +30,7 @@ describe("the dashboard against the API's limits", () => {
     await dashboard.screenshot(page, "rate-limited");
   });
 
-  it("pages through a list longer than one page", { timeout: 60_000 }, async () => {
+  it("pages through a list longer than one page", { timeout: 180_000 }, async () => {
     const user = await userWithProject(dashboard.server, "many");
     for (let i = 1; i < 25; i++) {
       const made = await dashboard.server.api.post("/projects", { token: user.token, body: { name: `p${String(i).padStart(2, "0")}`, organization_id: user.orgId } });

@@ -11,7 +11,7 @@ beforeAll(async () => {
 afterAll(() => dashboard.close());
 
 describe("the storage tab", () => {
-  it("creates a bucket, uploads by file input and by drop, downloads, signs a URL that works from outside, deletes", { timeout: 120_000 }, async () => {
+  it("creates a bucket, uploads by file input and by drop, downloads, signs a URL that works from outside, deletes", { timeout: 240_000 }, async () => {
     const user = await userWithProject(dashboard.server, "storage");
     const page = await dashboard.newPage();
     await signIn(page, user.email, user.password);
@@ -89,7 +89,7 @@ describe("the storage tab", () => {
     expect((await dashboard.server.api.get(`/projects/${user.projectId}/storage/buckets/reports`, { token: user.token })).status).toBe(404);
   });
 
-  it("fits a narrow screen: the objects table scrolls inside itself, not the page", { timeout: 60_000 }, async () => {
+  it("fits a narrow screen: the objects table scrolls inside itself, not the page", { timeout: 180_000 }, async () => {
     const user = await userWithProject(dashboard.server, "storage-narrow");
     const api = dashboard.server.api;
     expect((await api.post(`/projects/${user.projectId}/storage/buckets`, { token: user.token, body: { name: "media", public: true } })).status).toBe(201);

@@ -39,6 +39,8 @@ export async function startDashboard(options: TestServerOptions = {}): Promise<D
     root,
     async newPage({ narrow = false } = {}) {
       const context = await browser.newContext({ baseURL: root, viewport: narrow ? { width: 390, height: 844 } : { width: 1280, height: 900 } });
+      // Pages wait for conditions (an element, a URL); on a busy machine those can take long, so the bound is loose.
+      context.setDefaultTimeout(60_000);
       const page = await context.newPage();
       // A script error in the page fails the file (at close), never silently.
       page.on("pageerror", (error) => pageErrors.push(`${page.url()}: ${error.message}`));
