@@ -233,13 +233,34 @@ export function formatBytes(bytes: number): string {
   return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }
 
-/** A table that scrolls sideways on a narrow screen instead of widening the page. */
-export function Table({ caption, children }: { caption: string; children: ComponentChildren }) {
+/** The header of a column of row actions: named for screen readers, blank on screen. */
+export const ACTIONS = Symbol("actions");
+
+/**
+ * A table that scrolls sideways on a narrow screen instead of widening the page. With `headers`, the children are
+ * its body's rows; without, they are the whole table (a head of its own).
+ */
+export function Table({ caption, headers, children }: { caption: string; headers?: (string | typeof ACTIONS)[]; children: ComponentChildren }) {
   return (
     <div class="overflow-auto" role="region" aria-label={caption} tabIndex={0}>
       <table class="striped">
         <caption class="visually-hidden">{caption}</caption>
-        {children}
+        {headers ? (
+          <>
+            <thead>
+              <tr>
+                {headers.map((header, i) => (
+                  <th scope="col" key={i}>
+                    {header === ACTIONS ? <span class="visually-hidden">Actions</span> : header}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>{children}</tbody>
+          </>
+        ) : (
+          children
+        )}
       </table>
     </div>
   );

@@ -3,7 +3,7 @@ import { useState } from "preact/hooks";
 import type { ApiKey } from "../../../../contract/api-keys";
 import type { Project } from "../../../../contract/projects";
 import { api, seg, type Page } from "../api";
-import { ConfirmButton, CopyButton, ErrorMessage, Field, LoadState, Pager, Table, fieldError, formatDate, useAction, useLoad, usePaged } from "../ui";
+import { ACTIONS, ConfirmButton, CopyButton, ErrorMessage, Field, LoadState, Pager, Table, fieldError, formatDate, useAction, useLoad, usePaged } from "../ui";
 
 type Permission = ApiKey["permissions"][number];
 /** Every permission with what it allows (a Record, so the compiler holds it to the contract's permissions). */
@@ -34,37 +34,22 @@ export function ApiKeys() {
         {() =>
           keys.data?.data.length ? (
             <>
-              <Table caption="API keys">
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Key</th>
-                    <th scope="col">Projects</th>
-                    <th scope="col">Permissions</th>
-                    <th scope="col">Created</th>
-                    <th scope="col">Last used</th>
-                    <th scope="col">
-                      <span class="visually-hidden">Actions</span>
-                    </th>
+              <Table caption="API keys" headers={["Name", "Key", "Projects", "Permissions", "Created", "Last used", ACTIONS]}>
+                {keys.data.data.map((key) => (
+                  <tr key={key.id}>
+                    <td>{key.name}</td>
+                    <td>
+                      <code>{key.prefix}…</code>
+                    </td>
+                    <td>{key.projects === "*" ? "All projects" : key.projects.map(projectName).join(", ")}</td>
+                    <td>{key.permissions.join(", ")}</td>
+                    <td>{formatDate(key.created_at)}</td>
+                    <td>{formatDate(key.last_used_at)}</td>
+                    <td>
+                      <ConfirmButton label="Revoke" question={`Revoke "${key.name}"? Anything using it stops working at once.`} onConfirm={() => revoke(key)} />
+                    </td>
                   </tr>
-                </thead>
-                <tbody>
-                  {keys.data.data.map((key) => (
-                    <tr key={key.id}>
-                      <td>{key.name}</td>
-                      <td>
-                        <code>{key.prefix}…</code>
-                      </td>
-                      <td>{key.projects === "*" ? "All projects" : key.projects.map(projectName).join(", ")}</td>
-                      <td>{key.permissions.join(", ")}</td>
-                      <td>{formatDate(key.created_at)}</td>
-                      <td>{formatDate(key.last_used_at)}</td>
-                      <td>
-                        <ConfirmButton label="Revoke" question={`Revoke "${key.name}"? Anything using it stops working at once.`} onConfirm={() => revoke(key)} />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
+                ))}
               </Table>
               <Pager page={keys.data} offset={keys.offset} limit={keys.limit} setOffset={keys.setOffset} label="API keys" />
             </>

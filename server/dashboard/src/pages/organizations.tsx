@@ -3,7 +3,7 @@ import { useState } from "preact/hooks";
 import { useRoute } from "preact-iso";
 import type { Member, Organization, Role } from "../../../../contract/organizations";
 import { api, currentSession, seg } from "../api";
-import { ConfirmButton, ErrorMessage, Field, LoadState, Pager, Table, fieldError, formatDate, useAction, useLoad, usePaged } from "../ui";
+import { ACTIONS, ConfirmButton, ErrorMessage, Field, LoadState, Pager, Table, fieldError, formatDate, useAction, useLoad, usePaged } from "../ui";
 
 /** Every role, strongest first, with what it may do (a Record, so the compiler holds it to the contract's roles). */
 const ROLE_MEANING: Record<Role, string> = {
@@ -23,27 +23,17 @@ export function Organizations() {
         {() =>
           organizations.data?.data.length ? (
             <>
-              <Table caption="Organizations">
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Slug</th>
-                    <th scope="col">Plan</th>
-                    <th scope="col">Created</th>
+              <Table caption="Organizations" headers={["Name", "Slug", "Plan", "Created"]}>
+                {organizations.data.data.map((org) => (
+                  <tr key={org.id}>
+                    <td>
+                      <a href={`/organizations/${org.id}`}>{org.name}</a>
+                    </td>
+                    <td>{org.slug}</td>
+                    <td>{org.plan}</td>
+                    <td>{formatDate(org.created_at)}</td>
                   </tr>
-                </thead>
-                <tbody>
-                  {organizations.data.data.map((org) => (
-                    <tr key={org.id}>
-                      <td>
-                        <a href={`/organizations/${org.id}`}>{org.name}</a>
-                      </td>
-                      <td>{org.slug}</td>
-                      <td>{org.plan}</td>
-                      <td>{formatDate(org.created_at)}</td>
-                    </tr>
-                  ))}
-                </tbody>
+                ))}
               </Table>
               <Pager page={organizations.data} offset={organizations.offset} limit={organizations.limit} setOffset={organizations.setOffset} label="Organizations" />
             </>
@@ -154,45 +144,32 @@ function Members({ organizationId }: { organizationId: string }) {
       <LoadState loaded={members}>
         {() => (
           <>
-            <Table caption="Members and invitations">
-              <thead>
-                <tr>
-                  <th scope="col">Email</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Since</th>
-                  <th scope="col">
-                    <span class="visually-hidden">Actions</span>
-                  </th>
+            <Table caption="Members and invitations" headers={["Email", "Role", "Status", "Since", ACTIONS]}>
+              {members.data?.data.map((member) => (
+                <tr key={member.id}>
+                  <td>{member.email}</td>
+                  <td>
+                    <select aria-label={`Role of ${member.email}`} value={member.role} onChange={(event) => void changeRole(member, event.currentTarget.value as Role)}>
+                      {ROLES.map((role) => (
+                        <option key={role} value={role}>
+                          {role}
+                        </option>
+                      ))}
+                    </select>
+                  </td>
+                  <td>{member.status === "pending" ? <span class="badge">invitation pending</span> : "active"}</td>
+                  <td>{formatDate(member.created_at)}</td>
+                  <td>
+                    {member.user_id === me ? null : (
+                      <ConfirmButton
+                        label={member.status === "pending" ? "Cancel invitation" : "Remove"}
+                        question={member.status === "pending" ? `Cancel the invitation of ${member.email}?` : `Remove ${member.email} from this organization?`}
+                        onConfirm={() => remove(member)}
+                      />
+                    )}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {members.data?.data.map((member) => (
-                  <tr key={member.id}>
-                    <td>{member.email}</td>
-                    <td>
-                      <select aria-label={`Role of ${member.email}`} value={member.role} onChange={(event) => void changeRole(member, event.currentTarget.value as Role)}>
-                        {ROLES.map((role) => (
-                          <option key={role} value={role}>
-                            {role}
-                          </option>
-                        ))}
-                      </select>
-                    </td>
-                    <td>{member.status === "pending" ? <span class="badge">invitation pending</span> : "active"}</td>
-                    <td>{formatDate(member.created_at)}</td>
-                    <td>
-                      {member.user_id === me ? null : (
-                        <ConfirmButton
-                          label={member.status === "pending" ? "Cancel invitation" : "Remove"}
-                          question={member.status === "pending" ? `Cancel the invitation of ${member.email}?` : `Remove ${member.email} from this organization?`}
-                          onConfirm={() => remove(member)}
-                        />
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
+              ))}
             </Table>
             <Pager page={members.data} offset={members.offset} limit={members.limit} setOffset={members.setOffset} label="Members" />
           </>

@@ -25,25 +25,16 @@ export function Projects() {
         {() =>
           projects.data?.data.length ? (
             <>
-              <Table caption="Projects">
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Organization</th>
-                    <th scope="col">Created</th>
+              <Table caption="Projects" headers={["Name", "Organization", "Created"]}>
+                {projects.data.data.map((project) => (
+                  <tr key={project.id}>
+                    <td>
+                      <a href={`/projects/${project.id}`}>{project.name}</a>
+                    </td>
+                    <td>{orgName(project.organization_id)}</td>
+                    <td>{formatDate(project.created_at)}</td>
                   </tr>
-                </thead>
-                <tbody>
-                  {projects.data.data.map((project) => (
-                    <tr key={project.id}>
-                      <td>
-                        <a href={`/projects/${project.id}`}>{project.name}</a>
-                      </td>
-                      <td>{orgName(project.organization_id)}</td>
-                      <td>{formatDate(project.created_at)}</td>
-                    </tr>
-                  ))}
-                </tbody>
+                ))}
               </Table>
               <Pager page={projects.data} offset={projects.offset} limit={projects.limit} setOffset={projects.setOffset} label="Projects" />
             </>

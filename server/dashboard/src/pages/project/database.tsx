@@ -4,7 +4,7 @@ import { useEffect, useId, useState } from "preact/hooks";
 import type { Branch, Migration, QueryResult, Table as DbTable, TableSchema } from "../../../../../contract/database";
 import type { z } from "zod";
 import { ApiError, api, seg, type Page } from "../../api";
-import { ConfirmButton, ErrorMessage, Field, LoadState, Pager, Table, TextArea, fieldError, formatDate, useAction, useLoad, usePaged, usePoll, type Loaded } from "../../ui";
+import { ACTIONS, ConfirmButton, ErrorMessage, Field, LoadState, Pager, Table, TextArea, fieldError, formatDate, useAction, useLoad, usePaged, usePoll, type Loaded } from "../../ui";
 import type { TabProps } from "../projects";
 
 type BranchT = z.infer<typeof Branch>;
@@ -119,29 +119,18 @@ function TableColumns({ entry }: { entry: TableEntry }) {
       {unreadable ? <p>Its columns cannot be shown here: the API describes only tables whose schema and name are plain identifiers (letters, digits, '_' and '$').</p> : null}
       {schema ? (
         <>
-          <Table caption={`Columns of ${name}`}>
-            <thead>
-              <tr>
-                <th scope="col">Column</th>
-                <th scope="col">Type</th>
-                <th scope="col">Nullable</th>
-                <th scope="col">Default</th>
-                <th scope="col">Key</th>
+          <Table caption={`Columns of ${name}`} headers={["Column", "Type", "Nullable", "Default", "Key"]}>
+            {schema.columns.map((column) => (
+              <tr key={column.name}>
+                <th scope="row">{column.name}</th>
+                <td>
+                  <code>{column.type}</code>
+                </td>
+                <td>{column.nullable ? "yes" : "no"}</td>
+                <td>{column.default === null ? <span class="null">none</span> : <code>{column.default}</code>}</td>
+                <td>{schema.primary_key.includes(column.name) ? "primary key" : ""}</td>
               </tr>
-            </thead>
-            <tbody>
-              {schema.columns.map((column) => (
-                <tr key={column.name}>
-                  <th scope="row">{column.name}</th>
-                  <td>
-                    <code>{column.type}</code>
-                  </td>
-                  <td>{column.nullable ? "yes" : "no"}</td>
-                  <td>{column.default === null ? <span class="null">none</span> : <code>{column.default}</code>}</td>
-                  <td>{schema.primary_key.includes(column.name) ? "primary key" : ""}</td>
-                </tr>
-              ))}
-            </tbody>
+            ))}
           </Table>
           {secondary.length ? (
             <p>
@@ -331,39 +320,27 @@ function Branches({ base, all, onChanged }: { base: string; all: Loaded<Page<Bra
       <LoadState loaded={branches}>
         {() => (
           <>
-            <Table caption="Branches">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Parent</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">
-                    <span class="visually-hidden">Actions</span>
+            <Table caption="Branches" headers={["Name", "Parent", "Created", ACTIONS]}>
+              {(branches.data?.data ?? []).map((branch) => (
+                <tr key={branch.id}>
+                  <th scope="row">
+                    {branch.name}
+                    {branch.default ? <span class="badge">default</span> : null}
                   </th>
+                  <td>{branch.parent_id === null ? <span class="null">none</span> : nameOf(branch.parent_id)}</td>
+                  <td>{formatDate(branch.created_at)}</td>
+                  <td>
+                    {branch.default ? null : (
+                      <ConfirmButton
+                        label={`Delete ${branch.name}`}
+                        confirm="Delete branch"
+                        question={`Delete the branch ${branch.name} and its database? Its data and migrations are gone for good.`}
+                        onConfirm={() => remove(branch)}
+                      />
+                    )}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {(branches.data?.data ?? []).map((branch) => (
-                  <tr key={branch.id}>
-                    <th scope="row">
-                      {branch.name}
-                      {branch.default ? <span class="badge">default</span> : null}
-                    </th>
-                    <td>{branch.parent_id === null ? <span class="null">none</span> : nameOf(branch.parent_id)}</td>
-                    <td>{formatDate(branch.created_at)}</td>
-                    <td>
-                      {branch.default ? null : (
-                        <ConfirmButton
-                          label={`Delete ${branch.name}`}
-                          confirm="Delete branch"
-                          question={`Delete the branch ${branch.name} and its database? Its data and migrations are gone for good.`}
-                          onConfirm={() => remove(branch)}
-                        />
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
+              ))}
             </Table>
             <Pager page={branches.data} offset={branches.offset} limit={branches.limit} setOffset={branches.setOffset} label="Branches" />
           </>
@@ -438,44 +415,33 @@ function Migrations({ base, branch, onApplied }: { base: string; branch: string;
         {() =>
           migrations.data?.data.length ? (
             <>
-              <Table caption={`Migrations on ${branch}`}>
-                <thead>
-                  <tr>
-                    <th scope="col">#</th>
-                    <th scope="col">Name</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Checksum (SHA-256)</th>
-                    <th scope="col">Applied</th>
+              <Table caption={`Migrations on ${branch}`} headers={["#", "Name", "Status", "Checksum (SHA-256)", "Applied"]}>
+                {migrations.data.data.map((migration, i) => (
+                  <tr key={migration.id}>
+                    <td>{migrations.offset + i + 1}</td>
+                    <th scope="row">
+                      {migration.name}
+                      <details>
+                        <summary>SQL</summary>
+                        <pre class="source">{migration.sql}</pre>
+                      </details>
+                    </th>
+                    <td>
+                      <span class={`status status-${migration.status}`}>{STATUS_LABEL[migration.status]}</span>
+                      {migration.error ? (
+                        <small class="error">
+                          {" "}
+                          {migration.error.message}
+                          {migration.error.code ? ` (SQLSTATE ${migration.error.code})` : ""}
+                        </small>
+                      ) : null}
+                    </td>
+                    <td>
+                      <code class="checksum">{migration.checksum}</code>
+                    </td>
+                    <td>{migration.applied_at ? formatDate(migration.applied_at) : <span class="null">not applied</span>}</td>
                   </tr>
-                </thead>
-                <tbody>
-                  {migrations.data.data.map((migration, i) => (
-                    <tr key={migration.id}>
-                      <td>{migrations.offset + i + 1}</td>
-                      <th scope="row">
-                        {migration.name}
-                        <details>
-                          <summary>SQL</summary>
-                          <pre class="source">{migration.sql}</pre>
-                        </details>
-                      </th>
-                      <td>
-                        <span class={`status status-${migration.status}`}>{STATUS_LABEL[migration.status]}</span>
-                        {migration.error ? (
-                          <small class="error">
-                            {" "}
-                            {migration.error.message}
-                            {migration.error.code ? ` (SQLSTATE ${migration.error.code})` : ""}
-                          </small>
-                        ) : null}
-                      </td>
-                      <td>
-                        <code class="checksum">{migration.checksum}</code>
-                      </td>
-                      <td>{migration.applied_at ? formatDate(migration.applied_at) : <span class="null">not applied</span>}</td>
-                    </tr>
-                  ))}
-                </tbody>
+                ))}
               </Table>
               <Pager page={migrations.data} offset={migrations.offset} limit={migrations.limit} setOffset={migrations.setOffset} label="Migrations" />
             </>

@@ -4,7 +4,7 @@ import { useEffect, useId, useState } from "preact/hooks";
 import type { z } from "zod";
 import type { Deployment as DeploymentSchema, DeploymentEnvironment as EnvironmentSchema, DeploymentLog as LogSchema } from "../../../../../contract/deployments";
 import { api, seg, type Page } from "../../api";
-import { ConfirmButton, ErrorMessage, Field, LoadState, Pager, Table, fieldError, formatDate, useAction, useLoad, usePaged, usePoll } from "../../ui";
+import { ACTIONS, ConfirmButton, ErrorMessage, Field, LoadState, Pager, Table, fieldError, formatDate, useAction, useLoad, usePaged, usePoll } from "../../ui";
 import type { TabProps } from "../projects";
 
 type Deployment = z.infer<typeof DeploymentSchema>;
@@ -60,31 +60,17 @@ export function DeploymentsTab({ project, reloadProject }: TabProps) {
           {() =>
             list.length ? (
               <>
-                <Table caption="Deployments, newest first">
-                  <thead>
-                    <tr>
-                      <th scope="col">Deployment</th>
-                      <th scope="col">Environment</th>
-                      <th scope="col">Status</th>
-                      <th scope="col">Created</th>
-                      <th scope="col">Ready</th>
-                      <th scope="col">
-                        <span class="visually-hidden">Actions</span>
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {list.map((deployment) => (
-                      <DeploymentRow
-                        key={deployment.id}
-                        deployment={deployment}
-                        production={deployment.id === project.current_deployment_id}
-                        shown={deployment.id === shown}
-                        onLogs={() => showLogs(deployment.id)}
-                        onRollback={() => rollback(deployment)}
-                      />
-                    ))}
-                  </tbody>
+                <Table caption="Deployments, newest first" headers={["Deployment", "Environment", "Status", "Created", "Ready", ACTIONS]}>
+                  {list.map((deployment) => (
+                    <DeploymentRow
+                      key={deployment.id}
+                      deployment={deployment}
+                      production={deployment.id === project.current_deployment_id}
+                      shown={deployment.id === shown}
+                      onLogs={() => showLogs(deployment.id)}
+                      onRollback={() => rollback(deployment)}
+                    />
+                  ))}
                 </Table>
                 <Pager page={deployments.data} offset={deployments.offset} limit={deployments.limit} setOffset={deployments.setOffset} label="Deployments" />
               </>

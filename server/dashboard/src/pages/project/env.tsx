@@ -3,7 +3,7 @@
 import { useEffect, useId, useRef, useState } from "preact/hooks";
 import type { EnvVar } from "../../../../../contract/env";
 import { ApiError, api, seg } from "../../api";
-import { ConfirmButton, ErrorMessage, Field, LoadState, Pager, Table, TextArea, fieldError, formatDate, useAction, usePaged } from "../../ui";
+import { ACTIONS, ConfirmButton, ErrorMessage, Field, LoadState, Pager, Table, TextArea, fieldError, formatDate, useAction, usePaged } from "../../ui";
 import type { TabProps } from "../projects";
 
 type Environment = EnvVar["environments"][number];
@@ -39,42 +39,28 @@ export function EnvTab({ project }: TabProps) {
           {() =>
             variables.data?.data.length ? (
               <>
-                <Table caption="Environment variables">
-                  <thead>
-                    <tr>
-                      <th scope="col">Key</th>
-                      <th scope="col">Value</th>
-                      <th scope="col">Sensitive</th>
-                      <th scope="col">Environments</th>
-                      <th scope="col">Updated</th>
-                      <th scope="col">
-                        <span class="visually-hidden">Actions</span>
-                      </th>
+                <Table caption="Environment variables" headers={["Key", "Value", "Sensitive", "Environments", "Updated", ACTIONS]}>
+                  {variables.data.data.map((variable) => (
+                    <tr key={variable.key}>
+                      <td>
+                        <code>{variable.key}</code>
+                      </td>
+                      <td>
+                        <Value variable={variable} />
+                      </td>
+                      <td>{variable.sensitive ? <span class="badge">sensitive</span> : "no"}</td>
+                      <td>{variable.environments.join(", ")}</td>
+                      <td>{formatDate(variable.updated_at)}</td>
+                      <td>
+                        <div class="actions">
+                          <button type="button" class="outline" onClick={() => setEditing(variable)}>
+                            Edit
+                          </button>
+                          <ConfirmButton label="Delete variable" confirm="Delete" question={`Delete ${variable.key} from every environment? Functions stop seeing it at once.`} onConfirm={() => remove(variable)} />
+                        </div>
+                      </td>
                     </tr>
-                  </thead>
-                  <tbody>
-                    {variables.data.data.map((variable) => (
-                      <tr key={variable.key}>
-                        <td>
-                          <code>{variable.key}</code>
-                        </td>
-                        <td>
-                          <Value variable={variable} />
-                        </td>
-                        <td>{variable.sensitive ? <span class="badge">sensitive</span> : "no"}</td>
-                        <td>{variable.environments.join(", ")}</td>
-                        <td>{formatDate(variable.updated_at)}</td>
-                        <td>
-                          <div class="actions">
-                            <button type="button" class="outline" onClick={() => setEditing(variable)}>
-                              Edit
-                            </button>
-                            <ConfirmButton label="Delete variable" confirm="Delete" question={`Delete ${variable.key} from every environment? Functions stop seeing it at once.`} onConfirm={() => remove(variable)} />
-                          </div>
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
+                  ))}
                 </Table>
                 <Pager page={variables.data} offset={variables.offset} limit={variables.limit} setOffset={variables.setOffset} label="Environment variables" />
               </>

@@ -30,31 +30,20 @@ export function FunctionsTab({ project }: TabProps) {
           {() =>
             functions.data?.data.length ? (
               <>
-                <Table caption="Functions">
-                  <thead>
-                    <tr>
-                      <th scope="col">Slug</th>
-                      <th scope="col">Name</th>
-                      <th scope="col">Runtime</th>
-                      <th scope="col">Live</th>
-                      <th scope="col">Updated</th>
+                <Table caption="Functions" headers={["Slug", "Name", "Runtime", "Live", "Updated"]}>
+                  {functions.data.data.map((fn) => (
+                    <tr key={fn.id}>
+                      <th scope="row">
+                        <button type="button" class="link" aria-current={selected === fn.slug ? "true" : undefined} onClick={() => setSelected(fn.slug)}>
+                          {fn.slug}
+                        </button>
+                      </th>
+                      <td>{fn.name}</td>
+                      <td>{fn.runtime}</td>
+                      <td>{liveLabel(fn)}</td>
+                      <td>{formatDate(fn.updated_at)}</td>
                     </tr>
-                  </thead>
-                  <tbody>
-                    {functions.data.data.map((fn) => (
-                      <tr key={fn.id}>
-                        <th scope="row">
-                          <button type="button" class="link" aria-current={selected === fn.slug ? "true" : undefined} onClick={() => setSelected(fn.slug)}>
-                            {fn.slug}
-                          </button>
-                        </th>
-                        <td>{fn.name}</td>
-                        <td>{fn.runtime}</td>
-                        <td>{liveLabel(fn)}</td>
-                        <td>{formatDate(fn.updated_at)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
+                  ))}
                 </Table>
                 <Pager page={functions.data} offset={functions.offset} limit={functions.limit} setOffset={functions.setOffset} label="Functions" />
               </>
@@ -241,27 +230,18 @@ function Versions({ path }: { path: string }) {
         {() =>
           versions.data?.data.length ? (
             <>
-              <Table caption="Deployed versions">
-                <thead>
-                  <tr>
-                    <th scope="col">Version</th>
-                    <th scope="col">Deployed</th>
-                    <th scope="col">Checksum (SHA-256)</th>
+              <Table caption="Deployed versions" headers={["Version", "Deployed", "Checksum (SHA-256)"]}>
+                {versions.data.data.map((version) => (
+                  <tr key={version.version}>
+                    <td>
+                      {version.version} {version.live ? <span class="badge">live</span> : null}
+                    </td>
+                    <td>{formatDate(version.deployed_at)}</td>
+                    <td>
+                      <code class="checksum">{version.checksum}</code>
+                    </td>
                   </tr>
-                </thead>
-                <tbody>
-                  {versions.data.data.map((version) => (
-                    <tr key={version.version}>
-                      <td>
-                        {version.version} {version.live ? <span class="badge">live</span> : null}
-                      </td>
-                      <td>{formatDate(version.deployed_at)}</td>
-                      <td>
-                        <code class="checksum">{version.checksum}</code>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
+                ))}
               </Table>
               <Pager page={versions.data} offset={versions.offset} limit={versions.limit} setOffset={versions.setOffset} label="Versions" />
             </>
@@ -410,29 +390,18 @@ function Logs({ slug, logs }: { slug: string; logs: Loaded<Page<LogLine>> }) {
       <LoadState loaded={logs}>
         {() =>
           logs.data?.data.length ? (
-            <Table caption={`Logs of ${slug}, newest first`}>
-              <thead>
-                <tr>
-                  <th scope="col">Time</th>
-                  <th scope="col">Level</th>
-                  <th scope="col">Kind</th>
-                  <th scope="col">Version</th>
-                  <th scope="col">Message</th>
+            <Table caption={`Logs of ${slug}, newest first`} headers={["Time", "Level", "Kind", "Version", "Message"]}>
+              {logs.data.data.map((line, i) => (
+                <tr key={`${line.timestamp}:${i}:${line.message}`} class={`log-${line.level}`}>
+                  <td>{formatDate(line.timestamp)}</td>
+                  <td>{line.level}</td>
+                  <td>{line.kind}</td>
+                  <td>{line.version ?? ""}</td>
+                  <td>
+                    <pre class="log-message">{line.message}</pre>
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {logs.data.data.map((line, i) => (
-                  <tr key={`${line.timestamp}:${i}:${line.message}`} class={`log-${line.level}`}>
-                    <td>{formatDate(line.timestamp)}</td>
-                    <td>{line.level}</td>
-                    <td>{line.kind}</td>
-                    <td>{line.version ?? ""}</td>
-                    <td>
-                      <pre class="log-message">{line.message}</pre>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
+              ))}
             </Table>
           ) : (
             <p>No log lines yet.</p>

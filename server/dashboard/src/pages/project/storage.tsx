@@ -4,7 +4,7 @@ import { useEffect, useId, useRef, useState } from "preact/hooks";
 import type { z } from "zod";
 import type { Bucket as BucketSchema, SignedUrl as SignedUrlSchema, StoredObject as StoredObjectSchema, UploadedObject as UploadedObjectSchema } from "../../../../../contract/storage";
 import { API, ApiError, api, seg } from "../../api";
-import { ConfirmButton, CopyButton, ErrorMessage, Field, LoadState, Pager, Table, fieldError, formatBytes, formatDate, useAction, usePaged } from "../../ui";
+import { ACTIONS, ConfirmButton, CopyButton, ErrorMessage, Field, LoadState, Pager, Table, fieldError, formatBytes, formatDate, useAction, usePaged } from "../../ui";
 import type { TabProps } from "../projects";
 
 type Bucket = z.infer<typeof BucketSchema>;
@@ -80,33 +80,21 @@ function BucketTable({ projectId, buckets, open, onOpen, onDeleted }: { projectI
     });
   return (
     <>
-      <Table caption="Buckets">
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Visibility</th>
-            <th scope="col">Created</th>
-            <th scope="col">
-              <span class="visually-hidden">Actions</span>
-            </th>
+      <Table caption="Buckets" headers={["Name", "Visibility", "Created", ACTIONS]}>
+        {buckets.map((bucket) => (
+          <tr key={bucket.id}>
+            <td>
+              <button type="button" class="link" aria-current={bucket.name === open ? "true" : undefined} onClick={() => onOpen(bucket.name)}>
+                {bucket.name}
+              </button>
+            </td>
+            <td>{bucket.public ? <span class="badge">public</span> : "private"}</td>
+            <td>{formatDate(bucket.created_at)}</td>
+            <td>
+              <ConfirmButton label="Delete bucket" confirm="Delete" question={`Delete bucket "${bucket.name}"?`} onConfirm={() => remove(bucket.name, false)} />
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {buckets.map((bucket) => (
-            <tr key={bucket.id}>
-              <td>
-                <button type="button" class="link" aria-current={bucket.name === open ? "true" : undefined} onClick={() => onOpen(bucket.name)}>
-                  {bucket.name}
-                </button>
-              </td>
-              <td>{bucket.public ? <span class="badge">public</span> : "private"}</td>
-              <td>{formatDate(bucket.created_at)}</td>
-              <td>
-                <ConfirmButton label="Delete bucket" confirm="Delete" question={`Delete bucket "${bucket.name}"?`} onConfirm={() => remove(bucket.name, false)} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
+        ))}
       </Table>
       <ErrorMessage error={error} />
       {notEmpty ? (
@@ -212,41 +200,28 @@ function Objects({ projectId, bucket }: { projectId: string; bucket: Bucket }) {
         {() =>
           objects.data?.data.length ? (
             <>
-              <Table caption={`Objects in ${bucket.name}`}>
-                <thead>
-                  <tr>
-                    <th scope="col">Key</th>
-                    <th scope="col">Size</th>
-                    <th scope="col">Content type</th>
-                    <th scope="col">Updated</th>
-                    <th scope="col">
-                      <span class="visually-hidden">Actions</span>
-                    </th>
+              <Table caption={`Objects in ${bucket.name}`} headers={["Key", "Size", "Content type", "Updated", ACTIONS]}>
+                {objects.data.data.map((object) => (
+                  <tr key={object.key}>
+                    <td>
+                      <code>{object.name}</code>
+                    </td>
+                    <td>{formatBytes(object.size)}</td>
+                    <td>{object.content_type}</td>
+                    <td>{formatDate(object.updated_at)}</td>
+                    <td>
+                      <div class="actions">
+                        <button type="button" class="outline" onClick={() => void download(object)}>
+                          Download
+                        </button>
+                        <button type="button" class="outline" onClick={() => setSigning(object)}>
+                          Signed URL
+                        </button>
+                        <ConfirmButton label="Delete object" confirm="Delete" question={`Delete "${object.name}" from ${bucket.name}? This cannot be undone.`} onConfirm={() => remove(object)} />
+                      </div>
+                    </td>
                   </tr>
-                </thead>
-                <tbody>
-                  {objects.data.data.map((object) => (
-                    <tr key={object.key}>
-                      <td>
-                        <code>{object.name}</code>
-                      </td>
-                      <td>{formatBytes(object.size)}</td>
-                      <td>{object.content_type}</td>
-                      <td>{formatDate(object.updated_at)}</td>
-                      <td>
-                        <div class="actions">
-                          <button type="button" class="outline" onClick={() => void download(object)}>
-                            Download
-                          </button>
-                          <button type="button" class="outline" onClick={() => setSigning(object)}>
-                            Signed URL
-                          </button>
-                          <ConfirmButton label="Delete object" confirm="Delete" question={`Delete "${object.name}" from ${bucket.name}? This cannot be undone.`} onConfirm={() => remove(object)} />
-                        </div>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
+                ))}
               </Table>
               <Pager page={objects.data} offset={objects.offset} limit={objects.limit} setOffset={objects.setOffset} label="Objects" />
             </>
