@@ -261,15 +261,21 @@ describe("credentials", () => {
 });
 
 describe("rate limiter", () => {
-  it("opens the next window with the plan's whole budget, and no more", async () => {
+  /** A limiter whose sleeps move a fake clock instead of waiting. */
+  async function limiterOnFakeClock(start: number) {
     const { RateLimiter } = await import("../../provider/client/limiter");
-    let clock = 0;
+    let clock = start;
     const sleeps: number[] = [];
     const limiter = new RateLimiter(() => clock, (ms) => {
       sleeps.push(ms);
       clock += ms;
       return Promise.resolve();
     });
+    return { limiter, sleeps, now: () => clock };
+  }
+
+  it("opens the next window with the plan's whole budget, and no more", async () => {
+    const { limiter, sleeps, now } = await limiterOnFakeClock(0);
     await limiter.acquire();
     limiter.release({ limit: "3", remaining: "0", reset: "60" });
     // Waits once for the reset, then 3 calls fit in the new window (each answered before the next starts).
@@ -280,27 +286,20 @@ describe("rate limiter", () => {
     expect(sleeps).toHaveLength(1);
     await limiter.acquire(); // the 4th waits for the window after
     expect(sleeps).toHaveLength(2);
-    expect(clock).toBeGreaterThanOrEqual(120_000);
+    expect(now()).toBeGreaterThanOrEqual(120_000);
   });
 
   it.each([
     ["ten minutes behind", -600_000],
     ["ten minutes ahead", 600_000],
   ])("waits what the window has left by the server's clock when the client's clock is %s", async (_, skew) => {
-    const { RateLimiter } = await import("../../provider/client/limiter");
     const serverNow = Date.UTC(2026, 11, 1, 12, 0, 45);
-    let clock = serverNow + skew;
-    const sleeps: number[] = [];
-    const limiter = new RateLimiter(() => clock, (ms) => {
-      sleeps.push(ms);
-      clock += ms;
-      return Promise.resolve();
-    });
+    const { limiter, sleeps, now } = await limiterOnFakeClock(serverNow + skew);
     await limiter.acquire();
     // The window resets at 12:01:00 server time, 15 s after the server answered.
     const reset = String((serverNow + 15_000) / 1000);
     limiter.release({ limit: "3", remaining: "0", reset, date: new Date(serverNow).toUTCString() });
-    expect(limiter.waitUntil() - clock).toBe(15_000);
+    expect(limiter.waitUntil() - now()).toBe(15_000);
     await limiter.acquire();
     expect(sleeps).toHaveLength(1);
     expect(sleeps[0]).toBeGreaterThanOrEqual(15_000);
