@@ -38,6 +38,14 @@ describe("the functions tab", () => {
     const listed = page.getByRole("region", { name: "Functions" }).getByRole("row", { name: /greeter/ });
     await listed.getByRole("cell", { name: "not deployed" }).waitFor();
     await page.getByRole("heading", { name: "Function greeter" }).waitFor();
+    // A slug taken is said beside the slug (a 409 naming its field), not lost.
+    await page.getByLabel(/^Slug/).fill("greeter");
+    await page.getByLabel("Source", { exact: true }).fill(SOURCE);
+    await page.getByRole("button", { name: "Create function" }).click();
+    const slug = page.getByLabel(/^Slug/);
+    await expect.poll(() => slug.getAttribute("aria-invalid")).toBe("true");
+    const taken = (await server.api.post(fns, { token: user.token, body: { slug: "greeter", source: SOURCE } })).body.error.message;
+    expect(await page.locator(`#${await slug.getAttribute("aria-describedby")}`).textContent()).toBe(taken);
     expect(await page.getByLabel("Source of greeter").textContent()).toBe(SOURCE);
     expect((await server.api.get(`${fns}/greeter`, { token: user.token })).body).toMatchObject({ slug: "greeter", name: "Greeter", source: SOURCE, live_version: null });
     await page.getByText("Deploy the function first").waitFor();

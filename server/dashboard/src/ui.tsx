@@ -75,15 +75,30 @@ export function Pager({ page, offset, limit, setOffset, label }: { page: Page<un
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-/** An error as the API worded it; a 422 about a field is left to that field unless `all` is set. */
-export function ErrorMessage({ error, all = true }: { error: unknown; all?: boolean }) {
+/**
+ * An error as the API worded it, unless it names one of `fields`, the fields its form shows errors beside (a 422
+ * about a value, a 409 about a name taken). `retry` offers to load again (a failed load, a spent rate limit).
+ */
+export function ErrorMessage({ error, fields = [], retry }: { error: unknown; fields?: string[]; retry?: () => void }) {
   if (error === undefined || error === null) return null;
-  if (!all && error instanceof ApiError && error.field !== undefined) return null;
+  if (error instanceof ApiError && error.field !== undefined && fields.includes(error.field)) return null;
   return (
-    <p role="alert" class="error">
-      {messageOf(error)}
-      {error instanceof ApiError && error.resetsAt !== undefined ? <ResetCountdown at={error.resetsAt} /> : null}
-    </p>
+    <div role="alert" class="error">
+      <p>
+        {messageOf(error)}
+        {error instanceof ApiError && error.resetsAt !== undefined ? (
+          <>
+            {" "}
+            <ResetCountdown at={error.resetsAt} />
+          </>
+        ) : null}
+      </p>
+      {retry ? (
+        <button type="button" class="secondary outline" onClick={retry}>
+          Try again
+        </button>
+      ) : null}
+    </div>
   );
 }
 
@@ -98,9 +113,9 @@ function ResetCountdown({ at }: { at: number }) {
   return <span class="badge">{seconds > 0 ? `rate limited: resets in ${seconds} s` : "rate limit reset: try again"}</span>;
 }
 
-/** The message of a 422 whose `details.field` is this field. */
+/** The message of an API error whose `details.field` is this field (a 422 about its value, a 409 about a name taken). */
 export function fieldError(error: unknown, field: string): string | undefined {
-  return error instanceof ApiError && error.status === 422 && error.field === field ? error.message : undefined;
+  return error instanceof ApiError && error.field === field ? error.message : undefined;
 }
 
 interface InputProps {
@@ -269,11 +284,11 @@ export function Table({ caption, headers, children }: { caption: string; headers
 /** What a page shows while its first load is under way, or when it failed before anything was shown. */
 export function LoadState({ loaded, children }: { loaded: Loaded<unknown>; children: () => ComponentChildren }) {
   if (loaded.data === undefined) {
-    return loaded.error !== undefined ? <ErrorMessage error={loaded.error} /> : <p aria-busy="true">Loading…</p>;
+    return loaded.error !== undefined ? <ErrorMessage error={loaded.error} retry={loaded.reload} /> : <p aria-busy="true">Loading…</p>;
   }
   return (
     <>
-      <ErrorMessage error={loaded.error} />
+      <ErrorMessage error={loaded.error} retry={loaded.reload} />
       {children()}
     </>
   );

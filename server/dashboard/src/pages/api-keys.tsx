@@ -146,7 +146,7 @@ function NewKey({ projects, onCreated }: { projects: Project[]; onCreated: (key:
           ))}
           {fieldError(error, "permissions") ? <small class="error">{fieldError(error, "permissions")}</small> : null}
         </fieldset>
-        <ErrorMessage error={error} all={false} />
+        <ErrorMessage error={error} fields={["name", "permissions", "projects"]} />
         <button type="submit" aria-busy={busy} disabled={busy}>
           Create key
         </button>

@@ -31,7 +31,7 @@ export function SignIn() {
       <form onSubmit={submit}>
         <Field label="Email" name="email" type="email" autoComplete="username" required value={email} onInput={setEmail} error={fieldError(error, "email")} />
         <Field label="Password" name="password" type="password" autoComplete="current-password" required value={password} onInput={setPassword} error={fieldError(error, "password")} />
-        <ErrorMessage error={error} all={false} />
+        <ErrorMessage error={error} fields={["email", "password"]} />
         <button type="submit" aria-busy={busy} disabled={busy}>
           Sign in
         </button>
@@ -63,7 +63,7 @@ export function SignUp() {
         <Field label="Name (optional)" name="name" autoComplete="name" value={name} onInput={setName} error={fieldError(error, "name")} />
         <Field label="Email" name="email" type="email" autoComplete="email" required value={email} onInput={setEmail} error={fieldError(error, "email")} />
         <Field label="Password" name="password" type="password" autoComplete="new-password" required value={password} onInput={setPassword} error={fieldError(error, "password")} hint="At least 8 characters." />
-        <ErrorMessage error={error} all={false} />
+        <ErrorMessage error={error} fields={["email", "name", "password"]} />
         <button type="submit" aria-busy={busy} disabled={busy}>
           Create account
         </button>
@@ -108,7 +108,7 @@ export function ForgotPassword() {
       ) : (
         <form onSubmit={submit}>
           <Field label="Email" name="email" type="email" autoComplete="email" required value={email} onInput={setEmail} error={fieldError(error, "email")} />
-          <ErrorMessage error={error} all={false} />
+          <ErrorMessage error={error} fields={["email"]} />
           <button type="submit" aria-busy={busy} disabled={busy}>
             Send reset mail
           </button>
@@ -151,7 +151,7 @@ export function ResetPassword() {
       <form onSubmit={submit}>
         <Field label="Reset token (from the mail)" name="token" required value={token} onInput={setToken} error={fieldError(error, "token")} />
         <Field label="New password" name="password" type="password" autoComplete="new-password" required value={password} onInput={setPassword} error={fieldError(error, "password")} hint="At least 8 characters." />
-        <ErrorMessage error={error} all={false} />
+        <ErrorMessage error={error} fields={["password", "token"]} />
         <button type="submit" aria-busy={busy} disabled={busy}>
           Change password
         </button>

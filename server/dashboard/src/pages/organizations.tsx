@@ -63,7 +63,7 @@ function NewOrganization({ onCreated }: { onCreated: () => void }) {
       <h2>New organization</h2>
       <form onSubmit={submit}>
         <Field label="Organization name" name="name" required value={name} onInput={setName} error={fieldError(error, "name")} hint="New organizations start on the free plan." />
-        <ErrorMessage error={error} all={false} />
+        <ErrorMessage error={error} fields={["name"]} />
         <button type="submit" aria-busy={busy} disabled={busy}>
           Create organization
         </button>
@@ -117,7 +117,7 @@ function Rename({ organization, onRenamed }: { organization: Organization; onRen
       <fieldset role="group">
         <Field label="Name" name="name" required value={name} onInput={setName} error={fieldError(error, "name")} />
       </fieldset>
-      <ErrorMessage error={error} all={false} />
+      <ErrorMessage error={error} fields={["name"]} />
       <button type="submit" aria-busy={busy} disabled={busy || name === organization.name}>
         Rename
       </button>
@@ -208,7 +208,7 @@ function Invite({ organizationId, onInvited }: { organizationId: string; onInvit
           </select>
         </label>
       </div>
-      <ErrorMessage error={error} all={false} />
+      <ErrorMessage error={error} fields={["email"]} />
       <button type="submit" aria-busy={busy} disabled={busy}>
         Send invitation
       </button>

@@ -85,7 +85,7 @@ function NewProject({ organizations }: { organizations: Organization[] | undefin
             </select>
           </label>
         </div>
-        <ErrorMessage error={error} all={false} />
+        <ErrorMessage error={error} fields={["name"]} />
         <button type="submit" aria-busy={busy} disabled={busy || !chosen}>
           Create project
         </button>

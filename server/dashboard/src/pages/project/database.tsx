@@ -233,7 +233,7 @@ function SqlConsole({ base, branch, onRan }: { base: string; branch: string; onR
 /** An SQL error as Postgres worded it, with its detail, hint, position and SQLSTATE when the API gives them. */
 function SqlErrorMessage({ error }: { error: unknown }) {
   if (error === undefined || error === null) return null;
-  if (!(error instanceof ApiError) || (error.code !== "sql_error" && error.code !== "query_timeout")) return <ErrorMessage error={error} all={false} />;
+  if (!(error instanceof ApiError) || (error.code !== "sql_error" && error.code !== "query_timeout")) return <ErrorMessage error={error} fields={["query", "params"]} />;
   const text = (key: string) => (typeof error.details[key] === "string" || typeof error.details[key] === "number" ? String(error.details[key]) : null);
   const detail = text("detail");
   const hint = text("hint");
@@ -389,7 +389,7 @@ function NewBranch({ base, parents, onCreated }: { base: string; parents: string
           {fieldError(error, "parent") ? <small class="error">{fieldError(error, "parent")}</small> : null}
         </label>
       </div>
-      <ErrorMessage error={error} all={false} />
+      <ErrorMessage error={error} fields={["name", "parent"]} />
       <button type="submit" aria-busy={busy} disabled={busy}>
         Create branch
       </button>
@@ -483,7 +483,7 @@ function NewMigration({ base, branch, onRan }: { base: string; branch: string; o
       <h3>Run a migration</h3>
       <Field label="Migration name" name="name" required value={name} onInput={setName} error={fieldError(error, "name")} hint="Letters, digits, '.', '_' and '-', e.g. 001_create_notes." />
       <TextArea label="Migration SQL" name="sql" rows={5} code required value={sql} onInput={setSql} error={fieldError(error, "sql")} hint={`Runs on ${branch} in one transaction.`} />
-      <ErrorMessage error={error} all={false} />
+      <ErrorMessage error={error} fields={["name", "sql"]} />
       <button type="submit" aria-busy={busy} disabled={busy}>
         Run migration
       </button>

@@ -237,7 +237,7 @@ function NewDeployment({ projectId, onCreated }: { projectId: string; onCreated:
           <Field label="Git ref (optional)" name="ref" value={ref} onInput={setRef} error={fieldError(error, "ref")} hint="e.g. main or v1.2.0: shown with the deployment." />
           <Field label="Commit (optional)" name="commit" value={commit} onInput={setCommit} error={fieldError(error, "commit")} />
         </div>
-        <ErrorMessage error={error} all={false} />
+        <ErrorMessage error={error} fields={["commit", "ref"]} />
         <button type="submit" aria-busy={busy} disabled={busy}>
           Create deployment
         </button>

@@ -181,7 +181,7 @@ function VariableForm({ base, editing, onSaved, onCancel }: { base: string; edit
             </small>
           ) : null}
         </fieldset>
-        <ErrorMessage error={error} all={false} />
+        <ErrorMessage error={error} fields={["environments", "key", "value"]} />
         <div class="actions">
           <button type="submit" aria-busy={busy} disabled={busy}>
             {editing ? "Save" : "Add variable"}

@@ -136,7 +136,7 @@ function NewFunction({ base, onCreated }: { base: string; onCreated: (fn: Fn) =>
           <Field label="Timeout (ms)" name="timeout_ms" type="number" required value={timeout} onInput={setTimeoutMs} error={fieldError(error, "timeout_ms")} hint="100 to 60000." />
           <Field label="Memory (MB)" name="memory_mb" type="number" required value={memory} onInput={setMemory} error={fieldError(error, "memory_mb")} hint="16 to 1024." />
         </div>
-        <ErrorMessage error={error} all={false} />
+        <ErrorMessage error={error} fields={["memory_mb", "name", "slug", "source", "timeout_ms"]} />
         <button type="submit" aria-busy={busy} disabled={busy}>
           Create function
         </button>

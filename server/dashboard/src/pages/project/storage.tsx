@@ -148,7 +148,7 @@ function NewBucket({ projectId, onCreated }: { projectId: string; onCreated: (na
         <input type="checkbox" name="public" checked={isPublic} onChange={(event) => setPublic(event.currentTarget.checked)} />
         Public: anyone can download its objects without a token
       </label>
-      <ErrorMessage error={error} all={false} />
+      <ErrorMessage error={error} fields={["name"]} />
       <button type="submit" aria-busy={busy} disabled={busy}>
         Create bucket
       </button>
@@ -316,7 +316,7 @@ function Upload({ projectId, bucket, onUploaded }: { projectId: string; bucket: 
           </label>
           <Field label="Object key (optional)" name="key" value={key} onInput={setKey} error={fieldError(error, "key")} hint="Where it goes in the bucket, e.g. docs/readme.txt; by default the file's name. An object with the same key is replaced." />
         </div>
-        <ErrorMessage error={error} all={false} />
+        <ErrorMessage error={error} fields={["file", "key"]} />
         <button type="submit" aria-busy={busy} disabled={busy || !file}>
           Upload
         </button>
