@@ -171,8 +171,11 @@ describe("the account's error paths", () => {
     const page = await dashboard.newPage();
     await signIn(page, user.email, user.password);
     const token = await page.evaluate(() => (JSON.parse((globalThis as any).localStorage.getItem("lubes.session") ?? "{}") as { access_token?: string }).access_token);
+    await page.goto(`/projects/${user.projectId}/env`);
+    await page.getByRole("heading", { name: "signout project", level: 1 }).waitFor();
     await page.getByRole("button", { name: "Sign out" }).click();
-    await expect.poll(() => new URL(page.url()).pathname).toBe("/sign-in");
+    // Signed out on purpose: the next person to sign in here does not land on this user's page.
+    await expect.poll(() => { const url = new URL(page.url()); return url.pathname + url.search; }).toBe("/sign-in");
     expect((await dashboard.server.api.get("/auth/me", { token })).status).toBe(401);
     await page.goto("/projects");
     await expect.poll(() => new URL(page.url()).pathname).toBe("/sign-in");

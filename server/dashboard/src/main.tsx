@@ -5,8 +5,9 @@ import type { ComponentChildren } from "preact";
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { LocationProvider, Route, Router, useLocation } from "preact-iso";
-import { currentSession, onSessionChange } from "./api";
+import { currentSession, onSessionChange, sessionEndReason } from "./api";
 import { ApiKeys } from "./pages/api-keys";
+import { announcePage } from "./ui";
 import { ForgotPassword, ResetPassword, SignIn, SignUp, signOut } from "./pages/auth";
 import { OrganizationPage, Organizations } from "./pages/organizations";
 import { ProjectPage, Projects } from "./pages/projects";
@@ -25,7 +26,10 @@ function Guard({ children }: { children: ComponentChildren }) {
   const { path, url, route } = useLocation();
   const isPublic = PUBLIC.includes(path);
   useEffect(() => {
-    if (!session && !isPublic) route(path === "/" ? "/sign-in" : `/sign-in?next=${encodeURIComponent(url)}`, true);
+    // Back to the page after signing in again, but only when the session expired: after signing out, the next
+    // person to sign in here starts afresh.
+    const comeBack = path !== "/" && sessionEndReason() === "expired";
+    if (!session && !isPublic) route(comeBack ? `/sign-in?next=${encodeURIComponent(url)}` : "/sign-in", true);
     else if (session && (path === "/" || path === "/sign-in" || path === "/sign-up")) route("/projects", true);
   }, [session, isPublic, path]);
   if (!session && !isPublic) return null;
@@ -86,16 +90,16 @@ function NotFound() {
   );
 }
 
-/** Moves focus to the new page's heading, so a screen reader announces where a link led. */
+/**
+ * A new page: its heading gets the focus, so a screen reader announces where a link led, and names the tab. A page
+ * that loads before it has a heading does this itself when it has one (`usePageHeading`).
+ */
 function focusHeading() {
-  requestAnimationFrame(() => {
-    const heading = document.querySelector<HTMLElement>("main h1");
-    heading?.setAttribute("tabindex", "-1");
-    heading?.focus();
-  });
+  requestAnimationFrame(() => announcePage(document.querySelector<HTMLElement>("main h1")));
 }
 
 function App() {
+  useEffect(focusHeading, []);
   return (
     <LocationProvider>
       <a href="#main" class="skip">

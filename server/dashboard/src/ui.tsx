@@ -182,12 +182,18 @@ export function useAction() {
   return { busy, error, setError, run };
 }
 
-/** A button that asks before it acts, in a modal dialog (focus moves into it, and back when it closes). */
-export function ConfirmButton({ label, question, confirm = label, onConfirm, class: className = "secondary" }: { label: string; question: ComponentChildren; confirm?: string; onConfirm: () => Promise<unknown> | void; class?: string }) {
+/**
+ * A button that asks before it acts, in a modal dialog (focus moves into it, and back when it closes). `subject`
+ * completes the button's accessible name where many rows have the same button ("Revoke CI deploy"). When the action
+ * removed the button (its row is gone), focus goes to the heading of the section it was in, not to the page's start.
+ */
+export function ConfirmButton({ label, question, confirm = label, onConfirm, subject, class: className = "secondary" }: { label: string; question: ComponentChildren; confirm?: string; onConfirm: () => Promise<unknown> | void; subject?: string; class?: string }) {
   const dialog = useRef<HTMLDialogElement>(null);
+  const trigger = useRef<HTMLButtonElement>(null);
   const titleId = useId();
   const [busy, setBusy] = useState(false);
   const confirmAction = async () => {
+    const section = trigger.current?.closest("section, article, main");
     setBusy(true);
     try {
       await onConfirm();
@@ -195,10 +201,16 @@ export function ConfirmButton({ label, question, confirm = label, onConfirm, cla
       setBusy(false);
       dialog.current?.close();
     }
+    requestAnimationFrame(() => {
+      if (trigger.current?.isConnected) return;
+      const heading = section?.isConnected ? section.querySelector<HTMLElement>("h1, h2, h3") : document.querySelector<HTMLElement>("main h1");
+      heading?.setAttribute("tabindex", "-1");
+      heading?.focus();
+    });
   };
   return (
     <>
-      <button type="button" class={className} onClick={() => dialog.current?.showModal()}>
+      <button type="button" ref={trigger} class={className} aria-label={subject ? `${label} ${subject}` : undefined} onClick={() => dialog.current?.showModal()}>
         {label}
       </button>
       <dialog ref={dialog} aria-labelledby={titleId}>
@@ -341,4 +353,21 @@ export function TextArea({ label, name, value, onInput, error, hint, rows = 4, r
       ) : null}
     </>
   );
+}
+
+/** Focuses a page's main heading and names the browser tab after it. */
+export function announcePage(heading: HTMLElement | null): void {
+  if (!heading) return;
+  heading.setAttribute("tabindex", "-1");
+  heading.focus();
+  document.title = `${heading.textContent ?? ""} · Lubes`;
+}
+
+/** For a page whose heading appears once its data has loaded: announces it then (see announcePage). */
+export function usePageHeading(ready: boolean) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    if (ready) announcePage(heading.current);
+  }, [ready]);
+  return heading;
 }

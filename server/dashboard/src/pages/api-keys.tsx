@@ -46,7 +46,7 @@ export function ApiKeys() {
                     <td>{formatDate(key.created_at)}</td>
                     <td>{formatDate(key.last_used_at)}</td>
                     <td>
-                      <ConfirmButton label="Revoke" question={`Revoke "${key.name}"? Anything using it stops working at once.`} onConfirm={() => revoke(key)} />
+                      <ConfirmButton label="Revoke" subject={key.name} question={`Revoke "${key.name}"? Anything using it stops working at once.`} onConfirm={() => revoke(key)} />
                     </td>
                   </tr>
                 ))}

@@ -3,7 +3,7 @@ import { useState } from "preact/hooks";
 import { useRoute } from "preact-iso";
 import type { Member, Organization, Role } from "../../../../contract/organizations";
 import { api, currentSession, seg } from "../api";
-import { ACTIONS, ConfirmButton, ErrorMessage, Field, LoadState, Pager, Table, fieldError, formatDate, useAction, useLoad, usePaged } from "../ui";
+import { ACTIONS, ConfirmButton, ErrorMessage, Field, LoadState, Pager, Table, fieldError, formatDate, useAction, useLoad, usePaged, usePageHeading } from "../ui";
 
 /** Every role, strongest first, with what it may do (a Record, so the compiler holds it to the contract's roles). */
 const ROLE_MEANING: Record<Role, string> = {
@@ -76,6 +76,7 @@ export function OrganizationPage() {
   const { params } = useRoute();
   const id = params["id"] ?? "";
   const organization = useLoad(() => api<Organization>("GET", `/organizations/${seg(id)}`), id);
+  const heading = usePageHeading(organization.data !== undefined);
   return (
     <LoadState loaded={organization}>
       {() =>
@@ -89,7 +90,7 @@ export function OrganizationPage() {
                 <li>{organization.data.name}</li>
               </ul>
             </nav>
-            <h1>{organization.data.name}</h1>
+            <h1 ref={heading}>{organization.data.name}</h1>
             <p>
               Plan: <strong>{organization.data.plan}</strong> · slug <code>{organization.data.slug}</code>
             </p>
@@ -163,6 +164,7 @@ function Members({ organizationId }: { organizationId: string }) {
                     {member.user_id === me ? null : (
                       <ConfirmButton
                         label={member.status === "pending" ? "Cancel invitation" : "Remove"}
+                        subject={member.email}
                         question={member.status === "pending" ? `Cancel the invitation of ${member.email}?` : `Remove ${member.email} from this organization?`}
                         onConfirm={() => remove(member)}
                       />

@@ -4,7 +4,7 @@ import { useLocation, useRoute } from "preact-iso";
 import type { Organization } from "../../../../contract/organizations";
 import type { Project } from "../../../../contract/projects";
 import { api, seg, type Page } from "../api";
-import { ConfirmButton, ErrorMessage, Field, LoadState, Pager, Table, fieldError, formatDate, useAction, useLoad, usePaged } from "../ui";
+import { ConfirmButton, ErrorMessage, Field, LoadState, Pager, Table, fieldError, formatDate, useAction, useLoad, usePaged, usePageHeading } from "../ui";
 import { DatabaseTab } from "./project/database";
 import { DeploymentsTab } from "./project/deployments";
 import { EnvTab } from "./project/env";
@@ -108,6 +108,7 @@ export function ProjectPage() {
   const id = params["id"] ?? "";
   const current = TABS.find((tab) => tab.tab === params["tab"]) ?? TABS[0];
   const project = useLoad(() => api<Project>("GET", `/projects/${seg(id)}`), id);
+  const heading = usePageHeading(project.data !== undefined);
   const remove = async () => {
     await api("DELETE", `/projects/${seg(id)}`);
     route("/projects");
@@ -127,7 +128,7 @@ export function ProjectPage() {
               </ul>
             </nav>
             <div class="row">
-              <h1>{project.data.name}</h1>
+              <h1 ref={heading}>{project.data.name}</h1>
               <code>{project.data.id}</code>
             </div>
             <ul class="tabs" aria-label="Project areas">

@@ -168,11 +168,16 @@ function SqlConsole({ base, branch, onRan }: { base: string; branch: string; onR
   const [paramsText, setParamsText] = useState("");
   const [paramsProblem, setParamsProblem] = useState<string | undefined>(undefined);
   const [result, setResult] = useState<{ result: Result; branch: string } | null>(null);
-  const { busy, error, run } = useAction();
+  const { busy, error, setError, run } = useAction();
   const execute = () => {
     const parsed = parseParams(paramsText);
     setParamsProblem(parsed.problem);
-    if (parsed.problem !== undefined) return;
+    if (parsed.problem !== undefined) {
+      // The last run's error is about other input: only the parameters' problem stands now.
+      setError(undefined);
+      setResult(null);
+      return;
+    }
     void run(async () => {
       setResult(null);
       const answer = await api<Result>("POST", `${base}/query`, { body: { query, branch, ...(parsed.params ? { params: parsed.params } : {}) } });

@@ -130,12 +130,13 @@ function DeploymentRow({ deployment, production, shown, onLogs, onRollback }: { 
       <td>{deployment.ready_at ? formatDate(deployment.ready_at) : "—"}</td>
       <td>
         <div class="actions">
-          <button type="button" class="outline" aria-pressed={shown ? "true" : "false"} onClick={onLogs}>
+          <button type="button" class="outline" aria-label={`Logs of ${deployment.id}`} aria-pressed={shown ? "true" : "false"} onClick={onLogs}>
             Logs
           </button>
           {canRollBack ? (
             <ConfirmButton
               label="Roll back"
+              subject={`to ${deployment.id}`}
               question={`Roll production back to ${deployment.id}${deployment.ref ? ` (${deployment.ref})` : ""}, created ${formatDate(deployment.created_at)}? A new deployment restores the function versions and production variables it captured; variables added since leave production (other environments keep them).`}
               onConfirm={onRollback}
             />

@@ -53,10 +53,10 @@ export function EnvTab({ project }: TabProps) {
                       <td>{formatDate(variable.updated_at)}</td>
                       <td>
                         <div class="actions">
-                          <button type="button" class="outline" onClick={() => setEditing(variable)}>
+                          <button type="button" class="outline" aria-label={`Edit ${variable.key}`} onClick={() => setEditing(variable)}>
                             Edit
                           </button>
-                          <ConfirmButton label="Delete variable" confirm="Delete" question={`Delete ${variable.key} from every environment? Functions stop seeing it at once.`} onConfirm={() => remove(variable)} />
+                          <ConfirmButton label="Delete variable" subject={variable.key} confirm="Delete" question={`Delete ${variable.key} from every environment? Functions stop seeing it at once.`} onConfirm={() => remove(variable)} />
                         </div>
                       </td>
                     </tr>

@@ -91,7 +91,7 @@ function BucketTable({ projectId, buckets, open, onOpen, onDeleted }: { projectI
             <td>{bucket.public ? <span class="badge">public</span> : "private"}</td>
             <td>{formatDate(bucket.created_at)}</td>
             <td>
-              <ConfirmButton label="Delete bucket" confirm="Delete" question={`Delete bucket "${bucket.name}"?`} onConfirm={() => remove(bucket.name, false)} />
+              <ConfirmButton label="Delete bucket" subject={bucket.name} confirm="Delete" question={`Delete bucket "${bucket.name}"?`} onConfirm={() => remove(bucket.name, false)} />
             </td>
           </tr>
         ))}
@@ -211,13 +211,13 @@ function Objects({ projectId, bucket }: { projectId: string; bucket: Bucket }) {
                     <td>{formatDate(object.updated_at)}</td>
                     <td>
                       <div class="actions">
-                        <button type="button" class="outline" onClick={() => void download(object)}>
+                        <button type="button" class="outline" aria-label={`Download ${object.name}`} onClick={() => void download(object)}>
                           Download
                         </button>
-                        <button type="button" class="outline" onClick={() => setSigning(object)}>
+                        <button type="button" class="outline" aria-label={`Signed URL of ${object.name}`} onClick={() => setSigning(object)}>
                           Signed URL
                         </button>
-                        <ConfirmButton label="Delete object" confirm="Delete" question={`Delete "${object.name}" from ${bucket.name}? This cannot be undone.`} onConfirm={() => remove(object)} />
+                        <ConfirmButton label="Delete object" subject={object.name} confirm="Delete" question={`Delete "${object.name}" from ${bucket.name}? This cannot be undone.`} onConfirm={() => remove(object)} />
                       </div>
                     </td>
                   </tr>
