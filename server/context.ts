@@ -60,5 +60,13 @@ export function publicBaseUrl(ctx: ServerContext, request: { protocol: string; h
   return ctx.options.publicUrl ?? `${request.protocol}://${request.host}/v1`;
 }
 
+/**
+ * A line for mail that links to a dashboard page, only when LUBES_PUBLIC_URL says where the server is: a link built
+ * from the request's Host would let anyone who triggers the mail send its token to a host of their choosing.
+ */
+export function dashboardLinkLine(ctx: ServerContext, text: string, path: string): string {
+  return ctx.options.publicUrl ? `${text} ${ctx.options.publicUrl.replace(/\/v1$/, "")}${path}\n\n` : "";
+}
+
 export const iso = (value: Date | string): string => new Date(value).toISOString();
 export const isoOrNull = (value: Date | string | null | undefined): string | null => (value == null ? null : iso(value));

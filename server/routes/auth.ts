@@ -1,7 +1,7 @@
 // Authentication routes: register, login, logout, refresh, me, forgot-password and reset-password.
 import type { FastifyInstance } from "fastify";
 import { authEndpoints as api } from "../../contract";
-import type { ServerContext } from "../context";
+import { dashboardLinkLine, type ServerContext } from "../context";
 import { badRequest, conflict, notFound, unauthorized, validation } from "../errors";
 import { hashPassword, newSecret, sha256, verifyPassword } from "../services/crypto";
 import { serve } from "../http/route";
@@ -68,7 +68,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
       await ctx.mailer.send({
         to: user.email,
         subject: "Reset your Lubes password",
-        text: `${resetLink(ctx, token)}Use this token with POST /v1/auth/reset-password within one hour: ${token}`,
+        text: `${dashboardLinkLine(ctx, "Choose a new password at", `/reset-password?token=${encodeURIComponent(token)}`)}Use this token with POST /v1/auth/reset-password within one hour: ${token}`,
         token,
       });
     }
@@ -113,13 +113,4 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
       return { message: `Email ${user.email} verified${joined > 0 ? `; joined ${joined} organization${joined === 1 ? "" : "s"} it was invited to` : ""}.` };
     });
   });
-}
-
-/**
- * The dashboard's reset page, in the mail only when LUBES_PUBLIC_URL says where the server is: a link built from the
- * request's Host would let anyone who asks for a reset send a victim's token to a host of their choosing.
- */
-function resetLink(ctx: ServerContext, token: string): string {
-  if (!ctx.options.publicUrl) return "";
-  return `Choose a new password at ${ctx.options.publicUrl.replace(/\/v1$/, "")}/reset-password?token=${encodeURIComponent(token)}\n\n`;
 }

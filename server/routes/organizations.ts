@@ -1,7 +1,7 @@
 // Organization routes: the organization itself, its plan, and its members and invitations.
 import type { FastifyInstance } from "fastify";
 import { organizationEndpoints as api, type Role } from "../../contract";
-import type { ServerContext } from "../context";
+import { dashboardLinkLine, type ServerContext } from "../context";
 import type { Queryable } from "../db/sql";
 import { ApiError, badRequest, conflict, notFound, validation } from "../errors";
 import { requireAllProjects } from "../http/principal";
@@ -107,7 +107,7 @@ export function organizationRoutes(app: FastifyInstance, ctx: ServerContext): vo
       await ctx.mailer.send({
         to: body.email,
         subject: `You are invited to ${org?.name ?? params.id} on Lubes`,
-        text: `You are invited to join ${org?.name ?? params.id} as ${body.role}. Sign in (or register) with this email and accept within 7 days with POST /v1/invitations/accept: ${token}`,
+        text: `You are invited to join ${org?.name ?? params.id} as ${body.role}.\n\n${dashboardLinkLine(ctx, "Accept it at", `/accept-invitation?token=${encodeURIComponent(token)}`)}Sign in (or register) with this email and accept within 7 days with POST /v1/invitations/accept: ${token}`,
         token,
       });
     }

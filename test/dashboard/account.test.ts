@@ -102,6 +102,43 @@ describe("a new user", () => {
   });
 });
 
+describe("an invited person", () => {
+  it("signs up, finds the invitation, joins the organization with the role it gave", { timeout: 180_000 }, async () => {
+    const owner = await userWithProject(dashboard.server, "inviter");
+    const email = uniqueEmail("invitee");
+    const invited = await dashboard.server.api.post(`/organizations/${owner.orgId}/members`, { token: owner.token, body: { email, role: "viewer" } });
+    expect(invited.body.status).toBe("pending");
+    const page = await dashboard.newPage();
+    await page.goto("/sign-up");
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill("a long enough password");
+    await page.getByRole("button", { name: "Create account" }).click();
+    // The dev outbox (npm start's LUBES_DEV=1) holds the mail: the page lists it.
+    await page.getByRole("link", { name: "You are invited to inviter org" }).click();
+    await page.getByRole("heading", { name: "Accept an invitation", level: 1 }).waitFor();
+    await dashboard.screenshot(page, "accept-invitation");
+    await page.getByRole("button", { name: "Join the organization" }).click();
+    await page.getByRole("heading", { name: "inviter org", level: 1 }).waitFor();
+    await page.getByRole("row", { name: new RegExp(email.replace(/[.+]/g, "\\$&")) }).getByText("active").waitFor();
+    const members = await dashboard.server.api.get(`/organizations/${owner.orgId}/members`, { token: owner.token });
+    expect(members.body.data).toContainEqual(expect.objectContaining({ email, role: "viewer", status: "active" }));
+  });
+
+  it("follows the mail's link while signed out, signs in, and comes back to accept it", { timeout: 180_000 }, async () => {
+    const owner = await userWithProject(dashboard.server, "linker");
+    const invitee = await userWithProject(dashboard.server, "linked");
+    await dashboard.server.api.post(`/organizations/${owner.orgId}/members`, { token: owner.token, body: { email: invitee.email } });
+    const mail = (await dashboard.server.api.get(`/dev/outbox?email=${encodeURIComponent(invitee.email)}`)).body.data.find((m: { subject: string }) => m.subject.startsWith("You are invited"));
+    const page = await dashboard.newPage();
+    await page.goto(`/accept-invitation?token=${encodeURIComponent(mail.token)}`);
+    await page.getByLabel("Email").fill(invitee.email);
+    await page.getByLabel("Password").fill(invitee.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Join the organization" }).click();
+    await page.getByRole("heading", { name: "linker org", level: 1 }).waitFor();
+  });
+});
+
 describe("the account's error paths", () => {
   it("says a wrong password is wrong, and signs in with the right one", { timeout: 180_000 }, async () => {
     const user = await userWithProject(dashboard.server, "wrong");

@@ -172,21 +172,29 @@ describeEachEngine("authentication", (engine) => {
   });
 });
 
-describeEachEngine("the reset mail's link", (engine) => {
-  it("links to the dashboard's reset page only at LUBES_PUBLIC_URL, never at the Host a request names", async () => {
+describeEachEngine("mail's links to the dashboard", (engine) => {
+  it("link to the reset and invitation pages only at LUBES_PUBLIC_URL, never at the Host a request names", async () => {
     const withoutPublic = await startTestServer(engine);
     const withPublic = await startTestServer(engine, { publicUrl: "https://lubes.example.com/v1" });
     try {
-      const mailOf = async (server: TestServer) => {
+      const mailsOf = async (server: TestServer) => {
         const user = await signUp(server.api, "link");
-        await server.api.post("/auth/forgot-password", { body: { email: user.email }, headers: { host: "evil.example" } });
-        return (await server.api.get(`/dev/outbox?email=${encodeURIComponent(user.email)}`)).body.data[0] as { body: string; token: string };
+        const headers = { host: "evil.example" };
+        await server.api.post("/auth/forgot-password", { body: { email: user.email }, headers });
+        const org = await server.api.post("/organizations", { token: user.token, body: { name: "Links" }, headers });
+        const invited = `invited-${org.body.id}@example.com`;
+        await server.api.post(`/organizations/${org.body.id}/members`, { token: user.token, body: { email: invited }, headers });
+        const newest = async (email: string) => (await server.api.get(`/dev/outbox?email=${encodeURIComponent(email)}`)).body.data[0] as { body: string; token: string };
+        return { reset: await newest(user.email), invitation: await newest(invited) };
       };
-      const plain = await mailOf(withoutPublic);
-      expect(plain.body).not.toContain("evil.example");
-      expect(plain.body).not.toContain("http");
-      const linked = await mailOf(withPublic);
-      expect(linked.body).toContain(`https://lubes.example.com/reset-password?token=${linked.token}`);
+      const plain = await mailsOf(withoutPublic);
+      for (const mail of [plain.reset, plain.invitation]) {
+        expect(mail.body).not.toContain("evil.example");
+        expect(mail.body).not.toContain("http");
+      }
+      const linked = await mailsOf(withPublic);
+      expect(linked.reset.body).toContain(`https://lubes.example.com/reset-password?token=${linked.reset.token}`);
+      expect(linked.invitation.body).toContain(`https://lubes.example.com/accept-invitation?token=${linked.invitation.token}`);
     } finally {
       await withoutPublic.close();
       await withPublic.close();

@@ -9,7 +9,7 @@ import { currentSession, onSessionChange, sessionEndReason } from "./api";
 import { ApiKeys } from "./pages/api-keys";
 import { announcePage } from "./ui";
 import { ForgotPassword, ResetPassword, SignIn, SignUp, signOut } from "./pages/auth";
-import { OrganizationPage, Organizations } from "./pages/organizations";
+import { AcceptInvitation, OrganizationPage, Organizations } from "./pages/organizations";
 import { ProjectPage, Projects } from "./pages/projects";
 
 const PUBLIC = ["/sign-in", "/sign-up", "/forgot-password", "/reset-password"];
@@ -26,9 +26,9 @@ function Guard({ children }: { children: ComponentChildren }) {
   const { path, url, route } = useLocation();
   const isPublic = PUBLIC.includes(path);
   useEffect(() => {
-    // Back to the page after signing in again, but only when the session expired: after signing out, the next
-    // person to sign in here starts afresh.
-    const comeBack = path !== "/" && sessionEndReason() === "expired";
+    // Back to the page after signing in (an invitation's link, an expired session), except after signing out: the
+    // next person to sign in here starts afresh.
+    const comeBack = path !== "/" && sessionEndReason() !== "signed-out";
     if (!session && !isPublic) route(comeBack ? `/sign-in?next=${encodeURIComponent(url)}` : "/sign-in", true);
     else if (session && (path === "/" || path === "/sign-in" || path === "/sign-up")) route("/projects", true);
   }, [session, isPublic, path]);
@@ -117,6 +117,7 @@ function App() {
             <Route path="/projects/:id/:tab?" component={ProjectPage} />
             <Route path="/organizations" component={Organizations} />
             <Route path="/organizations/:id" component={OrganizationPage} />
+            <Route path="/accept-invitation" component={AcceptInvitation} />
             <Route path="/settings/api-keys" component={ApiKeys} />
             <Route default component={NotFound} />
           </Router>

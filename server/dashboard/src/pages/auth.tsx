@@ -37,14 +37,14 @@ export function SignIn() {
         </button>
       </form>
       <p>
-        <a href="/forgot-password">Forgot your password?</a> · <a href="/sign-up">Create an account</a>
+        <a href="/forgot-password">Forgot your password?</a> · <a href={isOwnPath(query["next"]) ? `/sign-up?next=${encodeURIComponent(query["next"])}` : "/sign-up"}>Create an account</a>
       </p>
     </article>
   );
 }
 
 export function SignUp() {
-  const { route } = useLocation();
+  const { query, route } = useLocation();
   const [name, setName] = useState("");
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
@@ -53,7 +53,8 @@ export function SignUp() {
     event.preventDefault();
     void run(async () => {
       keepSession(await api<Session>("POST", "/auth/register", { anonymous: true, body: { email, password, ...(name.trim() ? { name } : {}) } }));
-      route("/organizations");
+      // A new account has no organization yet: it makes one, or joins one it was invited to (the `next` of an invitation's link).
+      route(isOwnPath(query["next"]) ? query["next"] : "/organizations");
     });
   };
   return (

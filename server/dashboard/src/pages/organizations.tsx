@@ -1,8 +1,8 @@
 // Organizations: the list, a new one, and one organization's page: rename, plan, members and invitations.
 import { useState } from "preact/hooks";
-import { useRoute } from "preact-iso";
+import { useLocation, useRoute } from "preact-iso";
 import type { Member, Organization, Role } from "../../../../contract/organizations";
-import { api, currentSession, seg } from "../api";
+import { ApiError, api, currentSession, seg } from "../api";
 import { ACTIONS, ConfirmButton, ErrorMessage, Field, LoadState, Pager, Table, fieldError, formatDate, useAction, useLoad, usePaged, usePageHeading } from "../ui";
 
 /** Every role, strongest first, with what it may do (a Record, so the compiler holds it to the contract's roles). */
@@ -42,8 +42,81 @@ export function Organizations() {
           )
         }
       </LoadState>
+      <InvitationsForYou />
       <NewOrganization onCreated={organizations.reload} />
     </>
+  );
+}
+
+interface DevMail {
+  subject: string;
+  token: string | null;
+}
+
+/**
+ * Invitations mailed to the signed-in user, read from the dev outbox (a local server with LUBES_DEV=1; elsewhere it
+ * is 404 and the mail's own link leads to the acceptance page).
+ */
+function InvitationsForYou() {
+  const email = currentSession()?.user.email ?? "";
+  const mails = useLoad(async () => {
+    try {
+      const outbox = await api<{ data: DevMail[] }>("GET", "/dev/outbox", { anonymous: true, query: { email } });
+      return outbox.data.filter((mail) => mail.subject.startsWith("You are invited") && mail.token);
+    } catch (error) {
+      if (error instanceof ApiError && (error.status === 404 || error.status === 403)) return [];
+      throw error;
+    }
+  }, `outbox:${email}`);
+  const invitations = mails.data ?? [];
+  return (
+    <section aria-labelledby="invitations-title">
+      <h2 id="invitations-title">Invitations for you</h2>
+      {invitations.length > 0 ? (
+        <>
+          <p>This lubes-server keeps its mail in the dev outbox; these invitations were mailed to {email}:</p>
+          <ul>
+            {invitations.map((mail) => (
+              <li key={mail.token}>
+                <a href={`/accept-invitation?token=${encodeURIComponent(mail.token ?? "")}`}>{mail.subject.replace(/ on Lubes$/, "")}</a>
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : (
+        <p>An invitation to an organization comes by mail, with a link here.</p>
+      )}
+      <p>
+        <a href="/accept-invitation">Accept an invitation with its token</a>
+      </p>
+    </section>
+  );
+}
+
+/** Joins an organization with the token its invitation mailed, signed in as the invited email. */
+export function AcceptInvitation() {
+  const { query, route } = useLocation();
+  const [token, setToken] = useState(query["token"] ?? "");
+  const { busy, error, run } = useAction();
+  const submit = (event: Event) => {
+    event.preventDefault();
+    void run(async () => {
+      const member = await api<Member>("POST", "/invitations/accept", { body: { token } });
+      route(`/organizations/${member.organization_id}`);
+    });
+  };
+  return (
+    <article class="narrow">
+      <h1>Accept an invitation</h1>
+      <p>You join as {currentSession()?.user.email}: the invitation must be for this email.</p>
+      <form onSubmit={submit}>
+        <Field label="Invitation token (from the mail)" name="token" required value={token} onInput={setToken} error={fieldError(error, "token")} />
+        <ErrorMessage error={error} fields={["token"]} />
+        <button type="submit" aria-busy={busy} disabled={busy}>
+          Join the organization
+        </button>
+      </form>
+    </article>
   );
 }
 
