@@ -89,6 +89,16 @@ describe("the functions tab", () => {
     await expectAccessible(page, "functions");
     await dashboard.screenshot(page, "functions");
 
+    // A draft changed elsewhere is never deployed unseen: the page shows it first, and deploys it when asked again.
+    const changed = SOURCE.replace("Hello", "Hi");
+    await server.api.patch(`${fns}/greeter`, { token: user.token, body: { source: changed } });
+    await page.getByRole("button", { name: "Deploy", exact: true }).click();
+    await page.getByRole("alert").getByText(/The draft changed since this page loaded/).waitFor();
+    await expect.poll(() => page.getByLabel("Source of greeter").textContent()).toBe(changed);
+    expect((await server.api.get(`${fns}/greeter`, { token: user.token })).body.live_version).toBe(1);
+    await page.getByRole("button", { name: "Deploy", exact: true }).click();
+    await page.getByText("Deployed version 2: it is live.").waitFor();
+
     // On a phone-sized screen nothing but the tables' own scrolling areas is wider than the page.
     const narrow = await dashboard.newPage({ narrow: true });
     await signIn(narrow, user.email, user.password);

@@ -5,7 +5,7 @@ import type { ANY_METHODS } from "../../../../../contract/common";
 import type { FunctionLog, FunctionVersion, LubesFunction } from "../../../../../contract/functions";
 import type { z } from "zod";
 import { api, apiResponse, seg, type Page } from "../../api";
-import { ConfirmButton, ErrorMessage, Field, LoadState, Pager, Table, TextArea, fieldError, formatDate, useAction, useLoad, usePaged, usePoll, type Loaded } from "../../ui";
+import { ConfirmButton, CopyButton, ErrorMessage, Field, LoadState, Pager, Table, TextArea, fieldError, formatDate, useAction, useLoad, usePaged, usePoll, type Loaded } from "../../ui";
 import type { TabProps } from "../projects";
 
 type Fn = z.infer<typeof LubesFunction>;
@@ -158,6 +158,11 @@ function FunctionPage({ base, slug, onChanged, onDeleted }: { base: string; slug
     void deploy.run(async () => {
       setDeployed(null);
       try {
+        // A deploy ships the server's draft: if it changed since this page showed it, show it first.
+        const draft = await api<Fn>("GET", path);
+        if (draft.source_sha256 !== fn.data?.source_sha256) {
+          throw new Error("The draft changed since this page loaded (someone or something updated it): it is shown now. Review it, then deploy.");
+        }
         setDeployed(await api<Version>("POST", `${path}/deploy`));
       } finally {
         fn.reload();
@@ -210,6 +215,11 @@ function FunctionPage({ base, slug, onChanged, onDeleted }: { base: string; slug
               </pre>
               {/* Keyed by the live version: a deploy loads the list anew. */}
               <Versions key={fn.data.live_version ?? 0} path={path} />
+              <h3>Invoke URL</h3>
+              <p>
+                Any method, with an API key or session token that may read the project: <code class="secret">{`${location.origin}/v1${path}/invoke`}</code>{" "}
+                <CopyButton text={`${location.origin}/v1${path}/invoke`} label="Copy URL" />
+              </p>
               <Invoke path={path} live={fn.data.live_version !== null} onInvoked={logs.reload} />
             </>
           ) : null
