@@ -53,7 +53,7 @@ export async function dashboardRoutes(app: FastifyInstance, dir = dashboardDir()
       // Script and stylesheet names carry their content's hash: a new build is a new name.
       immutable: true,
       maxAge: "365d",
-      setHeaders: (reply) => void reply.header("x-content-type-options", "nosniff"),
+      setHeaders: (response) => void response.setHeader("x-content-type-options", "nosniff"),
     });
   }
   app.get("/", (_request, reply) => sendPage(reply));
