@@ -152,7 +152,6 @@ function installErrorHandlers(app: FastifyInstance): void {
     request.log.error({ err: error }, "request failed");
     return reply.code(500).send(errorEnvelope("internal_error", "Internal server error; report the request id if it persists", { request_id: request.id }));
   });
-
 }
 
 /** The dashboard's page for a browser's page paths; the API's 404 envelope for everything else no route answers. */

@@ -27,7 +27,7 @@ export class ApiError extends Error {
   /** For a 429: when the rate-limit window resets, on this browser's clock. */
   resetsAt: number | undefined;
 
-  /** The request field a 422 is about (`details.field`), so a form can show the message beside it. */
+  /** The request field the error is about (`details.field`: a value refused, a name taken), for a form to show it there. */
   get field(): string | undefined {
     return typeof this.details["field"] === "string" ? this.details["field"] : undefined;
   }
