@@ -54,7 +54,7 @@ describe("a new user", () => {
     await page.getByLabel("Key name").fill("CI deploy");
     await page.getByLabel("Only the projects chosen below").check();
     await page.getByLabel("Storefront").check();
-    await page.getByLabel("admin: manage organizations, members and API keys").uncheck();
+    await page.getByLabel(/^Read and write/).check();
     await page.getByRole("button", { name: "Create key" }).click();
     await page.getByText("it is shown only once").waitFor();
     const key = (await page.getByLabel("New API key").textContent()) ?? "";
@@ -72,6 +72,8 @@ describe("a new user", () => {
     expect([403, 404]).toContain((await api.get(`/projects/${otherProjectId}`, { token: key })).status);
     const created = await api.post(`/projects/${projectId}/env`, { token: key, body: { key: "FROM_KEY", value: "1" } });
     expect(created.status).toBe(201);
+    // "Read and write": no admin, so it cannot manage keys.
+    expect((await api.get("/api-keys", { token: key })).status).toBe(403);
     // And it shows as used.
     await page.reload();
     await expect.poll(async () => (await page.getByRole("row", { name: /CI deploy/ }).textContent()) ?? "").not.toContain("never");

@@ -6,13 +6,18 @@ import { api, seg, type Page } from "../api";
 import { ACTIONS, ConfirmButton, CopyButton, ErrorMessage, Field, LoadState, Pager, Table, fieldError, formatDate, useAction, useLoad, usePaged } from "../ui";
 
 type Permission = ApiKey["permissions"][number];
-/** Every permission with what it allows (a Record, so the compiler holds it to the contract's permissions). */
-const PERMISSION_MEANING: Record<Permission, string> = {
-  read: "read: list and get",
-  write: "write: create, change and delete resources, run SQL",
-  admin: "admin: manage organizations, members and API keys",
+/**
+ * Permissions are levels, each including the ones before it (the API reads a key made with "write" as able to read),
+ * so a key is given the highest it needs (a Record, so the compiler holds it to the contract's permissions).
+ */
+const ACCESS_LEVEL: Record<Permission, string> = {
+  read: "Read only: list and get",
+  write: "Read and write: also create, change and delete resources, and run SQL",
+  admin: "Full: also manage organizations, members and API keys",
 };
-const PERMISSIONS = Object.keys(PERMISSION_MEANING) as Permission[];
+const LEVELS = Object.keys(ACCESS_LEVEL) as Permission[];
+/** A level and every level below it, as the key is created with. */
+const upTo = (level: Permission) => LEVELS.slice(0, LEVELS.indexOf(level) + 1);
 
 export function ApiKeys() {
   const keys = usePaged<ApiKey>("/api-keys");
@@ -97,13 +102,13 @@ function NewKey({ projects, onCreated }: { projects: Project[]; onCreated: (key:
   const [name, setName] = useState("");
   const [allProjects, setAllProjects] = useState(true);
   const [chosen, setChosen] = useState<string[]>([]);
-  const [permissions, setPermissions] = useState<Permission[]>(["read", "write"]);
+  const [level, setLevel] = useState<Permission>("write");
   const { busy, error, run } = useAction();
   const toggle = <T,>(list: T[], item: T) => (list.includes(item) ? list.filter((other) => other !== item) : [...list, item]);
   const submit = (event: Event) => {
     event.preventDefault();
     void run(async () => {
-      const key = await api<ApiKey & { key: string }>("POST", "/api-keys", { body: { name, projects: allProjects ? "*" : chosen, permissions } });
+      const key = await api<ApiKey & { key: string }>("POST", "/api-keys", { body: { name, projects: allProjects ? "*" : chosen, permissions: upTo(level) } });
       setName("");
       onCreated(key);
     });
@@ -137,11 +142,11 @@ function NewKey({ projects, onCreated }: { projects: Project[]; onCreated: (key:
           )}
         </fieldset>
         <fieldset>
-          <legend>Permissions</legend>
-          {PERMISSIONS.map((permission) => (
+          <legend>Access</legend>
+          {LEVELS.map((permission) => (
             <label key={permission}>
-              <input type="checkbox" name="permissions" value={permission} checked={permissions.includes(permission)} onChange={() => setPermissions(toggle(permissions, permission))} />
-              {PERMISSION_MEANING[permission]}
+              <input type="radio" name="access" value={permission} checked={level === permission} onChange={() => setLevel(permission)} />
+              {ACCESS_LEVEL[permission]}
             </label>
           ))}
           {fieldError(error, "permissions") ? <small class="error">{fieldError(error, "permissions")}</small> : null}
