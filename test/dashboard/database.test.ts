@@ -94,6 +94,9 @@ describe("the database tab", () => {
     await sql.fill("SELECT title FROM notes ORDER BY id");
     await run.click();
     await page.getByText("2 rows returned on preview/pr-42").waitFor();
+    // The choice is in the URL: a reload (or a shared link) opens the same branch.
+    await page.reload();
+    await expect.poll(() => page.getByLabel("Branch", { exact: true }).inputValue()).toBe("preview/pr-42");
     await page.getByLabel("Branch", { exact: true }).selectOption("main");
 
     await branchRow.getByRole("button", { name: "Delete preview/pr-42" }).click();

@@ -2,6 +2,7 @@
 // confirmation, copying, and how dates and sizes read.
 import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useId, useRef, useState } from "preact/hooks";
+import { useLocation } from "preact-iso";
 import { ApiError, api, type Page } from "./api";
 
 export interface Loaded<T> {
@@ -370,4 +371,20 @@ export function usePageHeading(ready: boolean) {
     if (ready) announcePage(heading.current);
   }, [ready]);
   return heading;
+}
+
+/**
+ * A choice kept in the page's URL (`?branch=preview`), so a reload or a shared link opens the same view. Setting it
+ * replaces the history entry: choosing is not navigating.
+ */
+export function useQueryState(name: string): [string | null, (value: string | null) => void] {
+  const { path, query, route } = useLocation();
+  const set = (value: string | null) => {
+    const params = new URLSearchParams(query);
+    if (value === null) params.delete(name);
+    else params.set(name, value);
+    const search = params.toString();
+    route(`${path}${search ? `?${search}` : ""}`, true);
+  };
+  return [query[name] ?? null, set];
 }

@@ -4,7 +4,7 @@ import { useEffect, useId, useState } from "preact/hooks";
 import type { Branch, Migration, QueryResult, Table as DbTable, TableSchema } from "../../../../../contract/database";
 import type { z } from "zod";
 import { ApiError, api, seg, type Page } from "../../api";
-import { ACTIONS, ConfirmButton, ErrorMessage, Field, LoadState, Pager, Table, TextArea, fieldError, formatDate, useAction, useLoad, usePaged, usePoll, type Loaded } from "../../ui";
+import { ACTIONS, ConfirmButton, ErrorMessage, Field, LoadState, Pager, Table, TextArea, fieldError, formatDate, useAction, useLoad, usePaged, usePoll, type Loaded, useQueryState } from "../../ui";
 import type { TabProps } from "../projects";
 
 type BranchT = z.infer<typeof Branch>;
@@ -22,7 +22,8 @@ const qualified = (table: TableT) => (table.schema === "public" ? table.name : `
 
 export function DatabaseTab({ project }: TabProps) {
   const base = `/projects/${seg(project.id)}/db`;
-  const [branch, setBranch] = useState("main");
+  const [chosenBranch, setBranch] = useQueryState("branch");
+  const branch = chosenBranch ?? "main";
   // Every branch for the selectors (100 is the API's largest page; a project with more lists them in Branches).
   const allBranches = useLoad(() => api<Page<BranchT>>("GET", `${base}/branches`, { query: { limit: 100 } }), `${base}/branches`);
   const [tablesOffset, setTablesOffset] = useState(0);

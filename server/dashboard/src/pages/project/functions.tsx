@@ -5,7 +5,7 @@ import type { ANY_METHODS } from "../../../../../contract/common";
 import type { FunctionLog, FunctionVersion, LubesFunction } from "../../../../../contract/functions";
 import type { z } from "zod";
 import { api, apiResponse, seg, type Page } from "../../api";
-import { ConfirmButton, CopyButton, ErrorMessage, Field, LoadState, Pager, Table, TextArea, fieldError, formatDate, useAction, useLoad, usePaged, usePoll, type Loaded } from "../../ui";
+import { ConfirmButton, CopyButton, ErrorMessage, Field, LoadState, Pager, Table, TextArea, fieldError, formatDate, useAction, useLoad, usePaged, usePoll, type Loaded, useQueryState } from "../../ui";
 import type { TabProps } from "../projects";
 
 type Fn = z.infer<typeof LubesFunction>;
@@ -21,7 +21,7 @@ const liveLabel = (fn: Fn) => (fn.live_version === null ? "not deployed" : `vers
 export function FunctionsTab({ project }: TabProps) {
   const base = `/projects/${seg(project.id)}/functions`;
   const functions = usePaged<Fn>(base);
-  const [selected, setSelected] = useState<string | null>(null);
+  const [selected, setSelected] = useQueryState("function");
   return (
     <>
       <section aria-labelledby="fn-list">

@@ -4,7 +4,7 @@ import { useEffect, useId, useRef, useState } from "preact/hooks";
 import type { z } from "zod";
 import type { Bucket as BucketSchema, SignedUrl as SignedUrlSchema, StoredObject as StoredObjectSchema, UploadedObject as UploadedObjectSchema } from "../../../../../contract/storage";
 import { API, ApiError, api, seg } from "../../api";
-import { ACTIONS, ConfirmButton, CopyButton, ErrorMessage, Field, LoadState, Pager, Table, fieldError, formatBytes, formatDate, useAction, usePaged } from "../../ui";
+import { ACTIONS, ConfirmButton, CopyButton, ErrorMessage, Field, LoadState, Pager, Table, fieldError, formatBytes, formatDate, useAction, usePaged, useQueryState } from "../../ui";
 import type { TabProps } from "../projects";
 
 type Bucket = z.infer<typeof BucketSchema>;
@@ -26,7 +26,7 @@ const EXPIRIES = [
 
 export function StorageTab({ project }: TabProps) {
   const buckets = usePaged<Bucket>(`/projects/${seg(project.id)}/storage/buckets`);
-  const [chosen, setChosen] = useState<string | null>(null);
+  const [chosen, setChosen] = useQueryState("bucket");
   const list = buckets.data?.data;
   // The chosen bucket is open; the first one until a bucket is chosen, or once the chosen one is deleted.
   const open = list?.find((bucket) => bucket.name === chosen) ?? list?.[0];
