@@ -104,6 +104,26 @@ describe("a new user", () => {
   });
 });
 
+describe("a project's danger zone", () => {
+  it("deletes a project only once its name is typed", { timeout: 180_000 }, async () => {
+    const user = await userWithProject(dashboard.server, "doomed");
+    const page = await dashboard.newPage();
+    await signIn(page, user.email, user.password);
+    await page.goto(`/projects/${user.projectId}`);
+    await page.getByText("Danger zone").click();
+    await page.getByRole("button", { name: "Delete project" }).click();
+    const dialog = page.getByRole("dialog", { name: "Delete project?" });
+    const confirm = dialog.getByRole("button", { name: "Delete project" });
+    expect(await confirm.isDisabled()).toBe(true);
+    await dialog.getByLabel("Type doomed project to confirm").fill("doomed");
+    expect(await confirm.isDisabled()).toBe(true);
+    await dialog.getByLabel("Type doomed project to confirm").fill("doomed project");
+    await confirm.click();
+    await page.getByRole("heading", { name: "Projects", level: 1 }).waitFor();
+    expect((await dashboard.server.api.get(`/projects/${user.projectId}`, { token: user.token })).status).toBe(404);
+  });
+});
+
 describe("an invited person", () => {
   it("signs up, finds the invitation, joins the organization with the role it gave", { timeout: 180_000 }, async () => {
     const owner = await userWithProject(dashboard.server, "inviter");

@@ -185,23 +185,35 @@ export function useAction() {
 
 /**
  * A button that asks before it acts, in a modal dialog (focus moves into it, and back when it closes). `subject`
- * completes the button's accessible name where many rows have the same button ("Revoke CI deploy"). When the action
- * removed the button (its row is gone), focus goes to the heading of the section it was in, not to the page's start.
+ * completes the button's accessible name where many rows have the same button ("Revoke CI deploy"); `typed` asks
+ * for that text to be typed first, for what cannot be undone at scale (a project). A failure is shown in the dialog,
+ * which stays open. When the action removed the button (its row is gone), focus goes to the heading of the section it
+ * was in, not to the page's start.
  */
-export function ConfirmButton({ label, question, confirm = label, onConfirm, subject, class: className = "secondary" }: { label: string; question: ComponentChildren; confirm?: string; onConfirm: () => Promise<unknown> | void; subject?: string; class?: string }) {
+export function ConfirmButton({ label, question, confirm = label, onConfirm, subject, typed, class: className = "secondary" }: { label: string; question: ComponentChildren; confirm?: string; onConfirm: () => Promise<unknown> | void; subject?: string; typed?: string; class?: string }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const trigger = useRef<HTMLButtonElement>(null);
   const titleId = useId();
   const [busy, setBusy] = useState(false);
+  const [failure, setFailure] = useState<unknown>(undefined);
+  const [typedText, setTypedText] = useState("");
+  const open = () => {
+    setFailure(undefined);
+    setTypedText("");
+    dialog.current?.showModal();
+  };
   const confirmAction = async () => {
     const section = trigger.current?.closest("section, article, main");
     setBusy(true);
     try {
       await onConfirm();
+    } catch (error) {
+      setFailure(error);
+      return;
     } finally {
       setBusy(false);
-      dialog.current?.close();
     }
+    dialog.current?.close();
     requestAnimationFrame(() => {
       if (trigger.current?.isConnected) return;
       const heading = section?.isConnected ? section.querySelector<HTMLElement>("h1, h2, h3") : document.querySelector<HTMLElement>("main h1");
@@ -211,18 +223,20 @@ export function ConfirmButton({ label, question, confirm = label, onConfirm, sub
   };
   return (
     <>
-      <button type="button" ref={trigger} class={className} aria-label={subject ? `${label} ${subject}` : undefined} onClick={() => dialog.current?.showModal()}>
+      <button type="button" ref={trigger} class={className} aria-label={subject ? `${label} ${subject}` : undefined} onClick={open}>
         {label}
       </button>
       <dialog ref={dialog} aria-labelledby={titleId}>
         <article>
           <h2 id={titleId}>{label}?</h2>
           <p>{question}</p>
+          {typed !== undefined ? <Field label={`Type ${typed} to confirm`} name="confirm" value={typedText} onInput={setTypedText} autoComplete="off" /> : null}
+          <ErrorMessage error={failure} />
           <footer>
             <button type="button" class="secondary" onClick={() => dialog.current?.close()}>
               Cancel
             </button>
-            <button type="button" aria-busy={busy} disabled={busy} onClick={() => void confirmAction()}>
+            <button type="button" aria-busy={busy} disabled={busy || (typed !== undefined && typedText !== typed)} onClick={() => void confirmAction()}>
               {confirm}
             </button>
           </footer>

@@ -143,7 +143,7 @@ export function ProjectPage() {
             <Tab project={project.data} reloadProject={project.reload} />
             <details>
               <summary>Danger zone</summary>
-              <ConfirmButton label="Delete project" question={`Delete ${project.data.name} with its database, functions, storage, deployments and variables? This cannot be undone.`} onConfirm={remove} />
+              <ConfirmButton label="Delete project" typed={project.data.name} question={`Delete ${project.data.name} with its database, functions, storage, deployments and variables? This cannot be undone.`} onConfirm={remove} />
             </details>
           </>
         ) : null
