@@ -263,6 +263,8 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
       bodyLimit: JSON_BODY_LIMIT,
       genReqId: () => newId("req"),
       clientErrorHandler: answerClientError,
+      // Node would refuse a request without Host itself, with an empty 400; the routes refuse it in the envelope.
+      http: { requireHostHeader: false },
       requestIdHeader: false,
       routerOptions: { maxParamLength: 500 },
       // Errors the router raises before any hook runs (an undecodable URL, an overlong path segment): still the envelope.

@@ -65,7 +65,8 @@ export function serve<E extends Endpoint>(app: FastifyInstance, ctx: ServerConte
     onRequest: (request, _reply, done) => {
       if (Object.values(request.params as Record<string, string>).includes("")) return done(routeNotFound(request));
       if (request.url.includes("#")) return done(badRequest("bad_url", "The URL must not contain '#': a fragment is not sent to a server (percent-encode it as %23)"));
-      if (request.headers.host !== undefined && !HOST.test(request.headers.host)) return done(badRequest("bad_host", "The Host header must be a host name or address, with an optional port"));
+      if (request.headers.host === undefined) return done(badRequest("missing_host", "The Host header is missing: the API builds the URLs it answers from it, and HTTP/1.1 requires it"));
+      if (!HOST.test(request.headers.host)) return done(badRequest("bad_host", "The Host header must be a host name or address, with an optional port"));
       done();
     },
     handler: async (request, reply) => {

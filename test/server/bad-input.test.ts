@@ -1,5 +1,6 @@
 // Bad input never gets a 500: malformed JSON, wrong types, missing and unknown fields, oversize bodies, unicode,
 // very long names and bad list parameters all answer a 4xx in the seed's envelope.
+import net from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { endpoints, type Organization } from "../../contract";
 import { describeEachEngine } from "../support/engines";
@@ -120,6 +121,19 @@ describeEachEngine("bad input", (engine) => {
       const answer = await send(server.url, { method: "GET", path: "/health", headers: { host } }, 10_000);
       expect([host, answer.status]).toEqual([host, 200]);
     }
+  });
+
+  it("refuses a request without a Host header in the envelope, not with Node's empty 400", async () => {
+    const { port } = new URL(server.url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(port), "127.0.0.1", () => socket.write("GET /v1/health HTTP/1.1\r\nConnection: close\r\n\r\n"));
+      let text = "";
+      socket.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
+      socket.on("end", () => resolve(text));
+      socket.on("error", reject);
+    });
+    expect(answer.split("\r\n")[0]).toBe("HTTP/1.1 400 Bad Request");
+    expect(JSON.parse(answer.slice(answer.indexOf("{"), answer.lastIndexOf("}") + 1))).toMatchObject({ error: { code: "missing_host" } });
   });
 
   it("answers a GET that carries a body in full, also to a client that closes the connection after it", async () => {
