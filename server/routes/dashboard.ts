@@ -4,6 +4,7 @@ import fastifyStatic from "@fastify/static";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { API_VERSION_PREFIX } from "../../contract";
 
 /** Where the build is: beside the compiled server (dist/server/routes → dist/dashboard), or run from source. */
 export function dashboardDir(): string | undefined {
@@ -23,7 +24,8 @@ const PAGE_HEADERS = {
   "cache-control": "no-cache",
 };
 
-export const isApiPath = (url: string): boolean => url === "/v1" || url.startsWith("/v1/") || url.startsWith("/v1?");
+/** A URL under the API's prefix (`/v1`, `/v1/…`, `/v1?…`): the API's, never the dashboard's. */
+export const isApiPath = (url: string): boolean => url === API_VERSION_PREFIX || url.startsWith(`${API_VERSION_PREFIX}/`) || url.startsWith(`${API_VERSION_PREFIX}?`);
 
 /** A browser asking for a page: GET, outside /v1, no file extension, and HTML accepted. */
 export function isPageRequest(request: FastifyRequest): boolean {

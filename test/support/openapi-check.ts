@@ -8,6 +8,7 @@ import addFormats from "ajv-formats";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { API_VERSION_PREFIX, templatePath, type Endpoint } from "../../contract";
 import { methodsOf } from "../../server/openapi";
+import { isApiPath } from "../../server/routes/dashboard";
 
 type Json = Record<string, unknown>;
 
@@ -88,7 +89,7 @@ export class DocumentCheck {
     // The path as the router reads it: up to a query or a fragment.
     const path = request.url.split(/[?#]/)[0] ?? "";
     // The dashboard's page and files are served beside the API, not described by its document.
-    if (path !== "/v1" && !path.startsWith("/v1/")) return;
+    if (!isApiPath(path)) return;
     const status = reply.statusCode;
     const where = `${request.method} ${path} → ${status}`;
     const method = request.method.toLowerCase();

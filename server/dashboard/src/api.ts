@@ -178,3 +178,23 @@ export async function api<T = unknown>(method: string, path: string, options: Re
 
 /** A path segment, percent-encoded: names and keys come from users. */
 export const seg = (value: string): string => encodeURIComponent(value);
+
+/** A mail the server would have sent, with the one-time token it carries. */
+export interface DevMail {
+  subject: string;
+  token: string | null;
+}
+
+/**
+ * The mail a local server (LUBES_DEV=1) kept for `email` in its dev outbox instead of sending it, newest first; none
+ * where there is no outbox (404) or it does not answer this client (403).
+ */
+export async function devOutbox(email: string): Promise<(DevMail & { token: string })[]> {
+  try {
+    const outbox = await api<{ data: DevMail[] }>("GET", "/dev/outbox", { anonymous: true, query: { email } });
+    return outbox.data.filter((mail): mail is DevMail & { token: string } => mail.token !== null);
+  } catch (error) {
+    if (error instanceof ApiError && (error.status === 404 || error.status === 403)) return [];
+    throw error;
+  }
+}

@@ -132,6 +132,22 @@ interface InputProps {
   placeholder?: string;
 }
 
+/** What a field says under it (`<id>-note`, its description): the API's error, announced, or else its hint. */
+function FieldNote({ id, error, hint }: { id: string; error?: string | undefined; hint?: string | undefined }) {
+  if (error) {
+    return (
+      <small key="error" id={`${id}-note`} class="error" role="alert">
+        {error}
+      </small>
+    );
+  }
+  return hint ? (
+    <small key="hint" id={`${id}-note`}>
+      {hint}
+    </small>
+  ) : null;
+}
+
 /** A labelled input whose error (from the API) is shown under it and announced with it. */
 export function Field({ label, name, value, onInput, error, hint, type = "text", autoComplete, required = false, placeholder }: InputProps) {
   const id = useId();
@@ -154,11 +170,7 @@ export function Field({ label, name, value, onInput, error, hint, type = "text",
         aria-invalid={error ? "true" : undefined}
         aria-describedby={note ? `${id}-note` : undefined}
       />
-      {note ? (
-        <small id={`${id}-note`} class={error ? "error" : undefined} role={error ? "alert" : undefined}>
-          {note}
-        </small>
-      ) : null}
+      <FieldNote id={id} error={error} hint={hint} />
     </div>
   );
 }
@@ -357,15 +369,7 @@ export function TextArea({ label, name, value, onInput, error, hint, rows = 4, r
         aria-invalid={error ? "true" : undefined}
         aria-describedby={note ? `${id}-note` : undefined}
       />
-      {error ? (
-        <small key="error" id={`${id}-note`} class="error" role="alert">
-          {error}
-        </small>
-      ) : hint ? (
-        <small key="hint" id={`${id}-note`}>
-          {hint}
-        </small>
-      ) : null}
+      <FieldNote id={id} error={error} hint={hint} />
     </>
   );
 }

@@ -1,7 +1,7 @@
 // Signing up, in and out, and resetting a forgotten password (its mail read from the dev outbox on a local server).
 import { useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
-import { ApiError, api, sessionEndReason, setSession, type Session } from "../api";
+import { api, devOutbox, sessionEndReason, setSession, type Session } from "../api";
 import { ErrorMessage, Field, fieldError, useAction } from "../ui";
 
 function keepSession(session: Session): void {
@@ -76,11 +76,6 @@ export function SignUp() {
   );
 }
 
-interface DevMail {
-  subject: string;
-  token: string | null;
-}
-
 export function ForgotPassword() {
   const [email, setEmail] = useState("");
   const [sent, setSent] = useState<string | null>(null);
@@ -122,16 +117,10 @@ export function ForgotPassword() {
   );
 }
 
-/** A local server (LUBES_DEV=1) keeps mail in its dev outbox instead of sending it; elsewhere the outbox is 404. */
+/** The reset link of the newest reset mail in the dev outbox (a local server), if there is one. */
 async function devOutboxLink(email: string): Promise<string | null> {
-  try {
-    const outbox = await api<{ data: DevMail[] }>("GET", "/dev/outbox", { anonymous: true, query: { email } });
-    const mail = outbox.data.find((item) => item.subject.includes("password") && item.token);
-    return mail?.token ? `/reset-password?token=${encodeURIComponent(mail.token)}` : null;
-  } catch (error) {
-    if (error instanceof ApiError) return null;
-    throw error;
-  }
+  const mail = (await devOutbox(email)).find((item) => item.subject.includes("password"));
+  return mail ? `/reset-password?token=${encodeURIComponent(mail.token)}` : null;
 }
 
 export function ResetPassword() {

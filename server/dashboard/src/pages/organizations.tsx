@@ -2,7 +2,7 @@
 import { useState } from "preact/hooks";
 import { useLocation, useRoute } from "preact-iso";
 import type { Member, Organization, Role } from "../../../../contract/organizations";
-import { ApiError, api, currentSession, seg } from "../api";
+import { api, currentSession, devOutbox, seg } from "../api";
 import { ACTIONS, ConfirmButton, ErrorMessage, Field, LoadState, Pager, Table, fieldError, formatDate, useAction, useLoad, usePaged, usePageHeading } from "../ui";
 
 /** Every role, strongest first, with what it may do (a Record, so the compiler holds it to the contract's roles). */
@@ -48,26 +48,13 @@ export function Organizations() {
   );
 }
 
-interface DevMail {
-  subject: string;
-  token: string | null;
-}
-
 /**
  * Invitations mailed to the signed-in user, read from the dev outbox (a local server with LUBES_DEV=1; elsewhere it
  * is 404 and the mail's own link leads to the acceptance page).
  */
 function InvitationsForYou() {
   const email = currentSession()?.user.email ?? "";
-  const mails = useLoad(async () => {
-    try {
-      const outbox = await api<{ data: DevMail[] }>("GET", "/dev/outbox", { anonymous: true, query: { email } });
-      return outbox.data.filter((mail) => mail.subject.startsWith("You are invited") && mail.token);
-    } catch (error) {
-      if (error instanceof ApiError && (error.status === 404 || error.status === 403)) return [];
-      throw error;
-    }
-  }, `outbox:${email}`);
+  const mails = useLoad(async () => (await devOutbox(email)).filter((mail) => mail.subject.startsWith("You are invited")), `outbox:${email}`);
   const invitations = mails.data ?? [];
   return (
     <section aria-labelledby="invitations-title">
@@ -78,7 +65,7 @@ function InvitationsForYou() {
           <ul>
             {invitations.map((mail) => (
               <li key={mail.token}>
-                <a href={`/accept-invitation?token=${encodeURIComponent(mail.token ?? "")}`}>{mail.subject.replace(/ on Lubes$/, "")}</a>
+                <a href={`/accept-invitation?token=${encodeURIComponent(mail.token)}`}>{mail.subject.replace(/ on Lubes$/, "")}</a>
               </li>
             ))}
           </ul>
